@@ -1,0 +1,313 @@
+//! Errors of the check stage: names, fields, units and values.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::diagnostic::StageError;
+use crate::source::Span;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum CheckError {
+    #[error("unknown unit `{unit}`")]
+    #[diagnostic(code(fleet::unknown_unit), help("{help}"))]
+    UnknownUnit {
+        unit: String,
+        help: String,
+        #[label("not a unit")]
+        span: Span,
+    },
+
+    #[error("expected {expected}, found {found}")]
+    #[diagnostic(code(fleet::unit_mismatch), help("{help}"))]
+    UnitMismatch {
+        expected: String,
+        found: String,
+        help: String,
+        #[label("this is {found}")]
+        span: Span,
+    },
+
+    #[error("`{field}` needs a unit")]
+    #[diagnostic(code(fleet::missing_unit), help("write {expected}"))]
+    MissingUnit {
+        field: String,
+        expected: String,
+        #[label("a plain number")]
+        span: Span,
+    },
+
+    #[error("unknown field `{field}` in {place}")]
+    #[diagnostic(code(fleet::unknown_field), help("{help}"))]
+    UnknownField {
+        field: String,
+        place: String,
+        help: String,
+        #[label("not a field of {place}")]
+        span: Span,
+    },
+
+    #[error("`{field}` is set twice")]
+    #[diagnostic(code(fleet::duplicate_field), help("keep one of the two"))]
+    DuplicateField {
+        field: String,
+        #[label("set again here")]
+        span: Span,
+        #[label("first set here")]
+        first: Span,
+    },
+
+    #[error("{place} is missing `{field}`")]
+    #[diagnostic(code(fleet::missing_field), help("add {example}"))]
+    MissingField {
+        field: String,
+        place: String,
+        example: String,
+        #[label("needs `{field}`")]
+        span: Span,
+    },
+
+    #[error("`{field}` is a block, not a value")]
+    #[diagnostic(code(fleet::expected_block), help("write it as a block: `{example}`"))]
+    ExpectedBlock {
+        field: String,
+        example: String,
+        #[label("expected `{{` after `{field}`")]
+        span: Span,
+    },
+
+    #[error("`{field}` is a value, not a block")]
+    #[diagnostic(code(fleet::expected_value), help("write `{field} = …`"))]
+    ExpectedValue {
+        field: String,
+        #[label("expected `=` after `{field}`")]
+        span: Span,
+    },
+
+    #[error("SLO bounds belong in an `slo` block")]
+    #[diagnostic(
+        code(fleet::misplaced_bound),
+        help("move it into the workload's `slo {{ … }}` block")
+    )]
+    MisplacedBound {
+        #[label("not inside `slo`")]
+        span: Span,
+    },
+
+    #[error("expected {expected} for `{field}`, found {found}")]
+    #[diagnostic(code(fleet::wrong_value), help("{help}"))]
+    WrongValue {
+        field: String,
+        expected: String,
+        found: String,
+        help: String,
+        #[label("expected {expected}")]
+        span: Span,
+    },
+
+    #[error("unknown {what} `{value}`")]
+    #[diagnostic(code(fleet::unknown_value), help("{help}"))]
+    UnknownValue {
+        what: String,
+        value: String,
+        help: String,
+        #[label("not a {what}")]
+        span: Span,
+    },
+
+    #[error("unknown name `{name}`")]
+    #[diagnostic(code(fleet::unknown_name), help("{help}"))]
+    UnknownName {
+        name: String,
+        help: String,
+        #[label("not defined or imported")]
+        span: Span,
+    },
+
+    #[error("`{name}` is a {found}, expected a {expected}")]
+    #[diagnostic(code(fleet::wrong_kind), help("{help}"))]
+    WrongKind {
+        name: String,
+        found: String,
+        expected: String,
+        help: String,
+        #[label("a {found}")]
+        span: Span,
+    },
+
+    #[error("`{name}` is defined twice")]
+    #[diagnostic(code(fleet::duplicate_definition), help("{help}"))]
+    DuplicateDefinition {
+        name: String,
+        help: String,
+        #[label("defined again here")]
+        span: Span,
+        #[label("first defined here")]
+        first: Option<Span>,
+    },
+
+    #[error("`{field}` {rule}, found {found}")]
+    #[diagnostic(code(fleet::out_of_range), help("{help}"))]
+    OutOfRange {
+        field: String,
+        rule: String,
+        found: String,
+        help: String,
+        #[label("out of range")]
+        span: Span,
+    },
+
+    #[error("`{field}` must be a whole number, found `{found}`")]
+    #[diagnostic(code(fleet::not_whole), help("write a whole number, such as `{rounded}`"))]
+    NotWhole {
+        field: String,
+        found: String,
+        rounded: String,
+        #[label("not a whole number")]
+        span: Span,
+    },
+
+    #[error("`min` ({min}) is above `max` ({max})")]
+    #[diagnostic(code(fleet::min_above_max), help("raise `max` or lower `min`"))]
+    MinAboveMax {
+        min: String,
+        max: String,
+        #[label("min is here")]
+        span: Span,
+        #[label("max is here")]
+        max_span: Span,
+    },
+
+    #[error("unknown SLO metric `{metric}`")]
+    #[diagnostic(code(fleet::unknown_metric), help("{help}"))]
+    UnknownMetric {
+        metric: String,
+        help: String,
+        #[label("not a metric")]
+        span: Span,
+    },
+
+    #[error("percentile `{text}` is outside 0–100")]
+    #[diagnostic(
+        code(fleet::percentile_range),
+        help("use a percentile above 0 and below 100, such as `p50`, `p90`, `p99.9`, or `mean`")
+    )]
+    PercentileRange {
+        text: String,
+        #[label("out of range")]
+        span: Span,
+    },
+
+    #[error("`{name}` derives from itself: {chain}")]
+    #[diagnostic(code(fleet::derivation_cycle), help("derive from a definition that does not lead back here"))]
+    DerivationCycle {
+        name: String,
+        chain: String,
+        #[label("this `from` closes the cycle")]
+        span: Span,
+    },
+
+    #[error("`{name}` is not defined in `{module}`")]
+    #[diagnostic(code(fleet::unknown_import), help("{help}"))]
+    UnknownImport {
+        name: String,
+        module: String,
+        help: String,
+        #[label("not in `{module}`")]
+        span: Span,
+    },
+
+    #[error("`{item}` belongs in the root file")]
+    #[diagnostic(
+        code(fleet::misplaced_item),
+        help("move it to the file given to fleetplan; imported files hold definitions only")
+    )]
+    MisplacedItem {
+        item: String,
+        #[label("in an imported file")]
+        span: Span,
+    },
+
+    #[error("`{item}` is given twice")]
+    #[diagnostic(code(fleet::duplicate_item), help("merge the two into one"))]
+    DuplicateItem {
+        item: String,
+        #[label("given again here")]
+        span: Span,
+        #[label("first given here")]
+        first: Span,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(fleet::inconsistent), help("{help}"))]
+    Inconsistent {
+        message: String,
+        help: String,
+        #[label("{label}")]
+        span: Span,
+        label: String,
+    },
+
+    #[error("unknown objective `{metric}`")]
+    #[diagnostic(code(fleet::unknown_objective), help("{help}"))]
+    UnknownObjective {
+        metric: String,
+        help: String,
+        #[label("not an objective")]
+        span: Span,
+    },
+
+    #[error("pool `{pool}` has no price")]
+    #[diagnostic(
+        code(fleet::missing_price),
+        help("add `price = 3.80 $/h` (per device-hour) to the pool, or a reference price to device `{device}`")
+    )]
+    MissingPrice {
+        pool: String,
+        device: String,
+        #[label("needs a price")]
+        span: Span,
+    },
+
+    #[error("two different definitions named `{name}` are used")]
+    #[diagnostic(code(fleet::name_clash), help("rename one of them"))]
+    NameClash {
+        name: String,
+        #[label("this `{name}` is used")]
+        span: Span,
+    },
+}
+
+impl StageError for CheckError {
+    fn span(&self) -> Span {
+        use CheckError::*;
+        match self {
+            UnknownUnit { span, .. }
+            | UnitMismatch { span, .. }
+            | MissingUnit { span, .. }
+            | UnknownField { span, .. }
+            | DuplicateField { span, .. }
+            | MissingField { span, .. }
+            | ExpectedBlock { span, .. }
+            | ExpectedValue { span, .. }
+            | MisplacedBound { span }
+            | WrongValue { span, .. }
+            | UnknownValue { span, .. }
+            | UnknownName { span, .. }
+            | WrongKind { span, .. }
+            | DuplicateDefinition { span, .. }
+            | OutOfRange { span, .. }
+            | NotWhole { span, .. }
+            | MinAboveMax { span, .. }
+            | UnknownMetric { span, .. }
+            | PercentileRange { span, .. }
+            | DerivationCycle { span, .. }
+            | UnknownImport { span, .. }
+            | MisplacedItem { span, .. }
+            | DuplicateItem { span, .. }
+            | Inconsistent { span, .. }
+            | UnknownObjective { span, .. }
+            | MissingPrice { span, .. }
+            | NameClash { span, .. } => *span,
+        }
+    }
+}

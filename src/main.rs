@@ -1,0 +1,213 @@
+//! The `fleetplan` command line: only argument handling and printing; the work is in the
+//! library.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use fleetplan::diagnostic::{Diagnostics, ErrorFormat, RenderStyle};
+use fleetplan::load::Root;
+use fleetplan::source::SourceMap;
+
+#[derive(Parser)]
+#[command(name = "fleetplan", version, about = "Plan the cheapest LLM inference fleet that meets its SLOs")]
+struct Cli {
+    /// How diagnostics are printed: human (stderr), plain (stderr) or json (stdout).
+    #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check files for errors (exit 0 when clean, 1 with diagnostics).
+    Check {
+        /// `.fleet` files; `-` reads standard input.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Rewrite files in the canonical layout, keeping every comment.
+    Fmt {
+        /// Change nothing; exit 1 when a file is not formatted.
+        #[arg(long)]
+        check: bool,
+        /// `.fleet` files; `-` formats standard input to standard output.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Print an intermediate form.
+    Debug {
+        #[arg(value_enum)]
+        form: DebugForm,
+        /// A `.fleet` file; `-` reads standard input.
+        file: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DebugForm {
+    /// The syntax tree of the file itself (JSON).
+    Ast,
+    /// The checked spec of the file and its imports (JSON).
+    Spec,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let format = cli.error_format;
+    let mut out = Output::new(format);
+    let code = match cli.command {
+        Command::Check { files } => {
+            let mut code = ExitCode::SUCCESS;
+            for file in files {
+                match compile(&file, &mut out) {
+                    Some(_) => {}
+                    None => code = ExitCode::FAILURE,
+                }
+            }
+            code
+        }
+        Command::Fmt { check, files } => fmt(&files, check, &mut out),
+        Command::Debug { form, file } => debug(form, &file, &mut out),
+    };
+    out.finish();
+    code
+}
+
+/// Collects diagnostics; JSON ones are printed together at the end as one array.
+struct Output {
+    format: ErrorFormat,
+    json: Vec<serde_json::Value>,
+}
+
+impl Output {
+    fn new(format: ErrorFormat) -> Self {
+        Output { format, json: Vec::new() }
+    }
+
+    fn report(&mut self, sources: &SourceMap, diagnostics: &Diagnostics) {
+        match self.format {
+            ErrorFormat::Json => {
+                for d in diagnostics.to_json(sources) {
+                    self.json.push(serde_json::to_value(d).unwrap_or_default());
+                }
+            }
+            format => {
+                let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                let width = terminal_width();
+                let text = diagnostics.render(sources, format, RenderStyle { color, width });
+                eprint!("{text}");
+            }
+        }
+    }
+
+    /// An error without a source span (an unreadable root file).
+    fn plain_error(&mut self, message: String) {
+        match self.format {
+            ErrorFormat::Json => self.json.push(serde_json::json!({
+                "code": "fleet::io", "severity": "error", "message": message,
+                "file": null, "line": null, "column": null, "span": null, "labels": [], "help": null,
+            })),
+            _ => eprintln!("error: {message}"),
+        }
+    }
+
+    fn finish(self) {
+        if self.format == ErrorFormat::Json && !self.json.is_empty() {
+            let text = serde_json::to_string_pretty(&self.json).unwrap_or_default();
+            println!("{text}");
+        }
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+}
+
+fn root(file: &str) -> Result<Root, String> {
+    if file == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read standard input: {e}"))?;
+        Ok(Root::Stdin(text))
+    } else {
+        Ok(Root::Path(PathBuf::from(file)))
+    }
+}
+
+/// Compiles one file, reporting its diagnostics; `None` when there were any.
+fn compile(file: &str, out: &mut Output) -> Option<fleetplan::spec::Spec> {
+    let root = match root(file) {
+        Ok(root) => root,
+        Err(message) => {
+            out.plain_error(message);
+            return None;
+        }
+    };
+    match fleetplan::compile(root) {
+        Ok(compiled) => match compiled.result {
+            Ok(spec) => Some(spec),
+            Err(diagnostics) => {
+                out.report(&compiled.program.sources, &diagnostics);
+                None
+            }
+        },
+        Err(error) => {
+            out.plain_error(error.to_string());
+            None
+        }
+    }
+}
+
+fn debug(form: DebugForm, file: &str, out: &mut Output) -> ExitCode {
+    match form {
+        DebugForm::Spec => match compile(file, out) {
+            Some(spec) => print_and_succeed(&fleetplan::dump::spec(&spec)),
+            None => ExitCode::FAILURE,
+        },
+        DebugForm::Ast => {
+            let root = match root(file) {
+                Ok(root) => root,
+                Err(message) => {
+                    out.plain_error(message);
+                    return ExitCode::FAILURE;
+                }
+            };
+            let (name, text) = match root {
+                Root::Path(path) => match std::fs::read_to_string(&path) {
+                    Ok(text) => (path.display().to_string(), text),
+                    Err(e) => {
+                        out.plain_error(format!("cannot read `{}`: {e}", path.display()));
+                        return ExitCode::FAILURE;
+                    }
+                },
+                Root::Stdin(text) => ("<stdin>".to_string(), text),
+                Root::Text { name, text } => (name, text),
+            };
+            let mut sources = SourceMap::new();
+            let id = sources.add(name, text);
+            let (ast, errors) = fleetplan::syntax::parse_file(id, sources.text(id));
+            if !errors.is_empty() {
+                out.report(&sources, &errors);
+            }
+            match ast {
+                Some(ast) if errors.is_empty() => print_and_succeed(&fleetplan::dump::ast(&ast)),
+                _ => ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+fn print_and_succeed(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(text.as_bytes()).is_err() {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn fmt(files: &[String], check: bool, out: &mut Output) -> ExitCode {
+    let _ = (files, check, out);
+    ExitCode::FAILURE
+}

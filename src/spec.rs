@@ -1,0 +1,211 @@
+//! The typed specification: what the checker produces and every later stage consumes.
+//!
+//! All quantities are in base units and named with them (`_bytes`, `_s`, `_per_s`,
+//! `_flops` for FLOP/s, `_watts`, `_usd_per_hour`). No pest types, no AST. Spans remain only
+//! where a later stage may need to point at the source (an SLO bound, a pool limit).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::source::Span;
+
+/// One checked program: the definitions in scope of the root file.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Spec {
+    pub devices: BTreeMap<String, Device>,
+    pub models: BTreeMap<String, Model>,
+    pub pools: BTreeMap<String, Pool>,
+    pub workloads: BTreeMap<String, Workload>,
+    pub site: Site,
+    pub objective: Objective,
+}
+
+macro_rules! keyword_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            pub fn name(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn from_name(name: &str) -> Option<$name> {
+                match name { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+keyword_enum! {
+    /// What a device is; decides which roles it can take.
+    DeviceKind { Gpu = "gpu", Lpu = "lpu", Cpu = "cpu", Asic = "asic", Ssd = "ssd", Dram = "dram" }
+}
+
+impl DeviceKind {
+    /// Devices that run models (the others only hold KV cache).
+    pub fn computes(self) -> bool {
+        !matches!(self, DeviceKind::Ssd | DeviceKind::Dram)
+    }
+}
+
+keyword_enum! {
+    /// Number formats for weights, KV cache and compute.
+    Precision {
+        Fp32 = "fp32", Bf16 = "bf16", Fp16 = "fp16", Fp8 = "fp8", Mxfp8 = "mxfp8",
+        Int8 = "int8", Mxfp6 = "mxfp6", Fp4 = "fp4", Mxfp4 = "mxfp4", Nvfp4 = "nvfp4", Int4 = "int4",
+    }
+}
+
+keyword_enum! {
+    /// How attention keys and values are stored.
+    Attention { Mha = "mha", Gqa = "gqa", Mla = "mla" }
+}
+
+keyword_enum! {
+    /// SLO metrics: time to first token, time per output token, end-to-end latency.
+    Metric { Ttft = "ttft", Tpot = "tpot", E2e = "e2e" }
+}
+
+keyword_enum! {
+    /// What the plan minimises.
+    ObjectiveMetric { Cost = "cost" }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Device {
+    pub name: String,
+    pub kind: DeviceKind,
+    /// Memory capacity per device: HBM, SRAM, DRAM or flash.
+    pub memory_bytes: f64,
+    /// Memory read bandwidth per device.
+    pub memory_bandwidth_bytes_per_s: f64,
+    /// Peak dense compute per precision.
+    pub compute_flops: BTreeMap<Precision, f64>,
+    /// Scale-up link bandwidth per device (NVLink, Infinity Fabric, chip-to-chip).
+    pub link_bandwidth_bytes_per_s: Option<f64>,
+    /// Scale-out network bandwidth per device.
+    pub nic_bandwidth_bytes_per_s: Option<f64>,
+    pub power_watts: Option<f64>,
+    /// Fixed cost of one decode step (kernel launches, scheduling).
+    pub step_overhead_s: Option<f64>,
+    /// Share of peak compute reached in practice (0–1).
+    pub compute_efficiency: Option<f64>,
+    /// Share of peak memory bandwidth reached in practice (0–1).
+    pub bandwidth_efficiency: Option<f64>,
+    /// A reference price per device-hour; pools may override it.
+    pub price_usd_per_hour: Option<f64>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Model {
+    pub name: String,
+    /// Total parameters.
+    pub params: f64,
+    /// Parameters used per token (MoE); equals `params` for dense models.
+    pub active_params: f64,
+    pub layers: u32,
+    pub hidden: u32,
+    pub heads: u32,
+    pub kv_heads: u32,
+    pub head_dim: u32,
+    pub attention: Attention,
+    /// MLA: compressed KV rank and the decoupled RoPE dimension.
+    pub kv_lora_rank: Option<u32>,
+    pub rope_dim: Option<u32>,
+    pub experts: Option<u32>,
+    pub experts_per_token: Option<u32>,
+    /// Sliding-window attention: window length and how many layers use it.
+    pub window_tokens: Option<f64>,
+    pub window_layers: Option<u32>,
+    pub max_context_tokens: Option<f64>,
+    pub weights: Precision,
+    pub kv_cache: Precision,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Pool {
+    pub name: String,
+    pub device: String,
+    /// Devices per node: the scale-up domain that tensor parallelism stays inside.
+    pub per_node: u32,
+    pub min_devices: u32,
+    pub max_devices: u32,
+    pub price_usd_per_hour: f64,
+    /// Host DRAM per node (a memory tier for KV cache).
+    pub host_memory_bytes: Option<f64>,
+    /// Power per device, when it differs from the device's.
+    pub power_watts: Option<f64>,
+    #[serde(skip)]
+    pub span: Span,
+    /// The `max` field, for diagnostics about a binding pool limit.
+    #[serde(skip)]
+    pub max_span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Workload {
+    pub name: String,
+    pub model: String,
+    pub rate_per_s: f64,
+    pub input_tokens: f64,
+    pub output_tokens: f64,
+    pub slo: Vec<SloBound>,
+    pub memory: Option<MemoryNeeds>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// `ttft p90 <= 2 s`
+#[derive(Clone, Debug, Serialize)]
+pub struct SloBound {
+    pub metric: Metric,
+    pub percentile: Percentile,
+    pub limit_s: f64,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Percentile {
+    Mean,
+    /// In (0, 100).
+    P(f64),
+}
+
+/// The memory block of a workload: KV cache kept between requests.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemoryNeeds {
+    /// Share of input tokens whose KV can be reused from retained sessions (0–1).
+    pub reuse: f64,
+    pub sessions: f64,
+    pub context_tokens: f64,
+    pub retention_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Site {
+    pub max_power_watts: Option<f64>,
+    pub budget_usd_per_hour: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Objective {
+    pub minimize: ObjectiveMetric,
+}
+
+impl Default for Objective {
+    fn default() -> Self {
+        Objective { minimize: ObjectiveMetric::Cost }
+    }
+}
