@@ -6,6 +6,7 @@
 pub mod check;
 pub mod diagnostic;
 pub mod dump;
+pub mod fmt;
 pub mod load;
 pub mod source;
 pub mod spec;

@@ -208,6 +208,79 @@ fn print_and_succeed(text: &str) -> ExitCode {
 }
 
 fn fmt(files: &[String], check: bool, out: &mut Output) -> ExitCode {
-    let _ = (files, check, out);
-    ExitCode::FAILURE
+    let mut code = ExitCode::SUCCESS;
+    for file in files {
+        let (name, text) = if file == "-" {
+            let mut text = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+                out.plain_error(format!("cannot read standard input: {e}"));
+                code = ExitCode::FAILURE;
+                continue;
+            }
+            ("<stdin>".to_string(), text)
+        } else {
+            match std::fs::read_to_string(file) {
+                Ok(text) => (file.clone(), text),
+                Err(e) => {
+                    out.plain_error(format!("cannot read `{file}`: {e}"));
+                    code = ExitCode::FAILURE;
+                    continue;
+                }
+            }
+        };
+        let mut sources = SourceMap::new();
+        let id = sources.add(name, text);
+        let formatted = match fleetplan::fmt::format_source(id, sources.text(id)) {
+            Ok(formatted) => formatted,
+            Err(diagnostics) => {
+                out.report(&sources, &diagnostics);
+                code = ExitCode::FAILURE;
+                continue;
+            }
+        };
+        let unchanged = formatted == sources.text(id);
+        if file == "-" {
+            if check {
+                if !unchanged {
+                    eprintln!("<stdin> is not formatted");
+                    code = ExitCode::FAILURE;
+                }
+            } else {
+                print!("{formatted}");
+            }
+        } else if check {
+            if !unchanged {
+                eprintln!("{file} is not formatted");
+                code = ExitCode::FAILURE;
+            }
+        } else if !unchanged {
+            if let Err(e) = write_atomically(file, &formatted) {
+                out.plain_error(format!("cannot write `{file}`: {e}"));
+                code = ExitCode::FAILURE;
+            }
+        }
+    }
+    code
+}
+
+/// Writes through a temporary file in the same directory and renames it over the target,
+/// so a crash never leaves a half-written file.
+fn write_atomically(path: &str, text: &str) -> std::io::Result<()> {
+    let target = std::path::Path::new(path);
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{name}.fleetplan-fmt.{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        if let Ok(meta) = std::fs::metadata(target) {
+            std::fs::set_permissions(&temp, meta.permissions())?;
+        }
+        std::fs::rename(&temp, target)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
