@@ -113,6 +113,8 @@ impl FieldChecker<'_> {
             }
             match self.entry(entry, spec, place) {
                 Some(value) => {
+                    // A bad entry inside a nested block poisons the definition too.
+                    fields.poisoned |= matches!(&value, Checked::Block(inner) if inner.poisoned);
                     fields.values.insert(spec.name, value);
                 }
                 None => fields.poisoned = true,

@@ -19,6 +19,13 @@ pub enum SyntaxError {
         span: Span,
     },
 
+    #[error("this block is never closed")]
+    #[diagnostic(code(fleet::unclosed_block), help("add `}}` where the block ends"))]
+    UnclosedBlock {
+        #[label("this `{{` has no matching `}}`")]
+        span: Span,
+    },
+
     #[error("unterminated block comment")]
     #[diagnostic(code(fleet::unterminated_comment), help("close the comment with `*/`"))]
     UnterminatedComment {
@@ -103,6 +110,7 @@ impl StageError for SyntaxError {
     fn span(&self) -> Span {
         match self {
             SyntaxError::Unexpected { span, .. }
+            | SyntaxError::UnclosedBlock { span }
             | SyntaxError::UnterminatedComment { span }
             | SyntaxError::UnterminatedString { span }
             | SyntaxError::ColonField { span, .. }

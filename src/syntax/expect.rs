@@ -46,10 +46,20 @@ pub(crate) fn describe(file: FileId, text: &str, error: &Error<Rule>) -> SyntaxE
     if phrases.is_empty() {
         phrases.insert((9, "valid syntax".to_string()));
     }
+    if phrases.iter().any(|(_, w)| w.starts_with("a percentile")) {
+        // `<=` then comes only from the catch-all for a bound without a percentile.
+        phrases.retain(|(_, w)| w != "`<=`");
+    }
+    let at_end = position >= text.len();
+    if at_end && phrases.iter().any(|(_, w)| w == "`}`") {
+        if let Some(open) = unclosed_brace(text) {
+            return SyntaxError::UnclosedBlock { span: Span::new(file, open, open + 1) };
+        }
+    }
     let words: Vec<String> = phrases.iter().map(|(_, w)| w.clone()).collect();
     let expected = join_or(&words);
     let (found, end) = found_at(text, position);
-    let help = help_for(&words, end == position && position >= text.len());
+    let help = help_for(&words, at_end);
     SyntaxError::Unexpected { expected, found, help, span: Span::new(file, position, end) }
 }
 
@@ -134,6 +144,8 @@ fn help_for(expected: &[String], at_end: bool) -> String {
     let has = |w: &str| expected.iter().any(|e| e == w);
     if has("`}`") && at_end {
         "every `{` needs a matching `}`".to_string()
+    } else if expected.len() == 2 && has("`{`") && has("a name") {
+        "fields belong inside a block, such as `pool gpu { max = 8 }`".to_string()
     } else if has("`=`") {
         "fields are written `name = value`, such as `memory = 80 GB`".to_string()
     } else if has(A_VALUE) {
@@ -145,4 +157,51 @@ fn help_for(expected: &[String], at_end: bool) -> String {
     } else {
         "see docs/language.md for the syntax of `.fleet` files".to_string()
     }
+}
+
+/// The byte offset of the last `{` that is never closed, skipping comments and strings.
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1)) {
+            (b'/', Some(b'/')) => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            (b'/', Some(b'*')) => {
+                let mut depth = 0usize;
+                while i < bytes.len() {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            (b'"', _) => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            (b'{', _) => open.push(i),
+            (b'}', _) => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.pop()
 }

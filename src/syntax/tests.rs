@@ -79,7 +79,8 @@ fn friendly_errors_for_common_mistakes() {
     assert_eq!(codes("/* open"), ["fleet::unterminated_comment"]);
     assert_eq!(codes("use \"a.fleet\n"), ["fleet::unterminated_string"]);
     assert_eq!(codes("pool p { max = 1e999 }"), ["fleet::number_too_large"]);
-    assert_eq!(codes("pool p { max = 1 "), ["fleet::syntax"]);
+    assert_eq!(codes("pool p { max = 1 "), ["fleet::unclosed_block"]);
+    assert_eq!(codes("pool p { max = }"), ["fleet::syntax"]);
 }
 
 #[test]

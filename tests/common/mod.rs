@@ -1,0 +1,40 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use fleetplan::diagnostic::{Diagnostics, RenderStyle};
+use fleetplan::load::Root;
+use fleetplan::source::SourceMap;
+
+/// A path relative to the crate root, so that rendered file names are the same everywhere.
+pub fn relative(path: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Compiles a file and returns its sources and diagnostics (empty when it checks clean).
+pub fn diagnostics_of(path: &Path) -> (SourceMap, Diagnostics) {
+    let compiled = fleetplan::compile(Root::Path(relative(path))).unwrap();
+    let diagnostics = match compiled.result {
+        Ok(_) => Diagnostics::new(),
+        Err(d) => d,
+    };
+    (compiled.program.sources, diagnostics)
+}
+
+pub fn render(sources: &SourceMap, diagnostics: &Diagnostics) -> String {
+    diagnostics.render_human(sources, RenderStyle::SNAPSHOT)
+}
+
+/// Every `.fleet` file directly under a folder of the crate, sorted.
+pub fn fleet_files(folder: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "fleet"))
+        .collect();
+    files.sort();
+    files
+}

@@ -1,0 +1,120 @@
+//! No input makes fleetplan panic: every example, catalog and ui file is mutated at random
+//! (byte edits, deletions, insertions of tricky text, truncations, duplicated lines) and each
+//! mutant goes through the whole pipeline: load, check, rendering of every diagnostic (human
+//! and JSON) and the formatter. Deterministic: the seed is fixed; set
+//! `FLEETPLAN_MUTATIONS=N` for a longer run.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use fleetplan::diagnostic::RenderStyle;
+use fleetplan::load::Root;
+use fleetplan::source::FileId;
+
+/// xorshift64*: small, deterministic, good enough to pick mutations.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+/// Fragments that stress the grammar's edges.
+const TRICKY: &[&str] = &[
+    "{", "}", "=", "\"", "/*", "*/", "//", ":", "<=", "<", ".", ",", "*", "%", "$", "/", "p", "p99.9",
+    "1e999", "-", "_", "k", "G", "B", "\n", "µ", "é", "\u{0}", "use ", "from ", "mean", "{{{{", "}}}}",
+    "9999999999999999999999", "0.0", "std.", "\"../", "\r\n",
+];
+
+fn mutate(rng: &mut Rng, text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for _ in 0..1 + rng.below(3) {
+        let len = bytes.len();
+        match rng.below(6) {
+            0 if len > 0 => {
+                let at = rng.below(len);
+                bytes[at] = (rng.next() % 128) as u8;
+            }
+            1 if len > 0 => {
+                let at = rng.below(len);
+                let n = 1 + rng.below(8.min(len - at));
+                bytes.drain(at..at + n);
+            }
+            2 => {
+                let at = rng.below(len + 1);
+                let piece = TRICKY[rng.below(TRICKY.len())];
+                bytes.splice(at..at, piece.bytes());
+            }
+            3 => bytes.truncate(rng.below(len + 1)),
+            4 => {
+                let owned = String::from_utf8_lossy(&bytes).into_owned();
+                let lines: Vec<&str> = owned.lines().collect();
+                if !lines.is_empty() {
+                    let i = rng.below(lines.len());
+                    let mut out: Vec<&str> = lines.clone();
+                    out.insert(i, lines[i]);
+                    bytes = out.join("\n").into_bytes();
+                }
+            }
+            _ => {
+                let owned = String::from_utf8_lossy(&bytes).into_owned();
+                let mut lines: Vec<&str> = owned.lines().collect();
+                if !lines.is_empty() {
+                    lines.remove(rng.below(lines.len()));
+                }
+                bytes = lines.join("\n").into_bytes();
+            }
+        }
+    }
+    // Inputs are UTF-8 text (the CLI reads files as strings); invalid bytes become U+FFFD.
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn run_pipeline(name: &str, text: &str) {
+    let compiled = fleetplan::compile(Root::Text { name: name.to_string(), text: text.to_string() }).unwrap();
+    if let Err(diagnostics) = &compiled.result {
+        let sources = &compiled.program.sources;
+        let human = diagnostics.render_human(sources, RenderStyle::SNAPSHOT);
+        assert!(!human.is_empty());
+        let _ = diagnostics.render_plain(sources);
+        let _ = diagnostics.render_json(sources);
+    }
+    let _ = fleetplan::fmt::format_source(FileId(0), text);
+}
+
+#[test]
+fn mutated_inputs_never_panic() {
+    let cases: usize = std::env::var("FLEETPLAN_MUTATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(3000);
+    let mut seeds = Vec::new();
+    for folder in ["examples", "std", "tests/ui"] {
+        for path in common::fleet_files(folder) {
+            let name = common::relative(&path).display().to_string();
+            seeds.push((name, std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    assert!(seeds.len() > 40, "too few seed files: {}", seeds.len());
+    let mut rng = Rng(0x5EED_F1EE_7B1A_4E00);
+    let mut failures = Vec::new();
+    for case in 0..cases {
+        let (name, seed) = &seeds[case % seeds.len()];
+        let mutant = mutate(&mut rng, seed);
+        let outcome = catch_unwind(AssertUnwindSafe(|| run_pipeline(name, &mutant)));
+        if outcome.is_err() {
+            failures.push(format!("case {case} from {name}:\n{mutant}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {cases} mutants panicked; first:\n{}", failures.len(), failures[0]);
+}
