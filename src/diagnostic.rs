@@ -294,7 +294,10 @@ impl miette::Diagnostic for Located<'_> {
 pub const DID_YOU_MEAN_DISTANCE: usize = 2;
 
 /// The closest candidate to `name`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
     candidates
         .into_iter()

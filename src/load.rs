@@ -44,13 +44,19 @@ pub enum Root {
     /// Standard input (`-`): imports resolve against the working directory.
     Stdin(String),
     /// A text with a name, for tests and the catalog itself.
-    Text { name: String, text: String },
+    Text {
+        name: String,
+        text: String,
+    },
 }
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum LoadError {
     #[error("cannot read `{path}`: {reason}")]
-    #[diagnostic(code(fleet::missing_file), help("paths in `use` are relative to the importing file"))]
+    #[diagnostic(
+        code(fleet::missing_file),
+        help("paths in `use` are relative to the importing file")
+    )]
     MissingFile {
         path: String,
         reason: String,
@@ -156,7 +162,13 @@ struct Loader {
 impl Loader {
     /// Parses a file and loads its imports. `dir` is where relative imports resolve; `None`
     /// for catalog modules, which may import only other catalog modules.
-    fn add_file(&mut self, key: String, name: String, text: String, dir: Option<PathBuf>) -> FileId {
+    fn add_file(
+        &mut self,
+        key: String,
+        name: String,
+        text: String,
+        dir: Option<PathBuf>,
+    ) -> FileId {
         let id = self.sources.add(name, text);
         self.by_key.insert(key.clone(), id);
         let (ast, errors) = parse_file(id, self.sources.text(id));
@@ -206,7 +218,7 @@ impl Loader {
                 }
             }
             UseSource::Module(segments) => {
-                let Some(first) = segments.first() else { return None };
+                let first = segments.first()?;
                 let span = segments.iter().fold(first.span, |s, n| s.to(n.span));
                 let full: Vec<&str> = segments.iter().map(|n| n.text.as_str()).collect();
                 let full_path = full.join(".");

@@ -11,7 +11,11 @@ use fleetplan::load::Root;
 use fleetplan::source::SourceMap;
 
 #[derive(Parser)]
-#[command(name = "fleetplan", version, about = "Plan the cheapest LLM inference fleet that meets its SLOs")]
+#[command(
+    name = "fleetplan",
+    version,
+    about = "Plan the cheapest LLM inference fleet that meets its SLOs"
+)]
 struct Cli {
     /// How diagnostics are printed: human (stderr), plain (stderr) or json (stdout).
     #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human)]
@@ -95,7 +99,8 @@ impl Output {
                 }
             }
             format => {
-                let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                let color =
+                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
                 let width = terminal_width();
                 let text = diagnostics.render(sources, format, RenderStyle { color, width });
                 eprint!("{text}");
@@ -129,7 +134,9 @@ fn terminal_width() -> usize {
 fn root(file: &str) -> Result<Root, String> {
     if file == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
         Ok(Root::Stdin(text))
     } else {
         Ok(Root::Path(PathBuf::from(file)))
@@ -267,7 +274,8 @@ fn fmt(files: &[String], check: bool, out: &mut Output) -> ExitCode {
 /// so a crash never leaves a half-written file.
 fn write_atomically(path: &str, text: &str) -> std::io::Result<()> {
     let target = std::path::Path::new(path);
-    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let dir =
+        target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = dir.join(format!(".{name}.fleetplan-fmt.{}", std::process::id()));
     let result = (|| {

@@ -37,7 +37,13 @@ fn check_reports_every_error_and_exits_1() {
     let out = fleetplan(&["check", "tests/ui/many_errors.fleet"], None);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    for code in ["fleet::unknown_value", "fleet::unknown_unit", "fleet::unknown_field", "fleet::out_of_range", "fleet::unknown_name"] {
+    for code in [
+        "fleet::unknown_value",
+        "fleet::unknown_unit",
+        "fleet::unknown_field",
+        "fleet::out_of_range",
+        "fleet::unknown_name",
+    ] {
         assert!(stderr.contains(code), "missing {code} in:\n{stderr}");
     }
     assert!(!stderr.contains("\u{1b}["), "NO_COLOR output has escape codes");
@@ -45,7 +51,8 @@ fn check_reports_every_error_and_exits_1() {
 
 #[test]
 fn json_diagnostics_have_the_documented_shape() {
-    let out = fleetplan(&["check", "--error-format", "json", "tests/ui/params_in_bytes.fleet"], None);
+    let out =
+        fleetplan(&["check", "--error-format", "json", "tests/ui/params_in_bytes.fleet"], None);
     assert_eq!(out.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let items = value.as_array().unwrap();
@@ -56,7 +63,11 @@ fn json_diagnostics_have_the_documented_shape() {
     assert_eq!(d["line"], 4);
     assert_eq!(d["column"], 12);
     let (start, end) = (d["span"]["start"].as_u64().unwrap(), d["span"]["end"].as_u64().unwrap());
-    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ui/params_in_bytes.fleet")).unwrap();
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/ui/params_in_bytes.fleet"
+    ))
+    .unwrap();
     assert_eq!(&source[start as usize..end as usize], "70B");
     assert!(d["help"].as_str().unwrap().contains("70G"));
     assert!(d["message"].as_str().unwrap().contains("data size"));
@@ -97,7 +108,8 @@ fn debug_dumps_ast_and_spec_as_json() {
         assert!(value.is_object() || value.is_array());
     }
     let spec: serde_json::Value =
-        serde_json::from_slice(&fleetplan(&["debug", "spec", "examples/chat.fleet"], None).stdout).unwrap();
+        serde_json::from_slice(&fleetplan(&["debug", "spec", "examples/chat.fleet"], None).stdout)
+            .unwrap();
     assert_eq!(spec["workloads"]["chat"]["rate_per_s"], 25.0);
     assert_eq!(spec["pools"]["gpu"]["per_node"], 8);
 }
@@ -123,7 +135,8 @@ fn fmt_check_and_rewrite() {
 
     let out = fleetplan(&["fmt", "--check", path], None);
     assert_eq!(out.status.code(), Some(0), "formatted file must pass --check");
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "temporary files left behind: {leftovers:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

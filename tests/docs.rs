@@ -58,7 +58,11 @@ fn every_field_is_documented() {
         ("### `site`", vec![schema::SITE]),
     ];
     for (heading, tables) in cases {
-        assert_eq!(table_names(section(&doc, heading)), schema_names(&tables), "fields under {heading}");
+        assert_eq!(
+            table_names(section(&doc, heading)),
+            schema_names(&tables),
+            "fields under {heading}"
+        );
     }
     let device = section(&doc, "### `device`");
     for precision in Precision::NAMES {

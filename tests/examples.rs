@@ -18,7 +18,12 @@ fn bundled() -> Vec<std::path::PathBuf> {
 fn examples_and_catalog_check_clean() {
     for path in bundled() {
         let (sources, diagnostics) = diagnostics_of(&path);
-        assert!(diagnostics.is_empty(), "{}:\n{}", relative(&path).display(), render(&sources, &diagnostics));
+        assert!(
+            diagnostics.is_empty(),
+            "{}:\n{}",
+            relative(&path).display(),
+            render(&sources, &diagnostics)
+        );
     }
 }
 
@@ -27,7 +32,12 @@ fn examples_and_catalog_are_formatted() {
     for path in bundled() {
         let text = std::fs::read_to_string(&path).unwrap();
         let formatted = fleetplan::fmt::format_source(FileId(0), &text).unwrap();
-        assert_eq!(formatted, text, "{} is not formatted: run `fleetplan fmt` on it", relative(&path).display());
+        assert_eq!(
+            formatted,
+            text,
+            "{} is not formatted: run `fleetplan fmt` on it",
+            relative(&path).display()
+        );
         let again = fleetplan::fmt::format_source(FileId(0), &formatted).unwrap();
         assert_eq!(again, formatted, "fmt is not idempotent on {}", relative(&path).display());
     }

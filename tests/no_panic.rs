@@ -34,9 +34,44 @@ impl Rng {
 
 /// Fragments that stress the grammar's edges.
 const TRICKY: &[&str] = &[
-    "{", "}", "=", "\"", "/*", "*/", "//", ":", "<=", "<", ".", ",", "*", "%", "$", "/", "p", "p99.9",
-    "1e999", "-", "_", "k", "G", "B", "\n", "µ", "é", "\u{0}", "use ", "from ", "mean", "{{{{", "}}}}",
-    "9999999999999999999999", "0.0", "std.", "\"../", "\r\n",
+    "{",
+    "}",
+    "=",
+    "\"",
+    "/*",
+    "*/",
+    "//",
+    ":",
+    "<=",
+    "<",
+    ".",
+    ",",
+    "*",
+    "%",
+    "$",
+    "/",
+    "p",
+    "p99.9",
+    "1e999",
+    "-",
+    "_",
+    "k",
+    "G",
+    "B",
+    "\n",
+    "µ",
+    "é",
+    "\u{0}",
+    "use ",
+    "from ",
+    "mean",
+    "{{{{",
+    "}}}}",
+    "9999999999999999999999",
+    "0.0",
+    "std.",
+    "\"../",
+    "\r\n",
 ];
 
 fn mutate(rng: &mut Rng, text: &str) -> String {
@@ -84,7 +119,8 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
 }
 
 fn run_pipeline(name: &str, text: &str) {
-    let compiled = fleetplan::compile(Root::Text { name: name.to_string(), text: text.to_string() }).unwrap();
+    let compiled =
+        fleetplan::compile(Root::Text { name: name.to_string(), text: text.to_string() }).unwrap();
     if let Err(diagnostics) = &compiled.result {
         let sources = &compiled.program.sources;
         let human = diagnostics.render_human(sources, RenderStyle::SNAPSHOT);
@@ -97,7 +133,8 @@ fn run_pipeline(name: &str, text: &str) {
 
 #[test]
 fn mutated_inputs_never_panic() {
-    let cases: usize = std::env::var("FLEETPLAN_MUTATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(3000);
+    let cases: usize =
+        std::env::var("FLEETPLAN_MUTATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(3000);
     let mut seeds = Vec::new();
     for folder in ["examples", "std", "tests/ui"] {
         for path in common::fleet_files(folder) {
@@ -116,5 +153,10 @@ fn mutated_inputs_never_panic() {
             failures.push(format!("case {case} from {name}:\n{mutant}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {cases} mutants panicked; first:\n{}", failures.len(), failures[0]);
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} mutants panicked; first:\n{}",
+        failures.len(),
+        failures[0]
+    );
 }

@@ -66,7 +66,8 @@ fn every_code_has_a_ui_case() {
             } else if path.extension().is_some_and(|e| e == "rs") {
                 let text = std::fs::read_to_string(&path).unwrap();
                 for part in text.split("code(fleet::").skip(1) {
-                    let code: String = part.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let code: String =
+                        part.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                     declared.insert(format!("fleet::{code}"));
                 }
             }

@@ -198,7 +198,10 @@ pub enum CheckError {
     },
 
     #[error("`{name}` derives from itself: {chain}")]
-    #[diagnostic(code(fleet::derivation_cycle), help("derive from a definition that does not lead back here"))]
+    #[diagnostic(
+        code(fleet::derivation_cycle),
+        help("derive from a definition that does not lead back here")
+    )]
     DerivationCycle {
         name: String,
         chain: String,

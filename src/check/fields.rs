@@ -25,9 +25,13 @@ pub enum Checked {
 impl Checked {
     pub fn span(&self) -> Span {
         match self {
-            Checked::Number { span, .. } | Checked::Choice { span, .. } | Checked::Reference { span, .. } => *span,
+            Checked::Number { span, .. }
+            | Checked::Choice { span, .. }
+            | Checked::Reference { span, .. } => *span,
             Checked::Block(fields) => fields.span,
-            Checked::Bounds(bounds) => bounds.first().map_or(Span::new(crate::source::FileId(0), 0, 0), |b| b.span),
+            Checked::Bounds(bounds) => {
+                bounds.first().map_or(Span::new(crate::source::FileId(0), 0, 0), |b| b.span)
+            }
         }
     }
 }
@@ -60,7 +64,9 @@ impl Fields {
     pub fn overlay(mut self, over: Fields) -> Fields {
         for (name, value) in over.values {
             let merged = match (self.values.remove(name), value) {
-                (Some(Checked::Block(base)), Checked::Block(top)) => Checked::Block(base.overlay(top)),
+                (Some(Checked::Block(base)), Checked::Block(top)) => {
+                    Checked::Block(base.overlay(top))
+                }
                 (_, value) => value,
             };
             self.values.insert(name, merged);
@@ -79,7 +85,12 @@ pub struct FieldChecker<'a> {
 
 impl FieldChecker<'_> {
     /// Validates `block` as `place` (such as "device `h200`") against `schema`.
-    pub fn block(&mut self, block: &ast::Block, schema: &'static [FieldSpec], place: &str) -> Fields {
+    pub fn block(
+        &mut self,
+        block: &ast::Block,
+        schema: &'static [FieldSpec],
+        place: &str,
+    ) -> Fields {
         let mut fields = Fields::empty(block.span);
         let mut seen: BTreeMap<&'static str, Span> = BTreeMap::new();
         for entry in &block.entries {
@@ -124,7 +135,8 @@ impl FieldChecker<'_> {
     }
 
     fn entry(&mut self, entry: &Entry, spec: &'static FieldSpec, place: &str) -> Option<Checked> {
-        let block_expected = matches!(spec.expect, Expect::Block(_) | Expect::PerPrecision(_) | Expect::Bounds);
+        let block_expected =
+            matches!(spec.expect, Expect::Block(_) | Expect::PerPrecision(_) | Expect::Bounds);
         match entry {
             Entry::Bound(bound) => {
                 self.errors.push(CheckError::MisplacedBound { span: bound.span });
@@ -139,13 +151,20 @@ impl FieldChecker<'_> {
                 None
             }
             Entry::Block(sub) if !block_expected => {
-                self.errors.push(CheckError::ExpectedValue { field: spec.name.to_string(), span: sub.name.span });
+                self.errors.push(CheckError::ExpectedValue {
+                    field: spec.name.to_string(),
+                    span: sub.name.span,
+                });
                 None
             }
             Entry::Field(field) => self.value(&field.value, spec),
             Entry::Block(sub) => match spec.expect {
-                Expect::Block(inner) => Some(Checked::Block(self.block(&sub.body, inner, &format!("`{}`", spec.name)))),
-                Expect::PerPrecision(dim) => Some(Checked::Block(self.per_precision(&sub.body, dim, spec))),
+                Expect::Block(inner) => {
+                    Some(Checked::Block(self.block(&sub.body, inner, &format!("`{}`", spec.name))))
+                }
+                Expect::PerPrecision(dim) => {
+                    Some(Checked::Block(self.per_precision(&sub.body, dim, spec)))
+                }
                 Expect::Bounds => Some(Checked::Bounds(self.bounds(&sub.body, place))),
                 _ => None,
             },
@@ -173,11 +192,16 @@ impl FieldChecker<'_> {
             };
             let key = precision.name();
             if let Some(first) = seen.insert(key, name.span) {
-                self.errors.push(CheckError::DuplicateField { field: key.to_string(), span: name.span, first });
+                self.errors.push(CheckError::DuplicateField {
+                    field: key.to_string(),
+                    span: name.span,
+                    first,
+                });
                 continue;
             }
             let Entry::Field(field) = entry else {
-                self.errors.push(CheckError::ExpectedValue { field: key.to_string(), span: name.span });
+                self.errors
+                    .push(CheckError::ExpectedValue { field: key.to_string(), span: name.span });
                 continue;
             };
             let inner = FieldSpec {
@@ -201,7 +225,8 @@ impl FieldChecker<'_> {
         for entry in &block.entries {
             let Entry::Bound(bound) = entry else {
                 let name = entry.name();
-                let help = format!("an SLO is a list of bounds such as `ttft p90 <= 2 s` (in {place})");
+                let help =
+                    format!("an SLO is a list of bounds such as `ttft p90 <= 2 s` (in {place})");
                 self.errors.push(CheckError::UnknownField {
                     field: name.text.clone(),
                     place: "`slo`".to_string(),
@@ -229,8 +254,12 @@ impl FieldChecker<'_> {
                 example: "ttft p90 <= 2 s",
                 doc: "",
             };
-            let Some(Checked::Number { value, .. }) = self.value(&bound.value, &spec) else { continue };
-            if let Some(first) = bounds.iter().find(|b| b.metric == metric && b.percentile == percentile) {
+            let Some(Checked::Number { value, .. }) = self.value(&bound.value, &spec) else {
+                continue;
+            };
+            if let Some(first) =
+                bounds.iter().find(|b| b.metric == metric && b.percentile == percentile)
+            {
                 self.errors.push(CheckError::DuplicateField {
                     field: format!("{} {}", metric.name(), bound.percentile.text),
                     span: bound.metric.span.to(bound.percentile.span),
@@ -337,7 +366,8 @@ impl FieldChecker<'_> {
                     span: q.span,
                 });
             } else {
-                let found = if measured.percent { "a percentage".to_string() } else { measured.dim.noun() };
+                let found =
+                    if measured.percent { "a percentage".to_string() } else { measured.dim.noun() };
                 let help = mismatch_help(spec, dim, measured.dim);
                 self.errors.push(CheckError::UnitMismatch {
                     expected: expected_phrase(spec, dim),
@@ -402,7 +432,9 @@ fn unit_help(word: &str, expected: Dim) -> String {
     let all: Vec<&str> = UNITS.iter().map(|u| u.name).collect();
     match did_you_mean(word, all.iter().copied()) {
         Some(best) => format!("did you mean `{best}`?"),
-        None if !same_dim.is_empty() => format!("units of {} are {}", expected.noun(), quoted_list(&same_dim)),
+        None if !same_dim.is_empty() => {
+            format!("units of {} are {}", expected.noun(), quoted_list(&same_dim))
+        }
         None => "see docs/language.md for the units".to_string(),
     }
 }

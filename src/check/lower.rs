@@ -94,7 +94,12 @@ impl Reader<'_> {
     }
 
     fn inconsistent(&mut self, span: Span, message: String, label: &str, help: &str) {
-        self.errors.push(CheckError::Inconsistent { message, help: help.to_string(), span, label: label.to_string() });
+        self.errors.push(CheckError::Inconsistent {
+            message,
+            help: help.to_string(),
+            span,
+            label: label.to_string(),
+        });
     }
 }
 
@@ -110,7 +115,9 @@ pub fn device(name: &str, r: &mut Reader<'_>) -> Option<Device> {
     let mut compute = BTreeMap::new();
     if let Some(block) = r.block("compute") {
         for (precision, value) in &block.values {
-            if let (Some(p), Checked::Number { value, .. }) = (Precision::from_name(precision), value) {
+            if let (Some(p), Checked::Number { value, .. }) =
+                (Precision::from_name(precision), value)
+            {
                 compute.insert(p, *value);
             }
         }
@@ -162,21 +169,36 @@ pub fn model(name: &str, r: &mut Reader<'_>) -> Option<Model> {
     if let (Some(p), Some(a)) = (params, active) {
         if a > p {
             let span = r.span_of("active").unwrap_or(r.at);
-            r.inconsistent(span, "`active` exceeds `params`".to_string(), "more than the total", "active parameters are a subset of all parameters");
+            r.inconsistent(
+                span,
+                "`active` exceeds `params`".to_string(),
+                "more than the total",
+                "active parameters are a subset of all parameters",
+            );
             ok = false;
         }
     }
     if let (Some(h), Some(kv)) = (heads, kv_heads) {
         if kv > h || h % kv != 0 {
             let span = r.span_of("kv_heads").unwrap_or(r.at);
-            r.inconsistent(span, format!("`kv_heads` ({kv}) must divide `heads` ({h})"), "does not divide the heads", "each KV head serves a whole group of query heads");
+            r.inconsistent(
+                span,
+                format!("`kv_heads` ({kv}) must divide `heads` ({h})"),
+                "does not divide the heads",
+                "each KV head serves a whole group of query heads",
+            );
             ok = false;
         }
     }
     match (experts, experts_per_token) {
         (Some(e), Some(k)) if k > e => {
             let span = r.span_of("experts_per_token").unwrap_or(r.at);
-            r.inconsistent(span, format!("`experts_per_token` ({k}) exceeds `experts` ({e})"), "more than there are", "a token is routed to some of the experts");
+            r.inconsistent(
+                span,
+                format!("`experts_per_token` ({k}) exceeds `experts` ({e})"),
+                "more than there are",
+                "a token is routed to some of the experts",
+            );
             ok = false;
         }
         (Some(_), None) => {
@@ -239,7 +261,12 @@ pub fn pool(name: &str, device: Option<&Device>, r: &mut Reader<'_>) -> Option<P
             let span = r.span_of("min").unwrap_or(r.at);
             let max_span = r.span_of("max").unwrap_or(r.at);
             let max_span = if max_span.file == span.file { max_span } else { span };
-            r.errors.push(CheckError::MinAboveMax { min: min.to_string(), max: max.to_string(), span, max_span });
+            r.errors.push(CheckError::MinAboveMax {
+                min: min.to_string(),
+                max: max.to_string(),
+                span,
+                max_span,
+            });
             return None;
         }
     }
@@ -250,7 +277,11 @@ pub fn pool(name: &str, device: Option<&Device>, r: &mut Reader<'_>) -> Option<P
     };
     let Some(price) = price else {
         if !r.fields.poisoned {
-            r.errors.push(CheckError::MissingPrice { pool: name.to_string(), device: device.name.clone(), span: r.at });
+            r.errors.push(CheckError::MissingPrice {
+                pool: name.to_string(),
+                device: device.name.clone(),
+                span: r.at,
+            });
         }
         return None;
     };
@@ -275,7 +306,12 @@ pub fn workload(name: &str, model: Option<&Model>, r: &mut Reader<'_>) -> Option
     let slo = match r.fields.values.get("slo") {
         Some(Checked::Bounds(bounds)) => bounds
             .iter()
-            .map(|b| SloBound { metric: b.metric, percentile: b.percentile, limit_s: b.limit_s, span: b.span })
+            .map(|b| SloBound {
+                metric: b.metric,
+                percentile: b.percentile,
+                limit_s: b.limit_s,
+                span: b.span,
+            })
             .collect(),
         _ => Vec::new(),
     };
@@ -293,7 +329,12 @@ pub fn workload(name: &str, model: Option<&Model>, r: &mut Reader<'_>) -> Option
             let sessions = inner.required("sessions");
             let context = inner.required("context");
             let retention = inner.number("retention");
-            Some(MemoryNeeds { reuse: reuse?, sessions: sessions?, context_tokens: context?, retention_s: retention })
+            Some(MemoryNeeds {
+                reuse: reuse?,
+                sessions: sessions?,
+                context_tokens: context?,
+                retention_s: retention,
+            })
         }
         _ => None,
     };

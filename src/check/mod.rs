@@ -31,7 +31,8 @@ use crate::syntax::ast::{DefKind, Item};
 pub fn check(program: &Program) -> Result<Spec, Diagnostics> {
     let mut errors = Diagnostics::new();
     let scopes = Scopes::build(program, &mut errors);
-    let mut checker = Checker { program, scopes: &scopes, errors, own: Vec::new(), resolved: BTreeMap::new() };
+    let mut checker =
+        Checker { program, scopes: &scopes, errors, own: Vec::new(), resolved: BTreeMap::new() };
     checker.own = scopes
         .defs
         .iter()
@@ -76,7 +77,13 @@ impl<'p> Checker<'p> {
             None => Some(own),
             Some(base) => {
                 stack.push(id);
-                let resolved = self.scopes.resolve(def.file, &base.text, base.span, def.ast.kind, &mut self.errors);
+                let resolved = self.scopes.resolve(
+                    def.file,
+                    &base.text,
+                    base.span,
+                    def.ast.kind,
+                    &mut self.errors,
+                );
                 let merged = match resolved {
                     Some(base_id) if stack.contains(&base_id) => {
                         let chain: Vec<&str> = stack
@@ -121,7 +128,12 @@ impl<'p> Checker<'p> {
         lowered
     }
 
-    fn lower(&mut self, id: DefId, fields: &Fields, done: &BTreeMap<DefId, Lowered>) -> Option<Lowered> {
+    fn lower(
+        &mut self,
+        id: DefId,
+        fields: &Fields,
+        done: &BTreeMap<DefId, Lowered>,
+    ) -> Option<Lowered> {
         let def = &self.scopes.defs[id];
         let (kind, name, file) = (def.ast.kind, def.ast.name.text.as_str(), def.file);
         // Resolve references first, so their errors come even when other fields are missing.
@@ -134,7 +146,8 @@ impl<'p> Checker<'p> {
             DefKind::Workload => reference("model").map(|r| (r, DefKind::Model)),
             _ => None,
         };
-        let target_id = target.and_then(|((n, span), k)| self.scopes.resolve(file, &n, span, k, &mut self.errors));
+        let target_id = target
+            .and_then(|((n, span), k)| self.scopes.resolve(file, &n, span, k, &mut self.errors));
         let mut reader = Reader {
             fields,
             schema: schema::fields_of(kind),
@@ -153,7 +166,8 @@ impl<'p> Checker<'p> {
                     Some(Lowered::Device(d)) => Some(d),
                     _ => None,
                 };
-                lower::pool(name, device, &mut reader).map(|p| Lowered::Pool(p, target_id.unwrap_or(id)))
+                lower::pool(name, device, &mut reader)
+                    .map(|p| Lowered::Pool(p, target_id.unwrap_or(id)))
             }
             DefKind::Workload => {
                 if target_id.is_none() {
@@ -163,7 +177,8 @@ impl<'p> Checker<'p> {
                     Some(Lowered::Model(m)) => Some(m),
                     _ => None,
                 };
-                lower::workload(name, model, &mut reader).map(|w| Lowered::Workload(w, target_id.unwrap_or(id)))
+                lower::workload(name, model, &mut reader)
+                    .map(|w| Lowered::Workload(w, target_id.unwrap_or(id)))
             }
         }
     }
@@ -187,7 +202,10 @@ impl<'p> Checker<'p> {
             let def = &self.scopes.defs[id];
             if let Some(other) = used_names.insert(def.ast.name.text.clone(), id) {
                 if other != id {
-                    self.errors.push(CheckError::NameClash { name: def.ast.name.text.clone(), span: def.ast.name.span });
+                    self.errors.push(CheckError::NameClash {
+                        name: def.ast.name.text.clone(),
+                        span: def.ast.name.span,
+                    });
                 }
             }
             match item {
@@ -225,13 +243,20 @@ impl<'p> Checker<'p> {
                 }
                 let seen = if what == "site" { &mut site_seen } else { &mut objective_seen };
                 if let Some(first) = *seen {
-                    self.errors.push(CheckError::DuplicateItem { item: what.to_string(), span, first });
+                    self.errors.push(CheckError::DuplicateItem {
+                        item: what.to_string(),
+                        span,
+                        first,
+                    });
                     continue;
                 }
                 *seen = Some(span);
                 match item {
                     Item::Site(site) => {
-                        let mut fc = FieldChecker { sources: &self.program.sources, errors: &mut self.errors };
+                        let mut fc = FieldChecker {
+                            sources: &self.program.sources,
+                            errors: &mut self.errors,
+                        };
                         let fields = fc.block(&site.body, schema::SITE, "`site`");
                         let mut reader = Reader {
                             fields: &fields,
@@ -242,20 +267,28 @@ impl<'p> Checker<'p> {
                         };
                         spec.site = lower::site(&mut reader);
                     }
-                    Item::Objective(objective) => match ObjectiveMetric::from_name(&objective.metric.text) {
-                        Some(metric) => spec.objective = Objective { minimize: metric },
-                        None => {
-                            let help = match did_you_mean(&objective.metric.text, ObjectiveMetric::NAMES.iter().copied()) {
-                                Some(best) => format!("did you mean `{best}`?"),
-                                None => format!("fleetplan can minimize {}", quoted_list(ObjectiveMetric::NAMES)),
-                            };
-                            self.errors.push(CheckError::UnknownObjective {
-                                metric: objective.metric.text.clone(),
-                                help,
-                                span: objective.metric.span,
-                            });
+                    Item::Objective(objective) => {
+                        match ObjectiveMetric::from_name(&objective.metric.text) {
+                            Some(metric) => spec.objective = Objective { minimize: metric },
+                            None => {
+                                let help = match did_you_mean(
+                                    &objective.metric.text,
+                                    ObjectiveMetric::NAMES.iter().copied(),
+                                ) {
+                                    Some(best) => format!("did you mean `{best}`?"),
+                                    None => format!(
+                                        "fleetplan can minimize {}",
+                                        quoted_list(ObjectiveMetric::NAMES)
+                                    ),
+                                };
+                                self.errors.push(CheckError::UnknownObjective {
+                                    metric: objective.metric.text.clone(),
+                                    help,
+                                    span: objective.metric.span,
+                                });
+                            }
                         }
-                    },
+                    }
                     _ => {}
                 }
             }

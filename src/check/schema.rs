@@ -75,7 +75,12 @@ const fn whole(range: Range) -> Expect {
     Expect::Quantity { dim: Dim::NONE, range, whole: true }
 }
 
-const fn field(name: &'static str, expect: Expect, example: &'static str, doc: &'static str) -> FieldSpec {
+const fn field(
+    name: &'static str,
+    expect: Expect,
+    example: &'static str,
+    doc: &'static str,
+) -> FieldSpec {
     FieldSpec { name, expect, example, doc }
 }
 
@@ -83,7 +88,12 @@ const SHARE: Expect = quantity(Dim::NONE, Range::Share);
 
 pub const EFFICIENCY: &[FieldSpec] = &[
     field("compute", SHARE, "compute = 60%", "share of peak FLOPS reached in practice"),
-    field("bandwidth", SHARE, "bandwidth = 80%", "share of peak memory bandwidth reached in practice"),
+    field(
+        "bandwidth",
+        SHARE,
+        "bandwidth = 80%",
+        "share of peak memory bandwidth reached in practice",
+    ),
 ];
 
 pub const DEVICE: &[FieldSpec] = &[
@@ -93,7 +103,12 @@ pub const DEVICE: &[FieldSpec] = &[
         "kind = gpu",
         "what the device is: gpu, lpu, cpu, asic, ssd or dram",
     ),
-    field("memory", quantity(Dim::DATA, Range::Positive), "memory = 80 GB", "memory capacity per device"),
+    field(
+        "memory",
+        quantity(Dim::DATA, Range::Positive),
+        "memory = 80 GB",
+        "memory capacity per device",
+    ),
     field(
         "bandwidth",
         quantity(Dim::BANDWIDTH, Range::Positive),
@@ -106,8 +121,18 @@ pub const DEVICE: &[FieldSpec] = &[
         "compute { bf16 = 989 TFLOPS }",
         "peak dense compute per precision",
     ),
-    field("link", quantity(Dim::BANDWIDTH, Range::Positive), "link = 900 GB/s", "scale-up link bandwidth per device"),
-    field("nic", quantity(Dim::BANDWIDTH, Range::Positive), "nic = 400 Gb/s", "scale-out network bandwidth per device"),
+    field(
+        "link",
+        quantity(Dim::BANDWIDTH, Range::Positive),
+        "link = 900 GB/s",
+        "scale-up link bandwidth per device",
+    ),
+    field(
+        "nic",
+        quantity(Dim::BANDWIDTH, Range::Positive),
+        "nic = 400 Gb/s",
+        "scale-out network bandwidth per device",
+    ),
     field("power", quantity(Dim::POWER, Range::Positive), "power = 700 W", "power draw per device"),
     field(
         "overhead",
@@ -115,7 +140,12 @@ pub const DEVICE: &[FieldSpec] = &[
         "overhead = 30 us",
         "fixed time per decode step (kernel launch, scheduling)",
     ),
-    field("efficiency", Expect::Block(EFFICIENCY), "efficiency { compute = 60% }", "reachable share of the peaks"),
+    field(
+        "efficiency",
+        Expect::Block(EFFICIENCY),
+        "efficiency { compute = 60% }",
+        "reachable share of the peaks",
+    ),
     field(
         "price",
         quantity(Dim::PRICE, Range::NonNegative),
@@ -125,13 +155,33 @@ pub const DEVICE: &[FieldSpec] = &[
 ];
 
 pub const MODEL: &[FieldSpec] = &[
-    field("params", quantity(Dim::NONE, Range::Positive), "params = 70.6G", "total parameters (`70.6G` = 70.6 billion)"),
-    field("active", quantity(Dim::NONE, Range::Positive), "active = 37G", "parameters active per token (MoE)"),
+    field(
+        "params",
+        quantity(Dim::NONE, Range::Positive),
+        "params = 70.6G",
+        "total parameters (`70.6G` = 70.6 billion)",
+    ),
+    field(
+        "active",
+        quantity(Dim::NONE, Range::Positive),
+        "active = 37G",
+        "parameters active per token (MoE)",
+    ),
     field("layers", whole(Range::Positive), "layers = 80", "transformer layers"),
     field("hidden", whole(Range::Positive), "hidden = 8192", "hidden size"),
     field("heads", whole(Range::Positive), "heads = 64", "attention (query) heads"),
-    field("kv_heads", whole(Range::Positive), "kv_heads = 8", "key/value heads (GQA); defaults to `heads`"),
-    field("head_dim", whole(Range::Positive), "head_dim = 128", "dimension per head; defaults to hidden / heads"),
+    field(
+        "kv_heads",
+        whole(Range::Positive),
+        "kv_heads = 8",
+        "key/value heads (GQA); defaults to `heads`",
+    ),
+    field(
+        "head_dim",
+        whole(Range::Positive),
+        "head_dim = 128",
+        "dimension per head; defaults to hidden / heads",
+    ),
     field(
         "attention",
         Expect::Choice { what: "attention kind", options: Attention::NAMES },
@@ -141,14 +191,24 @@ pub const MODEL: &[FieldSpec] = &[
     field("kv_rank", whole(Range::Positive), "kv_rank = 512", "MLA: compressed KV rank"),
     field("rope_dim", whole(Range::Positive), "rope_dim = 64", "MLA: decoupled RoPE key dimension"),
     field("experts", whole(Range::Positive), "experts = 256", "routed experts (MoE)"),
-    field("experts_per_token", whole(Range::Positive), "experts_per_token = 8", "routed experts per token (MoE)"),
+    field(
+        "experts_per_token",
+        whole(Range::Positive),
+        "experts_per_token = 8",
+        "routed experts per token (MoE)",
+    ),
     field(
         "window",
         quantity(Dim::TOKENS, Range::Positive),
         "window = 128 tokens",
         "sliding-window length, for the layers in `window_layers`",
     ),
-    field("window_layers", whole(Range::NonNegative), "window_layers = 18", "layers that use the sliding window"),
+    field(
+        "window_layers",
+        whole(Range::NonNegative),
+        "window_layers = 18",
+        "layers that use the sliding window",
+    ),
     field(
         "max_context",
         quantity(Dim::TOKENS, Range::Positive),
@@ -170,13 +230,43 @@ pub const MODEL: &[FieldSpec] = &[
 ];
 
 pub const POOL: &[FieldSpec] = &[
-    field("device", Expect::Reference(DefKind::Device), "device = h200", "the device the pool holds"),
-    field("per_node", whole(Range::Positive), "per_node = 8", "devices per node: the scale-up domain; defaults to 1"),
+    field(
+        "device",
+        Expect::Reference(DefKind::Device),
+        "device = h200",
+        "the device the pool holds",
+    ),
+    field(
+        "per_node",
+        whole(Range::Positive),
+        "per_node = 8",
+        "devices per node: the scale-up domain; defaults to 1",
+    ),
     field("max", whole(Range::Positive), "max = 512", "most devices that can be had"),
-    field("min", whole(Range::NonNegative), "min = 16", "devices that must be used (already owned); defaults to 0"),
-    field("price", quantity(Dim::PRICE, Range::NonNegative), "price = 3.80 $/h", "price per device-hour"),
-    field("host_memory", quantity(Dim::DATA, Range::Positive), "host_memory = 2 TB", "host DRAM per node"),
-    field("power", quantity(Dim::POWER, Range::Positive), "power = 1.2 kW", "power per device, when not the device's"),
+    field(
+        "min",
+        whole(Range::NonNegative),
+        "min = 16",
+        "devices that must be used (already owned); defaults to 0",
+    ),
+    field(
+        "price",
+        quantity(Dim::PRICE, Range::NonNegative),
+        "price = 3.80 $/h",
+        "price per device-hour",
+    ),
+    field(
+        "host_memory",
+        quantity(Dim::DATA, Range::Positive),
+        "host_memory = 2 TB",
+        "host DRAM per node",
+    ),
+    field(
+        "power",
+        quantity(Dim::POWER, Range::Positive),
+        "power = 1.2 kW",
+        "power per device, when not the device's",
+    ),
 ];
 
 pub const MEMORY: &[FieldSpec] = &[
@@ -187,22 +277,62 @@ pub const MEMORY: &[FieldSpec] = &[
         "share of input tokens whose KV can come from retained sessions",
     ),
     field("sessions", whole(Range::NonNegative), "sessions = 50k", "sessions whose KV is retained"),
-    field("context", quantity(Dim::TOKENS, Range::Positive), "context = 64k tokens", "retained context per session"),
-    field("retention", quantity(Dim::TIME, Range::Positive), "retention = 30 min", "how long a session's KV is kept"),
+    field(
+        "context",
+        quantity(Dim::TOKENS, Range::Positive),
+        "context = 64k tokens",
+        "retained context per session",
+    ),
+    field(
+        "retention",
+        quantity(Dim::TIME, Range::Positive),
+        "retention = 30 min",
+        "how long a session's KV is kept",
+    ),
 ];
 
 pub const WORKLOAD: &[FieldSpec] = &[
     field("model", Expect::Reference(DefKind::Model), "model = llama3_3_70b", "the model served"),
-    field("rate", quantity(Dim::REQUEST_RATE, Range::Positive), "rate = 40 req/s", "request arrival rate"),
-    field("input", quantity(Dim::TOKENS, Range::Positive), "input = 1500 tokens", "prompt tokens per request"),
-    field("output", quantity(Dim::TOKENS, Range::Positive), "output = 150 tokens", "output tokens per request"),
+    field(
+        "rate",
+        quantity(Dim::REQUEST_RATE, Range::Positive),
+        "rate = 40 req/s",
+        "request arrival rate",
+    ),
+    field(
+        "input",
+        quantity(Dim::TOKENS, Range::Positive),
+        "input = 1500 tokens",
+        "prompt tokens per request",
+    ),
+    field(
+        "output",
+        quantity(Dim::TOKENS, Range::Positive),
+        "output = 150 tokens",
+        "output tokens per request",
+    ),
     field("slo", Expect::Bounds, "slo { ttft p90 <= 2 s }", "latency objectives"),
-    field("memory", Expect::Block(MEMORY), "memory { reuse = 85% }", "KV cache retained between requests"),
+    field(
+        "memory",
+        Expect::Block(MEMORY),
+        "memory { reuse = 85% }",
+        "KV cache retained between requests",
+    ),
 ];
 
 pub const SITE: &[FieldSpec] = &[
-    field("power", quantity(Dim::POWER, Range::Positive), "power = 2 MW", "most power the fleet may draw"),
-    field("budget", quantity(Dim::PRICE, Range::Positive), "budget = 40k $/h", "most the fleet may cost per hour"),
+    field(
+        "power",
+        quantity(Dim::POWER, Range::Positive),
+        "power = 2 MW",
+        "most power the fleet may draw",
+    ),
+    field(
+        "budget",
+        quantity(Dim::PRICE, Range::Positive),
+        "budget = 40k $/h",
+        "most the fleet may cost per hour",
+    ),
 ];
 
 /// The fields of a definition kind.

@@ -26,7 +26,8 @@ pub struct Scopes<'p> {
 
 impl<'p> Scopes<'p> {
     pub fn build(program: &'p Program, errors: &mut Diagnostics) -> Scopes<'p> {
-        let mut scopes = Scopes { defs: Vec::new(), scopes: BTreeMap::new(), locals: BTreeMap::new() };
+        let mut scopes =
+            Scopes { defs: Vec::new(), scopes: BTreeMap::new(), locals: BTreeMap::new() };
         for (&file, ast) in &program.files {
             let mut local: BTreeMap<String, DefId> = BTreeMap::new();
             for item in &ast.items {
@@ -35,7 +36,8 @@ impl<'p> Scopes<'p> {
                     let first_span = scopes.defs[first].ast.name.span;
                     errors.push(CheckError::DuplicateDefinition {
                         name: def.name.text.clone(),
-                        help: "rename one of them, or derive one from the other with `from`".to_string(),
+                        help: "rename one of them, or derive one from the other with `from`"
+                            .to_string(),
                         span: def.name.span,
                         first: Some(first_span),
                     });
@@ -57,7 +59,9 @@ impl<'p> Scopes<'p> {
                 };
                 let names: Vec<Name> = match (&decl.select, &decl.source) {
                     (Some(UseSelect::Names(names)), _) => names.clone(),
-                    (None, UseSource::Module(segments)) => segments.last().cloned().into_iter().collect(),
+                    (None, UseSource::Module(segments)) => {
+                        segments.last().cloned().into_iter().collect()
+                    }
                     (Some(UseSelect::All { .. }), _) | (None, UseSource::File { .. }) => {
                         let target_names = scopes.locals.get(&target).cloned().unwrap_or_default();
                         for (name, id) in target_names {
@@ -71,8 +75,9 @@ impl<'p> Scopes<'p> {
                     match target_locals.and_then(|l| l.get(&name.text)) {
                         Some(&id) => scopes.import(file, &name.text, id, name.span, errors),
                         None => {
-                            let candidates: Vec<&str> =
-                                target_locals.map(|l| l.keys().map(String::as_str).collect()).unwrap_or_default();
+                            let candidates: Vec<&str> = target_locals
+                                .map(|l| l.keys().map(String::as_str).collect())
+                                .unwrap_or_default();
                             let help = match did_you_mean(&name.text, candidates.iter().copied()) {
                                 Some(best) => format!("did you mean `{best}`?"),
                                 None => defined_names(&module, &candidates),
@@ -91,7 +96,14 @@ impl<'p> Scopes<'p> {
         scopes
     }
 
-    fn import(&mut self, file: FileId, name: &str, id: DefId, span: Span, errors: &mut Diagnostics) {
+    fn import(
+        &mut self,
+        file: FileId,
+        name: &str,
+        id: DefId,
+        span: Span,
+        errors: &mut Diagnostics,
+    ) {
         let scope = self.scopes.entry(file).or_default();
         match scope.get(name) {
             Some(&existing) if existing == id => {}
@@ -121,16 +133,31 @@ impl<'p> Scopes<'p> {
     }
 
     /// Resolves `name` as used in `file`, expecting a definition of `kind`.
-    pub fn resolve(&self, file: FileId, name: &str, span: Span, kind: DefKind, errors: &mut Diagnostics) -> Option<DefId> {
+    pub fn resolve(
+        &self,
+        file: FileId,
+        name: &str,
+        span: Span,
+        kind: DefKind,
+        errors: &mut Diagnostics,
+    ) -> Option<DefId> {
         let scope = self.scopes.get(&file);
         match scope.and_then(|s| s.get(name)) {
             Some(&id) if self.defs[id].ast.kind == kind => Some(id),
             Some(&id) => {
                 let found = self.defs[id].ast.kind.keyword();
-                let same_kind: Vec<&str> = self.visible(file).filter(|(_, d)| self.defs[*d].ast.kind == kind).map(|(n, _)| n).collect();
+                let same_kind: Vec<&str> = self
+                    .visible(file)
+                    .filter(|(_, d)| self.defs[*d].ast.kind == kind)
+                    .map(|(n, _)| n)
+                    .collect();
                 let help = match same_kind.as_slice() {
                     [] => format!("define a {} or import one from the catalog", kind.keyword()),
-                    names => format!("the {}s in scope are {}", kind.keyword(), crate::load::quoted_list(names)),
+                    names => format!(
+                        "the {}s in scope are {}",
+                        kind.keyword(),
+                        crate::load::quoted_list(names)
+                    ),
                 };
                 errors.push(CheckError::WrongKind {
                     name: name.to_string(),

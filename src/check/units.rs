@@ -18,7 +18,8 @@ pub struct Dim {
 }
 
 impl Dim {
-    pub const NONE: Dim = Dim { time: 0, data: 0, flop: 0, money: 0, power: 0, request: 0, token: 0 };
+    pub const NONE: Dim =
+        Dim { time: 0, data: 0, flop: 0, money: 0, power: 0, request: 0, token: 0 };
     pub const TIME: Dim = Dim { time: 1, ..Dim::NONE };
     pub const DATA: Dim = Dim { data: 1, ..Dim::NONE };
     pub const BANDWIDTH: Dim = Dim { data: 1, time: -1, ..Dim::NONE };

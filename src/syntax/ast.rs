@@ -63,7 +63,11 @@ pub struct Use {
 #[serde(rename_all = "snake_case")]
 pub enum UseSource {
     /// A path relative to the importing file, as written between the quotes.
-    File { path: String, #[serde(skip)] span: Span },
+    File {
+        path: String,
+        #[serde(skip)]
+        span: Span,
+    },
     /// Dotted segments: `std.hardware` (with a selection) or `std.hardware.h200` (without).
     Module(Vec<Name>),
 }
@@ -91,7 +95,8 @@ pub enum DefKind {
 }
 
 impl DefKind {
-    pub const ALL: [DefKind; 4] = [DefKind::Device, DefKind::Model, DefKind::Pool, DefKind::Workload];
+    pub const ALL: [DefKind; 4] =
+        [DefKind::Device, DefKind::Model, DefKind::Pool, DefKind::Workload];
 
     /// The keyword that introduces it.
     pub fn keyword(self) -> &'static str {

@@ -55,7 +55,9 @@ pub enum SyntaxError {
     #[error("the bound on `{metric}` has no percentile")]
     #[diagnostic(
         code(fleet::missing_percentile),
-        help("say which percentile the bound holds at, e.g. `{metric} p90 <= {value}` (or `mean`)")
+        help(
+            "say which percentile the bound holds at, e.g. `{metric} p90 <= {value}` (or `mean`)"
+        )
     )]
     MissingPercentile {
         metric: String,

@@ -13,7 +13,8 @@ use super::parse::Rule;
 use crate::source::{FileId, Span};
 
 /// The keywords that start a top-level item, in the order the docs list them.
-pub const ITEM_KEYWORDS: [&str; 7] = ["use", "device", "model", "pool", "workload", "site", "objective"];
+pub const ITEM_KEYWORDS: [&str; 7] =
+    ["use", "device", "model", "pool", "workload", "site", "objective"];
 
 const AN_ITEM: &str = "an item (`use`, `device`, `model`, `pool`, `workload`, `site`, `objective`)";
 const A_VALUE: &str = "a value";

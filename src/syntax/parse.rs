@@ -133,7 +133,9 @@ impl Converter {
         let inner = children(pair).next()?;
         match inner.as_rule() {
             Rule::use_glob => Some(UseSelect::All { span: self.span(&inner) }),
-            Rule::use_group => Some(UseSelect::Names(children(inner).map(|p| self.name(&p)).collect())),
+            Rule::use_group => {
+                Some(UseSelect::Names(children(inner).map(|p| self.name(&p)).collect()))
+            }
             _ => None,
         }
     }
@@ -148,7 +150,10 @@ impl Converter {
             match child.as_rule() {
                 Rule::def_kind => kind = def_kind(child),
                 Rule::ident => name = Some(self.name(&child)),
-                Rule::base => base = children(child).find(|p| p.as_rule() == Rule::ident).map(|p| self.name(&p)),
+                Rule::base => {
+                    base =
+                        children(child).find(|p| p.as_rule() == Rule::ident).map(|p| self.name(&p))
+                }
                 Rule::block => body = Some(self.block(child)),
                 _ => {}
             }
@@ -193,7 +198,11 @@ impl Converter {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!(
                 "a file holds these items: {}",
-                expect::ITEM_KEYWORDS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                expect::ITEM_KEYWORDS
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
         self.errors.push(SyntaxError::UnknownKeyword { word: name.text, help, span: name.span });
@@ -211,24 +220,32 @@ impl Converter {
         let text = pair.as_str();
         let parts: Vec<Pair<'_, Rule>> = children(pair).collect();
         match (rule, parts.as_slice()) {
-            (Rule::field, [name, value]) => {
-                Some(Entry::Field(Field { name: self.name(name), value: self.value(value.clone())?, span }))
-            }
-            (Rule::sub_block, [name, body]) => {
-                Some(Entry::Block(SubBlock { name: self.name(name), body: self.block(body.clone()), span }))
-            }
+            (Rule::field, [name, value]) => Some(Entry::Field(Field {
+                name: self.name(name),
+                value: self.value(value.clone())?,
+                span,
+            })),
+            (Rule::sub_block, [name, body]) => Some(Entry::Block(SubBlock {
+                name: self.name(name),
+                body: self.block(body.clone()),
+                span,
+            })),
             (Rule::bound, [metric, percentile, comparison, value]) => {
                 self.check_comparison(comparison);
                 Some(Entry::Bound(Bound {
                     metric: self.name(metric),
-                    percentile: Percentile { text: percentile.as_str().to_string(), span: self.span(percentile) },
+                    percentile: Percentile {
+                        text: percentile.as_str().to_string(),
+                        span: self.span(percentile),
+                    },
                     value: self.value(value.clone())?,
                     span,
                 }))
             }
             (Rule::colon_field, [name, value]) => {
                 let name_len = name.as_str().len();
-                let colon_at = text.get(name_len..).and_then(|t| t.find(':')).map_or(0, |i| i + name_len);
+                let colon_at =
+                    text.get(name_len..).and_then(|t| t.find(':')).map_or(0, |i| i + name_len);
                 let start = span.start as usize + colon_at;
                 let colon = Span::new(self.file, start, start + 1);
                 self.errors.push(SyntaxError::ColonField {
