@@ -52,8 +52,13 @@ pub(crate) fn describe(file: FileId, text: &str, error: &Error<Rule>) -> SyntaxE
         phrases.retain(|(_, w)| w != "`<=`");
     }
     let at_end = position >= text.len();
-    if at_end && phrases.iter().any(|(_, w)| w == "`}`") {
-        if let Some(open) = unclosed_brace(text) {
+    // A block left open is noticed only where the next item starts (or at the end of the
+    // file); point at the brace that was never closed instead.
+    let line_start = text.get(..position).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let next_item = opens_item(text.as_bytes(), line_start) && line_start > 0;
+    if (at_end && phrases.iter().any(|(_, w)| w == "`}`")) || next_item {
+        let before = if next_item { line_start } else { position };
+        if let Some(open) = text.get(..before).and_then(unclosed_brace) {
             return SyntaxError::UnclosedBlock { span: Span::new(file, open, open + 1) };
         }
     }
@@ -205,4 +210,13 @@ fn unclosed_brace(text: &str) -> Option<usize> {
         i += 1;
     }
     open.pop()
+}
+
+/// Whether a top-level item keyword starts at byte `at` (a line start).
+pub(crate) fn opens_item(text: &[u8], at: usize) -> bool {
+    let rest = text.get(at..).unwrap_or(&[]);
+    ITEM_KEYWORDS.iter().any(|kw| {
+        rest.starts_with(kw.as_bytes())
+            && !rest.get(kw.len()).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    })
 }

@@ -17,7 +17,8 @@ use crate::source::{FileId, Span};
 pub(crate) struct FleetParser;
 
 /// Parses one file. Errors that leave the tree intact (such as `memory: 80 GB`) are reported
-/// alongside a tree; a pest failure gives no tree.
+/// alongside a tree; a pest failure gives no tree, but parsing goes on past the broken item
+/// (see [`recover`]) so that one run reports the syntax errors of every item.
 pub fn parse_file(file: FileId, text: &str) -> (Option<File>, Diagnostics) {
     pest::set_error_detail(true);
     let mut conv = Converter { file, errors: Diagnostics::new() };
@@ -37,9 +38,68 @@ pub fn parse_file(file: FileId, text: &str) -> (Option<File>, Diagnostics) {
         }
         Err(error) => {
             conv.errors.push(expect::describe(file, text, &error));
+            recover(&mut conv, text, error_position(&error));
             (None, conv.errors)
         }
     }
+}
+
+/// Most syntax errors reported for one file.
+const MAX_SYNTAX_ERRORS: usize = 20;
+
+/// After a failure, blanks out the broken top-level item (keeping byte offsets and line breaks)
+/// and parses again, so that the errors of later items are found too. Only items that start at
+/// the beginning of a line with a keyword count as boundaries; without a later one, recovery
+/// stops.
+fn recover(conv: &mut Converter, text: &str, mut position: usize) {
+    let mut masked = text.as_bytes().to_vec();
+    for _ in 1..MAX_SYNTAX_ERRORS {
+        let Some((start, end)) = item_region(&masked, position) else { return };
+        for byte in masked.get_mut(start..end).into_iter().flatten() {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+        let Ok(masked_text) = std::str::from_utf8(&masked) else { return };
+        match FleetParser::parse(Rule::file, masked_text) {
+            Ok(mut pairs) => {
+                // The rest parses: its friendlier errors (`memory: 80 GB`, …) still count.
+                if let Some(root) = pairs.next() {
+                    conv.comments(root.clone());
+                    for pair in root.into_inner().filter(|p| p.as_rule() != Rule::EOI) {
+                        conv.item(pair);
+                    }
+                }
+                return;
+            }
+            Err(error) => {
+                let next = error_position(&error);
+                if next < end {
+                    return;
+                }
+                conv.errors.push(expect::describe(conv.file, masked_text, &error));
+                position = next;
+            }
+        }
+    }
+}
+
+fn error_position(error: &pest::error::Error<Rule>) -> usize {
+    match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    }
+}
+
+/// The top-level item around `position`: from the start of the last line at or before it that
+/// opens an item, to the start of the next line after it that does.
+fn item_region(text: &[u8], position: usize) -> Option<(usize, usize)> {
+    let mut line_starts = vec![0];
+    line_starts.extend(text.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1));
+    let opens_item = |at: usize| expect::opens_item(text, at);
+    let start = line_starts.iter().rev().find(|&&s| s <= position && opens_item(s)).copied().unwrap_or(0);
+    let end = line_starts.iter().find(|&&s| s > position && opens_item(s)).copied()?;
+    Some((start, end))
 }
 
 struct Converter {

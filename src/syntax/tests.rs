@@ -88,3 +88,11 @@ fn spans_are_ignored_by_equality() {
     assert_eq!(parse_ok("pool p { max = 4 }"), parse_ok("pool   p {\n  max   = 4\n}"));
     assert_ne!(parse_ok("pool p { max = 4 }"), parse_ok("pool p { max = 5 }"));
 }
+
+#[test]
+fn syntax_errors_of_later_items_are_reported_too() {
+    let text = "pool a { max = }\npool b { max 4 }\npool c { memory: 80 GB }\npool d { max = 1 }\n";
+    assert_eq!(codes(text), ["fleet::syntax", "fleet::syntax", "fleet::colon_field"]);
+    // Recovery needs an item keyword at the start of a later line; an unclosed block has none.
+    assert_eq!(codes("pool a {\n  max = 4\npool b { max = 1 }\n"), ["fleet::unclosed_block"]);
+}
