@@ -66,7 +66,10 @@ fn recover(conv: &mut Converter, text: &str, mut position: usize) {
                 // The rest parses: its friendlier errors (`memory: 80 GB`, …) still count.
                 if let Some(root) = pairs.next() {
                     conv.comments(root.clone());
-                    for pair in root.into_inner().filter(|p| p.as_rule() != Rule::EOI) {
+                    for pair in root
+                        .into_inner()
+                        .filter(|p| !matches!(p.as_rule(), Rule::EOI | Rule::COMMENT))
+                    {
                         conv.item(pair);
                     }
                 }
@@ -97,7 +100,8 @@ fn item_region(text: &[u8], position: usize) -> Option<(usize, usize)> {
     let mut line_starts = vec![0];
     line_starts.extend(text.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1));
     let opens_item = |at: usize| expect::opens_item(text, at);
-    let start = line_starts.iter().rev().find(|&&s| s <= position && opens_item(s)).copied().unwrap_or(0);
+    let start =
+        line_starts.iter().rev().find(|&&s| s <= position && opens_item(s)).copied().unwrap_or(0);
     let end = line_starts.iter().find(|&&s| s > position && opens_item(s)).copied()?;
     Some((start, end))
 }
