@@ -94,6 +94,9 @@ pub struct Device {
     pub power_watts: Option<f64>,
     /// Fixed cost of one decode step (kernel launches, scheduling).
     pub step_overhead_s: Option<f64>,
+    /// Least time one layer takes per step, whatever the batch (launch and sync latency; on
+    /// SRAM parts, the pipeline floor).
+    pub layer_latency_s: Option<f64>,
     /// Share of peak compute reached in practice (0–1).
     pub compute_efficiency: Option<f64>,
     /// Share of peak memory bandwidth reached in practice (0–1).

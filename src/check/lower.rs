@@ -140,6 +140,7 @@ pub fn device(name: &str, r: &mut Reader<'_>) -> Option<Device> {
         nic_bandwidth_bytes_per_s: r.number("nic"),
         power_watts: r.number("power"),
         step_overhead_s: r.number("overhead"),
+        layer_latency_s: r.number("layer_latency"),
         compute_efficiency: efficiency_of("compute"),
         bandwidth_efficiency: efficiency_of("bandwidth"),
         price_usd_per_hour: r.number("price").map(|p| p * 3600.0),

@@ -141,6 +141,12 @@ pub const DEVICE: &[FieldSpec] = &[
         "fixed time per decode step (kernel launch, scheduling)",
     ),
     field(
+        "layer_latency",
+        quantity(Dim::TIME, Range::NonNegative),
+        "layer_latency = 40 us",
+        "least time one layer takes per step: the pipeline floor of SRAM parts",
+    ),
+    field(
         "efficiency",
         Expect::Block(EFFICIENCY),
         "efficiency { compute = 60% }",
