@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod dump;
 pub mod fmt;
 pub mod load;
+pub mod perf;
 pub mod source;
 pub mod spec;
 pub mod syntax;

@@ -1,0 +1,186 @@
+//! `fleetplan estimate`: one instance, its fit, prefill, decode and throughput.
+
+use serde::Serialize;
+
+use super::instance::{max_batch_within, Bound, Instance};
+use super::model;
+use crate::spec::{Device, DeviceKind, Model, Precision};
+
+/// What `estimate` is asked.
+#[derive(Clone, Debug)]
+pub struct EstimateRequest<'a> {
+    pub model: &'a Model,
+    pub device: &'a Device,
+    /// Devices in the instance; `None`: the fewest that hold the model.
+    pub devices: Option<u32>,
+    /// Decode batch; `None`: the largest that fits (and meets `tpot` when given).
+    pub batch: Option<u32>,
+    pub input_tokens: f64,
+    pub output_tokens: f64,
+    pub weights: Option<Precision>,
+    pub kv_cache: Option<Precision>,
+    pub tpot_s: Option<f64>,
+    pub ttft_s: Option<f64>,
+}
+
+/// The answer. Field names are a stable interface (`--format json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Estimate {
+    pub model: String,
+    pub device: String,
+    pub devices: u32,
+    pub tensor_parallel: u32,
+    pub pipeline_stages: u32,
+    pub weights: Precision,
+    pub kv_cache: Precision,
+    /// The precision the device computes in (the weights' or the next wider it supports).
+    pub compute_precision: Option<Precision>,
+    pub fits: bool,
+    /// Why not, when `fits` is false.
+    pub why_not: Option<String>,
+    pub weight_gb_per_device: f64,
+    pub kv_capacity_gb: f64,
+    /// Largest batch whose whole KV cache (input + output tokens each) fits: engines admit a
+    /// sequence only when its KV will fit to the end.
+    pub max_batch: u32,
+    pub batch: u32,
+    pub prefill_ms: f64,
+    pub decode_step_ms: f64,
+    pub decode_tokens_per_s: f64,
+    pub bound: Option<Bound>,
+    pub max_batch_at_slo: Option<u32>,
+    pub tokens_per_s_at_slo: Option<f64>,
+    /// Time to first token of a lone request: prefill only, no queueing.
+    pub ttft_ms: f64,
+    pub meets_ttft: Option<bool>,
+}
+
+/// Mean context of a sequence during decode: the prompt and half the output.
+pub fn mean_context(input: f64, output: f64) -> f64 {
+    input + output / 2.0
+}
+
+/// Tensor-parallel width and pipeline stages for `devices` devices. GPUs and other scale-up
+/// parts use tensor parallelism; SRAM parts pipeline layers across chips (at most one stage
+/// per layer) and split each stage's layers across the rest.
+pub fn layout_for(model: &Model, device: &Device, devices: u32) -> (u32, u32) {
+    let devices = devices.max(1);
+    if device.kind == DeviceKind::Lpu {
+        let pp = devices.min(model.layers.max(1));
+        (devices.div_ceil(pp), pp)
+    } else {
+        (devices, 1)
+    }
+}
+
+/// The fewest devices that hold the weights and one sequence at `context`: powers of two for
+/// tensor-parallel parts (up to 64), any count for SRAM parts.
+fn fewest_devices(model: &Model, device: &Device, weights: Precision, kv: Precision, context: f64) -> Option<u32> {
+    let holds = |n: u32| {
+        let (tp, pp) = layout_for(model, device, n);
+        let instance = Instance { model, device, tp, pp, weights, kv };
+        instance.max_batch(context) >= 1
+    };
+    if device.kind == DeviceKind::Lpu {
+        let usable = device.memory_bytes * (1.0 - super::calibration::MEMORY_RESERVE);
+        let need = (model::weight_bytes(model, weights) + model::kv_bytes(model, kv, context)) / usable;
+        let start = need.ceil().max(1.0).min(1e6) as u32;
+        (start..start.saturating_add(1024)).find(|n| holds(*n))
+    } else {
+        (0..=6).map(|k| 1u32 << k).find(|n| holds(*n))
+    }
+}
+
+pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
+    let weights = req.weights.unwrap_or(req.model.weights);
+    let kv = req.kv_cache.unwrap_or(req.model.kv_cache);
+    let context = mean_context(req.input_tokens, req.output_tokens);
+    let full = req.input_tokens + req.output_tokens;
+    let devices = req
+        .devices
+        .or_else(|| fewest_devices(req.model, req.device, weights, kv, full))
+        .unwrap_or(if req.device.kind == DeviceKind::Lpu { 1 } else { 64 });
+    let (tp, pp) = layout_for(req.model, req.device, devices);
+    let instance = Instance { model: req.model, device: req.device, tp, pp, weights, kv };
+    let memory = instance.memory();
+    let max_batch = instance.max_batch(req.input_tokens + req.output_tokens);
+    let compute_precision = instance.peak_flops().map(|(p, _)| p);
+    let why_not = if !req.device.kind.computes() {
+        Some(format!("`{}` is a {} and holds KV cache only", req.device.name, req.device.kind.name()))
+    } else if compute_precision.is_none() {
+        Some(format!("`{}` quotes no compute at {} or wider", req.device.name, weights.name()))
+    } else if !memory.fits() {
+        Some(format!(
+            "the weights need {:.1} GB per device, {:.1} GB are usable",
+            memory.weight_bytes_per_device / 1e9,
+            memory.usable_bytes_per_device / 1e9
+        ))
+    } else if max_batch == 0 {
+        Some(format!(
+            "no room for the KV cache of one sequence of {context:.0} tokens after the weights"
+        ))
+    } else {
+        None
+    };
+    let fits = why_not.is_none();
+    let at_slo = match (fits, req.tpot_s) {
+        (true, Some(tpot)) => max_batch_within(&instance, max_batch, context, tpot),
+        _ => None,
+    };
+    let batch = req.batch.unwrap_or(match at_slo {
+        Some((b, _)) => b,
+        None => max_batch.max(1),
+    });
+    let step = instance.decode_step(f64::from(batch), context);
+    let prefill = instance.prefill(req.input_tokens);
+    let finite = |x: f64| if x.is_finite() { x } else { f64::MAX };
+    Estimate {
+        model: req.model.name.clone(),
+        device: req.device.name.clone(),
+        devices: instance.devices(),
+        tensor_parallel: tp,
+        pipeline_stages: pp,
+        weights,
+        kv_cache: kv,
+        compute_precision,
+        fits,
+        why_not,
+        weight_gb_per_device: round(memory.weight_bytes_per_device / 1e9, 3),
+        kv_capacity_gb: round(memory.kv_capacity_bytes.max(0.0) / 1e9, 3),
+        max_batch,
+        batch,
+        prefill_ms: round(finite(prefill.time_s * 1e3), 3),
+        decode_step_ms: round(finite(step.time_s * 1e3), 3),
+        decode_tokens_per_s: if fits { round(f64::from(batch) / step.time_s, 1) } else { 0.0 },
+        bound: fits.then_some(step.bound),
+        max_batch_at_slo: at_slo.map(|(b, _)| b),
+        tokens_per_s_at_slo: at_slo.map(|(b, s)| round(f64::from(b) / s.time_s, 1)),
+        ttft_ms: round(finite(prefill.time_s * 1e3), 3),
+        meets_ttft: req.ttft_s.map(|limit| fits && prefill.time_s <= limit),
+    }
+}
+
+/// Output tokens per second of an instance running flat out on fixed-length requests, with
+/// continuous batching and chunked prefill (as benchmarks such as `trtllm-bench` measure):
+/// each step advances `B` sequences by one token and prefills, on average, `B / output` new
+/// prompts: `B / (t_step(B) + (B / output) · t_prefill(input))`.
+pub fn offline_throughput(instance: &Instance<'_>, input: f64, output: f64, batch_cap: u32) -> Option<(u32, f64)> {
+    let context = mean_context(input, output);
+    let batch = instance.max_batch(input + output).min(batch_cap);
+    if batch == 0 {
+        return None;
+    }
+    let b = f64::from(batch);
+    let step = instance.decode_step(b, context);
+    // Prompts are prefilled in large chunks alongside decode: their cost is the compute of the
+    // tokens and their all-reduces; weight reads are shared with the step, and there is no
+    // per-prompt latency floor.
+    let prefill = instance.prefill(input);
+    let prefill_work = prefill.compute_s.max(prefill.memory_s / b) + prefill.communication_s;
+    Some((batch, b / (step.time_s + b / output * prefill_work)))
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (x * scale).round() / scale
+}
