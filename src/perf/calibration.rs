@@ -80,12 +80,14 @@ pub const SCHEDULER_MAX_BATCH: u32 = 1024;
 
 /// Compute efficiency of 4-bit formats relative to 8- and 16-bit. Fitted to the 24 B200 and
 /// GB200 NVFP4 rows: at the 8-bit efficiency their prefill-heavy rows (2048 in / 128 out) are
-/// 36–38% too fast; 0.55 brings them within 7%. FP4 tensor-core peaks are rarely sustained.
+/// 36–38% too fast. A sweep over 0.55, 0.65 and 0.8 (other constants fixed) gave the lowest
+/// median error over all rows at 0.55, where those rows are 13–20% too slow instead.
 pub const FOUR_BIT_COMPUTE_FACTOR: f64 = 0.55;
 
 /// Compute efficiency of mixture-of-experts models relative to dense ones: many small expert
 /// GEMMs, routing imbalance and expert all-to-all. Fitted to the 12 Qwen3-235B-A22B rows
-/// (H200 and B200, TP8): without it they are 2–4× too fast; 0.3 gives a median error of 17%.
+/// (H200 and B200, TP8): without it they are 2–4× too fast; with 0.3 their median error is
+/// 14%.
 pub const MOE_COMPUTE_FACTOR: f64 = 0.3;
 
 /// The efficiency factor for the precision the device computes in.
