@@ -1,0 +1,2 @@
+" .fleet files: fleet plans for fleetplan.
+autocmd BufNewFile,BufRead *.fleet setfiletype fleet
