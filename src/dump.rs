@@ -13,7 +13,8 @@ pub fn spec(spec: &Spec) -> String {
     json(spec)
 }
 
-fn json(value: &impl serde::Serialize) -> String {
+/// Pretty JSON with a final newline.
+pub fn json(value: &impl serde::Serialize) -> String {
     let mut text =
         serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');

@@ -9,6 +9,7 @@ pub mod dump;
 pub mod fmt;
 pub mod load;
 pub mod perf;
+pub mod report;
 pub mod source;
 pub mod spec;
 pub mod syntax;

@@ -41,6 +41,21 @@ enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Predict what one instance of a model does on a device.
+    Estimate(EstimateArgs),
+    /// Show every candidate of a workload: fit, batch at the SLO, TTFT parts, capacity, cost.
+    Explain {
+        /// A `.fleet` file; `-` reads standard input.
+        file: String,
+        /// The workload to explain.
+        #[arg(long)]
+        workload: String,
+        /// Only this pool.
+        #[arg(long)]
+        pool: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print an intermediate form.
     Debug {
         #[arg(value_enum)]
@@ -48,6 +63,71 @@ enum Command {
         /// A `.fleet` file; `-` reads standard input.
         file: String,
     },
+}
+
+#[derive(clap::Args)]
+struct EstimateArgs {
+    /// Model name (standard catalog, or `--file`).
+    #[arg(long)]
+    model: String,
+    /// Device name (standard catalog, or `--file`).
+    #[arg(long)]
+    device: String,
+    /// Devices in the instance (tensor parallel; chips for SRAM parts). Default: the fewest
+    /// that hold the model.
+    #[arg(long)]
+    tp: Option<u32>,
+    /// Decode batch. Default: the largest that fits (and meets `--tpot`).
+    #[arg(long)]
+    batch: Option<u32>,
+    /// Prompt tokens per request.
+    #[arg(long, default_value_t = 2000)]
+    input: u32,
+    /// Output tokens per request.
+    #[arg(long, default_value_t = 500)]
+    output: u32,
+    /// Weight precision (default: the model's).
+    #[arg(long, value_parser = parse_precision)]
+    weights: Option<fleetplan::spec::Precision>,
+    /// KV-cache precision (default: the model's).
+    #[arg(long, value_parser = parse_precision)]
+    kv_cache: Option<fleetplan::spec::Precision>,
+    /// Time-per-output-token bound, such as `50ms`.
+    #[arg(long, value_parser = parse_duration)]
+    tpot: Option<f64>,
+    /// Time-to-first-token bound, such as `1s`.
+    #[arg(long, value_parser = parse_duration)]
+    ttft: Option<f64>,
+    /// A `.fleet` file whose definitions are looked up before the catalog.
+    #[arg(long)]
+    file: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn parse_precision(text: &str) -> Result<fleetplan::spec::Precision, String> {
+    fleetplan::spec::Precision::from_name(text).ok_or_else(|| {
+        format!("unknown precision; use one of {}", fleetplan::spec::Precision::NAMES.join(", "))
+    })
+}
+
+/// `50ms`, `50 ms`, `1.5s`: a number and a time unit of the language.
+fn parse_duration(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 =
+        number.parse().map_err(|_| format!("`{text}` is not a duration such as `50ms`"))?;
+    let unit = fleetplan::check::units::lookup(unit.trim())
+        .filter(|u| u.dim == fleetplan::check::units::Dim::TIME)
+        .ok_or_else(|| format!("`{text}` needs a time unit: us, ms, s, min"))?;
+    Ok(number * unit.factor)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -75,6 +155,20 @@ fn main() -> ExitCode {
         }
         Command::Fmt { check, files } => fmt(&files, check, &mut out),
         Command::Debug { form, file } => debug(form, &file, &mut out),
+        Command::Estimate(args) => estimate(&args, &mut out),
+        Command::Explain { file, workload, pool, format } => match compile(&file, &mut out) {
+            Some(spec) => match fleetplan::perf::explain(&spec, &workload, pool.as_deref()) {
+                Ok(explanation) => print_and_succeed(&match format {
+                    Format::Text => fleetplan::report::explain_text(&explanation),
+                    Format::Json => fleetplan::dump::json(&explanation),
+                }),
+                Err(message) => {
+                    out.plain_error(message);
+                    ExitCode::FAILURE
+                }
+            },
+            None => ExitCode::FAILURE,
+        },
     };
     out.finish();
     code
@@ -291,4 +385,61 @@ fn write_atomically(path: &str, text: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
+    let catalog = Root::Text {
+        name: "<catalog>".into(),
+        text: "use std.hardware.*\nuse std.models.*\n".into(),
+    };
+    let Some(catalog) = fleetplan::compile(catalog).ok().and_then(|c| c.result.ok()) else {
+        out.plain_error("the standard catalog does not compile".into());
+        return ExitCode::FAILURE;
+    };
+    let user = match &args.file {
+        Some(file) => match compile(file, out) {
+            Some(spec) => Some(spec),
+            None => return ExitCode::FAILURE,
+        },
+        None => None,
+    };
+    let model = user
+        .as_ref()
+        .and_then(|s| s.models.get(&args.model))
+        .or_else(|| catalog.models.get(&args.model));
+    let device = user
+        .as_ref()
+        .and_then(|s| s.devices.get(&args.device))
+        .or_else(|| catalog.devices.get(&args.device));
+    let (Some(model), Some(device)) = (model, device) else {
+        let mut missing = Vec::new();
+        if model.is_none() {
+            missing.push(format!("model `{}`", args.model));
+        }
+        if device.is_none() {
+            missing.push(format!("device `{}`", args.device));
+        }
+        out.plain_error(format!(
+            "unknown {}; `fleetplan debug spec` on a file that imports `std.hardware.*` and `std.models.*` lists the catalog",
+            missing.join(" and ")
+        ));
+        return ExitCode::FAILURE;
+    };
+    let request = fleetplan::perf::EstimateRequest {
+        model,
+        device,
+        devices: args.tp,
+        batch: args.batch,
+        input_tokens: f64::from(args.input),
+        output_tokens: f64::from(args.output),
+        weights: args.weights,
+        kv_cache: args.kv_cache,
+        tpot_s: args.tpot,
+        ttft_s: args.ttft,
+    };
+    let estimate = fleetplan::perf::estimate(&request);
+    print_and_succeed(&match args.format {
+        Format::Text => fleetplan::report::estimate_text(&estimate),
+        Format::Json => fleetplan::dump::json(&estimate),
+    })
 }

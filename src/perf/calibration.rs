@@ -98,4 +98,3 @@ pub fn precision_factor(precision: crate::spec::Precision) -> f64 {
         _ => 1.0,
     }
 }
-

@@ -60,31 +60,43 @@ pub fn mean_context(input: f64, output: f64) -> f64 {
     input + output / 2.0
 }
 
-/// Tensor-parallel width and pipeline stages for `devices` devices. GPUs and other scale-up
-/// parts use tensor parallelism; SRAM parts pipeline layers across chips (at most one stage
-/// per layer) and split each stage's layers across the rest.
-pub fn layout_for(model: &Model, device: &Device, devices: u32) -> (u32, u32) {
+/// Devices in one scale-up domain when no pool says otherwise: an 8-GPU HGX/OAM board.
+pub const DEFAULT_SCALE_UP: u32 = 8;
+
+/// Tensor-parallel width and pipeline stages for `devices` devices. Scale-up parts use tensor
+/// parallelism inside a node of `per_node` devices and pipeline stages across nodes; SRAM parts
+/// pipeline layers across chips (at most one stage per layer) and split each stage across the
+/// rest.
+pub fn layout_for(model: &Model, device: &Device, devices: u32, per_node: u32) -> (u32, u32) {
     let devices = devices.max(1);
     if device.kind == DeviceKind::Lpu {
         let pp = devices.min(model.layers.max(1));
         (devices.div_ceil(pp), pp)
     } else {
-        (devices, 1)
+        let tp = devices.min(per_node.max(1));
+        (tp, devices.div_ceil(tp))
     }
 }
 
 /// The fewest devices that hold the weights and one sequence at `context`: powers of two for
 /// tensor-parallel parts (up to 64), any count for SRAM parts.
-fn fewest_devices(model: &Model, device: &Device, weights: Precision, kv: Precision, context: f64) -> Option<u32> {
+fn fewest_devices(
+    model: &Model,
+    device: &Device,
+    weights: Precision,
+    kv: Precision,
+    context: f64,
+) -> Option<u32> {
     let holds = |n: u32| {
-        let (tp, pp) = layout_for(model, device, n);
+        let (tp, pp) = layout_for(model, device, n, DEFAULT_SCALE_UP);
         let instance = Instance { model, device, tp, pp, weights, kv };
         instance.max_batch(context) >= 1
     };
     if device.kind == DeviceKind::Lpu {
         let usable = device.memory_bytes * (1.0 - super::calibration::MEMORY_RESERVE);
-        let need = (model::weight_bytes(model, weights) + model::kv_bytes(model, kv, context)) / usable;
-        let start = need.ceil().max(1.0).min(1e6) as u32;
+        let need =
+            (model::weight_bytes(model, weights) + model::kv_bytes(model, kv, context)) / usable;
+        let start = need.ceil().clamp(1.0, 1e6) as u32;
         (start..start.saturating_add(1024)).find(|n| holds(*n))
     } else {
         (0..=6).map(|k| 1u32 << k).find(|n| holds(*n))
@@ -100,15 +112,24 @@ pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
         .devices
         .or_else(|| fewest_devices(req.model, req.device, weights, kv, full))
         .unwrap_or(if req.device.kind == DeviceKind::Lpu { 1 } else { 64 });
-    let (tp, pp) = layout_for(req.model, req.device, devices);
+    let (tp, pp) = layout_for(req.model, req.device, devices, DEFAULT_SCALE_UP);
     let instance = Instance { model: req.model, device: req.device, tp, pp, weights, kv };
     let memory = instance.memory();
     let max_batch = instance.max_batch(req.input_tokens + req.output_tokens);
     let compute_precision = instance.peak_flops().map(|(p, _)| p);
     let why_not = if !req.device.kind.computes() {
-        Some(format!("`{}` is a {} and holds KV cache only", req.device.name, req.device.kind.name()))
+        Some(format!(
+            "`{}` is a {} and holds KV cache only",
+            req.device.name,
+            req.device.kind.name()
+        ))
     } else if compute_precision.is_none() {
         Some(format!("`{}` quotes no compute at {} or wider", req.device.name, weights.name()))
+    } else if !instance.can_split() {
+        Some(format!(
+            "`{}` has no link or NIC to split the model across {devices} devices",
+            req.device.name
+        ))
     } else if !memory.fits() {
         Some(format!(
             "the weights need {:.1} GB per device, {:.1} GB are usable",
@@ -164,7 +185,12 @@ pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
 /// continuous batching and chunked prefill (as benchmarks such as `trtllm-bench` measure):
 /// each step advances `B` sequences by one token and prefills, on average, `B / output` new
 /// prompts: `B / (t_step(B) + (B / output) · t_prefill(input))`.
-pub fn offline_throughput(instance: &Instance<'_>, input: f64, output: f64, batch_cap: u32) -> Option<(u32, f64)> {
+pub fn offline_throughput(
+    instance: &Instance<'_>,
+    input: f64,
+    output: f64,
+    batch_cap: u32,
+) -> Option<(u32, f64)> {
     let context = mean_context(input, output);
     let batch = instance.max_batch(input + output).min(batch_cap);
     if batch == 0 {

@@ -71,7 +71,10 @@ impl Instance<'_> {
             compute_efficiency: self.device.compute_efficiency.unwrap_or(d.compute_efficiency)
                 * self.peak_flops().map_or(1.0, |(p, _)| calibration::precision_factor(p))
                 * if self.model.experts.is_some() { calibration::MOE_COMPUTE_FACTOR } else { 1.0 },
-            bandwidth_efficiency: self.device.bandwidth_efficiency.unwrap_or(d.bandwidth_efficiency),
+            bandwidth_efficiency: self
+                .device
+                .bandwidth_efficiency
+                .unwrap_or(d.bandwidth_efficiency),
             step_overhead_s: self.device.step_overhead_s.unwrap_or(d.step_overhead_s),
             layer_latency_s: self.device.layer_latency_s.unwrap_or(d.layer_latency_s),
             allreduce_latency_s: d.allreduce_latency_s,
@@ -172,6 +175,11 @@ impl Instance<'_> {
             time += f64::from(self.pp - 1) * (cal.allreduce_latency_s + activation / nic);
         }
         time
+    }
+
+    /// Whether the devices can share layers: tensor parallelism needs a link (or a NIC).
+    pub fn can_split(&self) -> bool {
+        self.tp <= 1 || self.device.kind == DeviceKind::Lpu || self.link_one_way() > 0.0
     }
 
     /// Scale-up bandwidth in one direction (catalog figures are bidirectional aggregates); a

@@ -6,11 +6,52 @@
 //! more KV cache than the memory left after the weights (property tests in `tests/perf.rs`).
 
 pub mod calibration;
+pub mod candidate;
 mod estimate;
 mod instance;
 pub mod model;
 pub mod precision;
 pub mod queue;
 
-pub use estimate::{estimate, layout_for, offline_throughput, Estimate, EstimateRequest};
+pub use candidate::{
+    candidates, Candidate, Derivation, Explanation, PoolExplanation, Rejected, Role,
+};
+pub use estimate::{
+    estimate, layout_for, mean_context, offline_throughput, Estimate, EstimateRequest,
+};
 pub use instance::{max_batch_within, Bound, Instance, Memory, Step};
+
+use crate::spec::Spec;
+
+/// Every candidate of `workload` on every pool (or only `pool`), for `fleetplan explain`.
+pub fn explain(spec: &Spec, workload: &str, pool: Option<&str>) -> Result<Explanation, String> {
+    let w = spec.workloads.get(workload).ok_or_else(|| {
+        let names: Vec<&str> = spec.workloads.keys().map(String::as_str).collect();
+        format!("no workload `{workload}`; the workloads are {}", names.join(", "))
+    })?;
+    let model = spec.models.get(&w.model).ok_or_else(|| format!("model `{}` missing", w.model))?;
+    if let Some(p) = pool {
+        if !spec.pools.contains_key(p) {
+            let names: Vec<&str> = spec.pools.keys().map(String::as_str).collect();
+            return Err(format!("no pool `{p}`; the pools are {}", names.join(", ")));
+        }
+    }
+    let mut pools = Vec::new();
+    for (name, p) in &spec.pools {
+        if pool.is_some_and(|only| only != name) {
+            continue;
+        }
+        let Some(device) = spec.devices.get(&p.device) else { continue };
+        if !device.kind.computes() {
+            continue;
+        }
+        let (candidates, rejected) = candidates(w, model, p, device);
+        pools.push(PoolExplanation {
+            pool: name.clone(),
+            device: device.name.clone(),
+            candidates,
+            rejected,
+        });
+    }
+    Ok(Explanation { workload: w.name.clone(), model: model.name.clone(), pools })
+}

@@ -161,7 +161,10 @@ mod tests {
         });
         let per_layer = kv_bytes_per_token_per_layer(&m, Precision::Bf16);
         assert_eq!(kv_bytes(&m, Precision::Bf16, 100.0), 36.0 * 100.0 * per_layer);
-        assert_eq!(kv_bytes(&m, Precision::Bf16, 1000.0), (18.0 * 1000.0 + 18.0 * 128.0) * per_layer);
+        assert_eq!(
+            kv_bytes(&m, Precision::Bf16, 1000.0),
+            (18.0 * 1000.0 + 18.0 * 128.0) * per_layer
+        );
     }
 
     #[test]

@@ -33,7 +33,12 @@ pub fn wait(service: f64, rho: f64, percentile: Percentile) -> f64 {
 }
 
 /// Highest utilisation in [0, 1) at which `wait + service + fixed ≤ limit`, if any.
-pub fn max_utilisation(service: f64, fixed: f64, limit: f64, percentile: Percentile) -> Option<f64> {
+pub fn max_utilisation(
+    service: f64,
+    fixed: f64,
+    limit: f64,
+    percentile: Percentile,
+) -> Option<f64> {
     let within = |rho: f64| wait(service, rho, percentile) + service + fixed <= limit;
     if !within(0.0) {
         return None;

@@ -1,0 +1,431 @@
+//! Candidates: one workload's model on one pool's device, at one size and in one role, with
+//! everything the planner needs (capacity, latency at the SLO, cost) and the derivation that
+//! `fleetplan explain` shows.
+
+use serde::Serialize;
+
+use super::calibration::SCHEDULER_MAX_BATCH;
+use super::estimate::{layout_for, mean_context};
+use super::instance::{max_batch_within, Bound, Instance};
+use super::{model, queue};
+use crate::spec::{Device, DeviceKind, Metric, Model, Percentile, Pool, SloBound, Workload};
+
+/// The part of serving a candidate instance does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Prompts only; KV goes to decode instances over the network.
+    Prefill,
+    /// Output tokens only, from KV made elsewhere.
+    Decode,
+    /// Both on one instance (chunked prefill mixed into decode steps).
+    Aggregated,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Prefill, Role::Decode, Role::Aggregated];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Prefill => "prefill",
+            Role::Decode => "decode",
+            Role::Aggregated => "aggregated",
+        }
+    }
+}
+
+/// Utilisation a prefill queue is planned at when the workload has no TTFT bound: headroom for
+/// bursts, as capacity planners use for any queue without a latency target.
+pub const DEFAULT_MAX_UTILISATION: f64 = 0.8;
+
+/// No queue is planned busier than this, whatever the SLO allows: the tail approximation is
+/// poor near saturation, and a few percent more traffic than planned would make it unstable.
+pub const MAX_PLANNED_UTILISATION: f64 = 0.95;
+
+/// A candidate that can serve its role within the SLOs.
+#[derive(Clone, Debug, Serialize)]
+pub struct Candidate {
+    pub workload: String,
+    pub pool: String,
+    pub role: Role,
+    pub devices: u32,
+    pub tensor_parallel: u32,
+    pub pipeline_stages: u32,
+    /// Decode batch (decode, aggregated).
+    pub batch: u32,
+    /// Requests per second one instance serves within the SLOs.
+    pub requests_per_s: f64,
+    /// Output tokens per second (decode, aggregated) or prompt tokens per second (prefill).
+    pub tokens_per_s: f64,
+    /// Predicted latencies at the SLO percentiles, in seconds.
+    pub ttft_s: Option<f64>,
+    pub tpot_s: Option<f64>,
+    pub cost_usd_per_hour: f64,
+    /// Dollars per million tokens of its role (prompt tokens for prefill, output otherwise).
+    pub usd_per_million_tokens: f64,
+    pub derivation: Derivation,
+}
+
+/// The intermediate figures, for `explain`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Derivation {
+    pub weight_gb_per_device: f64,
+    pub kv_capacity_gb: f64,
+    pub max_batch_by_memory: u32,
+    pub step_ms: Option<f64>,
+    pub step_bound: Option<Bound>,
+    pub prefill_ms: Option<f64>,
+    pub queue_wait_ms: Option<f64>,
+    pub kv_transfer_ms: Option<f64>,
+    pub utilisation: Option<f64>,
+}
+
+/// Why a size and role cannot serve the workload.
+#[derive(Clone, Debug, Serialize)]
+pub struct Rejected {
+    pub workload: String,
+    pub pool: String,
+    pub role: Role,
+    pub devices: u32,
+    pub reason: String,
+    /// The best latency it reaches for the bound it misses, in seconds.
+    pub best_s: Option<f64>,
+    pub metric: Option<Metric>,
+}
+
+/// Every size to try for a pool: powers of two up to the scale-up domain (and whole nodes
+/// beyond, up to the pool limit, for models too large for one node); for SRAM parts, the fewest
+/// chips that hold the model and multiples of it.
+pub fn sizes(model: &Model, device: &Device, pool: &Pool, context: f64) -> Vec<u32> {
+    let weights = model::weight_bytes(model, model.weights);
+    let usable = device.memory_bytes * (1.0 - super::calibration::MEMORY_RESERVE);
+    let mut sizes = Vec::new();
+    if device.kind == DeviceKind::Lpu {
+        let need = ((weights + model::kv_bytes(model, model.kv_cache, context)) / usable).ceil();
+        let base = need.clamp(1.0, f64::from(pool.max_devices)) as u32;
+        for k in [1, 2, 4] {
+            let n = base.saturating_mul(k);
+            if n <= pool.max_devices {
+                sizes.push(n);
+            }
+        }
+        return sizes;
+    }
+    let mut n = 1;
+    while n <= pool.per_node.max(1) && n <= pool.max_devices {
+        sizes.push(n);
+        n *= 2;
+    }
+    sizes
+}
+
+/// Every candidate of a workload on a pool, and the sizes and roles that cannot meet its SLOs.
+pub fn candidates(
+    workload: &Workload,
+    model: &Model,
+    pool: &Pool,
+    device: &Device,
+) -> (Vec<Candidate>, Vec<Rejected>) {
+    let mut found = Vec::new();
+    let mut rejected = Vec::new();
+    if !device.kind.computes() {
+        return (found, rejected);
+    }
+    let full = workload.input_tokens + workload.output_tokens;
+    for devices in sizes(model, device, pool, full) {
+        let (tp, pp) = layout_for(model, device, devices, pool.per_node);
+        let instance =
+            Instance { model, device, tp, pp, weights: model.weights, kv: model.kv_cache };
+        for role in Role::ALL {
+            match evaluate(workload, pool, &instance, role) {
+                Ok(c) => found.push(c),
+                Err(r) => rejected.push(r),
+            }
+        }
+    }
+    (found, rejected)
+}
+
+fn bound(workload: &Workload, metric: Metric) -> Option<&SloBound> {
+    workload
+        .slo
+        .iter()
+        .filter(|b| b.metric == metric)
+        .min_by(|a, b| a.limit_s.total_cmp(&b.limit_s))
+}
+
+fn evaluate(
+    workload: &Workload,
+    pool: &Pool,
+    instance: &Instance<'_>,
+    role: Role,
+) -> Result<Candidate, Rejected> {
+    let devices = instance.devices();
+    let reject = |reason: String, best_s: Option<f64>, metric: Option<Metric>| Rejected {
+        workload: workload.name.clone(),
+        pool: pool.name.clone(),
+        role,
+        devices,
+        reason,
+        best_s,
+        metric,
+    };
+    let memory = instance.memory();
+    let (input, output) = (workload.input_tokens, workload.output_tokens);
+    let context = mean_context(input, output);
+    let max_batch = instance.max_batch(input + output).min(SCHEDULER_MAX_BATCH);
+    if instance.peak_flops().is_none() {
+        return Err(reject(
+            format!("`{}` has no compute for {}", instance.device.name, instance.weights.name()),
+            None,
+            None,
+        ));
+    }
+    if !instance.can_split() {
+        return Err(reject(
+            format!(
+                "`{}` has no link or NIC to split the model across devices",
+                instance.device.name
+            ),
+            None,
+            None,
+        ));
+    }
+    if !memory.fits() {
+        return Err(reject(
+            format!(
+                "does not fit: weights need {:.1} GB per device, {:.1} GB are usable",
+                memory.weight_bytes_per_device / 1e9,
+                memory.usable_bytes_per_device / 1e9
+            ),
+            None,
+            None,
+        ));
+    }
+    if max_batch == 0 {
+        return Err(reject(
+            format!(
+                "does not fit: {:.1} GB left after the weights, one sequence of {:.0} tokens needs {:.1} GB",
+                memory.kv_capacity_bytes / 1e9,
+                input + output,
+                model::kv_bytes(instance.model, instance.kv, input + output) / 1e9
+            ),
+            None,
+            None,
+        ));
+    }
+    let tpot = bound(workload, Metric::Tpot);
+    let ttft = bound(workload, Metric::Ttft);
+    let cost = f64::from(devices) * pool.price_usd_per_hour;
+    let mut derivation = Derivation {
+        weight_gb_per_device: memory.weight_bytes_per_device / 1e9,
+        kv_capacity_gb: memory.kv_capacity_bytes / 1e9,
+        max_batch_by_memory: max_batch,
+        step_ms: None,
+        step_bound: None,
+        prefill_ms: None,
+        queue_wait_ms: None,
+        kv_transfer_ms: None,
+        utilisation: None,
+    };
+    let prefill = instance.prefill(input);
+    let kv_transfer = model::kv_bytes(instance.model, instance.kv, input)
+        / (f64::from(devices) * instance.device.nic_bandwidth_bytes_per_s.unwrap_or(f64::INFINITY));
+    match role {
+        Role::Decode => {
+            let (batch, step) = match tpot {
+                Some(b) => match max_batch_within(instance, max_batch, context, b.limit_s) {
+                    Some(found) => found,
+                    None => {
+                        let best = instance.decode_step(1.0, context).time_s;
+                        return Err(reject(
+                            format!("one sequence takes {:.2} ms per token", best * 1e3),
+                            Some(best),
+                            Some(Metric::Tpot),
+                        ));
+                    }
+                },
+                None => (max_batch, instance.decode_step(f64::from(max_batch), context)),
+            };
+            derivation.step_ms = Some(step.time_s * 1e3);
+            derivation.step_bound = Some(step.bound);
+            let tokens = f64::from(batch) / step.time_s;
+            Ok(Candidate {
+                workload: workload.name.clone(),
+                pool: pool.name.clone(),
+                role,
+                devices,
+                tensor_parallel: instance.tp,
+                pipeline_stages: instance.pp,
+                batch,
+                requests_per_s: tokens / output,
+                tokens_per_s: tokens,
+                ttft_s: None,
+                tpot_s: Some(step.time_s),
+                cost_usd_per_hour: cost,
+                usd_per_million_tokens: per_million(cost, tokens),
+                derivation,
+            })
+        }
+        Role::Prefill => {
+            let service = prefill.time_s;
+            // The first token also waits for the KV transfer and one decode step.
+            let first_step = instance.decode_step(1.0, input).time_s;
+            let fixed = kv_transfer + first_step;
+            let rho = match ttft {
+                Some(b) => match queue::max_utilisation(service, fixed, b.limit_s, b.percentile) {
+                    Some(rho) => rho.min(MAX_PLANNED_UTILISATION),
+                    None => {
+                        let best = service + fixed;
+                        return Err(reject(
+                            format!(
+                                "an idle instance needs {:.0} ms for the first token",
+                                best * 1e3
+                            ),
+                            Some(best),
+                            Some(Metric::Ttft),
+                        ));
+                    }
+                },
+                None => DEFAULT_MAX_UTILISATION,
+            };
+            let percentile = ttft.map_or(Percentile::Mean, |b| b.percentile);
+            let wait = queue::wait(service, rho, percentile);
+            derivation.prefill_ms = Some(service * 1e3);
+            derivation.queue_wait_ms = Some(wait * 1e3);
+            derivation.kv_transfer_ms = Some(kv_transfer * 1e3);
+            derivation.utilisation = Some(rho);
+            let requests = rho / service;
+            Ok(Candidate {
+                workload: workload.name.clone(),
+                pool: pool.name.clone(),
+                role,
+                devices,
+                tensor_parallel: instance.tp,
+                pipeline_stages: instance.pp,
+                batch: 1,
+                requests_per_s: requests,
+                tokens_per_s: requests * input,
+                ttft_s: Some(wait + service + fixed),
+                tpot_s: None,
+                cost_usd_per_hour: cost,
+                usd_per_million_tokens: per_million(cost, requests * input),
+                derivation,
+            })
+        }
+        Role::Aggregated => aggregated(
+            workload,
+            pool,
+            instance,
+            derivation,
+            prefill.compute_s + prefill.communication_s,
+            cost,
+            max_batch,
+            tpot,
+            ttft,
+            reject,
+        ),
+    }
+}
+
+/// (7) Aggregated: each step also prefills `B/output` prompts' worth of tokens, so
+/// `TPOT(B) = t_step(B) + (B/output)·t_prefill`; prompts queue for the prefill share of the
+/// instance (M/D/1 at utilisation `(B/output)·t_prefill / TPOT`).
+#[allow(clippy::too_many_arguments)]
+fn aggregated(
+    workload: &Workload,
+    pool: &Pool,
+    instance: &Instance<'_>,
+    mut derivation: Derivation,
+    prefill_work: f64,
+    cost: f64,
+    max_batch: u32,
+    tpot: Option<&SloBound>,
+    ttft: Option<&SloBound>,
+    reject: impl Fn(String, Option<f64>, Option<Metric>) -> Rejected,
+) -> Result<Candidate, Rejected> {
+    let (input, output) = (workload.input_tokens, workload.output_tokens);
+    let context = mean_context(input, output);
+    let prefill_alone = instance.prefill(input).time_s;
+    let at = |b: u32| {
+        let b = f64::from(b);
+        let step = instance.decode_step(b, context);
+        let tpot = step.time_s + b / output * prefill_work;
+        let rho = (b / output * prefill_work / tpot).min(MAX_PLANNED_UTILISATION);
+        let percentile = ttft.map_or(Percentile::Mean, |t| t.percentile);
+        let ttft = queue::wait(prefill_alone, rho, percentile) + prefill_alone + step.time_s;
+        (tpot, ttft, rho, step)
+    };
+    let meets = |b: u32| {
+        let (t_pot, t_tft, _, _) = at(b);
+        tpot.is_none_or(|x| t_pot <= x.limit_s) && ttft.is_none_or(|x| t_tft <= x.limit_s)
+    };
+    if !meets(1) {
+        let (t_pot, t_tft, _, _) = at(1);
+        let (metric, best) = match tpot {
+            Some(x) if t_pot > x.limit_s => (Metric::Tpot, t_pot),
+            _ => (Metric::Ttft, t_tft),
+        };
+        return Err(reject(
+            format!("even one sequence misses {}: {:.2} ms", metric.name(), best * 1e3),
+            Some(best),
+            Some(metric),
+        ));
+    }
+    let (mut good, mut bad) = (1u32, max_batch.saturating_add(1));
+    while bad - good > 1 {
+        let mid = good + (bad - good) / 2;
+        if meets(mid) {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    let (t_pot, t_tft, rho, step) = at(good);
+    derivation.step_ms = Some(step.time_s * 1e3);
+    derivation.step_bound = Some(step.bound);
+    derivation.prefill_ms = Some(prefill_alone * 1e3);
+    derivation.queue_wait_ms = Some((t_tft - prefill_alone - step.time_s) * 1e3);
+    derivation.utilisation = Some(rho);
+    let tokens = f64::from(good) / t_pot;
+    Ok(Candidate {
+        workload: workload.name.clone(),
+        pool: pool.name.clone(),
+        role: Role::Aggregated,
+        devices: instance.devices(),
+        tensor_parallel: instance.tp,
+        pipeline_stages: instance.pp,
+        batch: good,
+        requests_per_s: tokens / output,
+        tokens_per_s: tokens,
+        ttft_s: Some(t_tft),
+        tpot_s: Some(t_pot),
+        cost_usd_per_hour: cost,
+        usd_per_million_tokens: per_million(cost, tokens),
+        derivation,
+    })
+}
+
+fn per_million(cost_per_hour: f64, tokens_per_s: f64) -> f64 {
+    if tokens_per_s > 0.0 {
+        cost_per_hour / (tokens_per_s * 3600.0) * 1e6
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// The candidates of one workload on each pool.
+#[derive(Clone, Debug, Serialize)]
+pub struct Explanation {
+    pub workload: String,
+    pub model: String,
+    pub pools: Vec<PoolExplanation>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PoolExplanation {
+    pub pool: String,
+    pub device: String,
+    pub candidates: Vec<Candidate>,
+    pub rejected: Vec<Rejected>,
+}

@@ -1,0 +1,75 @@
+//! `fleetplan explain`: every candidate of a workload, with its derivation.
+
+use super::table::Table;
+use crate::perf::Explanation;
+
+fn ms(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
+}
+
+pub fn explain_text(e: &Explanation) -> String {
+    let mut out = format!("workload `{}` (model `{}`)\n", e.workload, e.model);
+    for pool in &e.pools {
+        out.push_str(&format!("\npool `{}` ({})\n", pool.pool, pool.device));
+        if pool.candidates.is_empty() {
+            out.push_str("  no candidate meets the SLOs\n");
+        } else {
+            let mut t = Table::new(&[
+                "role",
+                "devices",
+                "batch",
+                "step ms",
+                "bound",
+                "prefill ms",
+                "wait ms",
+                "kv ms",
+                "util",
+                "ttft ms",
+                "tpot ms",
+                "req/s",
+                "tok/s",
+                "$/h",
+                "$/Mtok",
+            ])
+            .right_align(&[1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+            for c in &pool.candidates {
+                let d = &c.derivation;
+                t.row(vec![
+                    c.role.name().to_string(),
+                    format!("{}×{}", c.tensor_parallel, c.pipeline_stages),
+                    c.batch.to_string(),
+                    ms(d.step_ms),
+                    d.step_bound.map_or("-".into(), |b| format!("{b:?}").to_lowercase()),
+                    ms(d.prefill_ms),
+                    ms(d.queue_wait_ms),
+                    ms(d.kv_transfer_ms),
+                    d.utilisation.map_or("-".into(), |u| format!("{:.0}%", u * 100.0)),
+                    ms(c.ttft_s.map(|s| s * 1e3)),
+                    ms(c.tpot_s.map(|s| s * 1e3)),
+                    format!("{:.2}", c.requests_per_s),
+                    format!("{:.0}", c.tokens_per_s),
+                    format!("{:.2}", c.cost_usd_per_hour),
+                    format!("{:.3}", c.usd_per_million_tokens),
+                ]);
+            }
+            for line in t.render().lines() {
+                out.push_str("  ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        for r in &pool.rejected {
+            out.push_str(&format!(
+                "  ✗ {} on {} devices: {}\n",
+                r.role.name(),
+                r.devices,
+                r.reason
+            ));
+        }
+    }
+    out.push_str(
+        "\ndevices: tensor parallel × pipeline stages; $/Mtok: per million prompt tokens for \
+         prefill, output tokens otherwise\n",
+    );
+    out
+}
