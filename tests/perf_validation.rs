@@ -140,7 +140,7 @@ fn predictions_against_measurements() {
         errors.push(error.abs());
         families.entry(row.device.clone()).or_default().push(error.abs());
     }
-    println!("\n| family | rows | median |error| | p90 |error| |");
+    println!("\n| family | rows | median abs. error | p90 abs. error |");
     println!("|---|---|---|---|");
     for (family, errs) in &families {
         println!(

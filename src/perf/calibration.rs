@@ -21,9 +21,11 @@ pub struct Calibration {
 
 /// Defaults by kind.
 ///
-/// - GPU and ASIC: fitted to the 66 TensorRT-LLM offline-throughput rows and the MLPerf rows of
-///   `tests/data/measurements.csv` (H100, H200, B200, GB200, MI300X); see the validation table
-///   in docs/perf-model.md. ASICs have no rows: they take the GPU values (UNVERIFIED).
+/// - GPU and ASIC: efficiencies and step overhead fitted to the 66 TensorRT-LLM
+///   offline-throughput rows of `tests/data/validation.csv` (H100, H200, B200, GB200); see the
+///   validation table in docs/perf-model.md. The all-reduce latency was not fitted (a typical
+///   NVLink small-message figure, UNVERIFIED). ASICs have no rows: they take the GPU values
+///   (UNVERIFIED).
 /// - LPU: the layer latency is the pipeline floor of SRAM parts; per-user decode rates give
 ///   it: Groq 300 tok/s on Llama-2-70B (80 layers) and 750 tok/s on Llama-2-7B (32 layers) are
 ///   both 41.7 µs per layer. The catalog sets each SRAM device's own value.
