@@ -78,3 +78,23 @@ fn every_unit_is_documented() {
         assert!(units.contains(&format!("`{}`", unit.name)), "unit `{}` not documented", unit.name);
     }
 }
+
+/// The `fleet` code blocks of README.md and docs/language.md are valid programs.
+#[test]
+fn fleet_code_blocks_in_the_docs_check_clean() {
+    for doc in ["README.md", "docs/language.md"] {
+        let text =
+            std::fs::read_to_string(format!("{}/{doc}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let blocks: Vec<&str> =
+            text.split("```fleet\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+        assert!(!blocks.is_empty(), "{doc} has no fleet block");
+        for block in blocks {
+            let root =
+                fleetplan::load::Root::Text { name: doc.to_string(), text: block.to_string() };
+            let compiled = fleetplan::compile(root).unwrap();
+            if let Err(d) = &compiled.result {
+                panic!("{doc}:\n{}", d.render_plain(&compiled.program.sources));
+            }
+        }
+    }
+}
