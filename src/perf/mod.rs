@@ -9,6 +9,7 @@ pub mod calibration;
 pub mod candidate;
 mod estimate;
 mod instance;
+pub mod memory;
 pub mod model;
 pub mod precision;
 pub mod queue;
