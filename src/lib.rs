@@ -7,9 +7,11 @@ pub mod check;
 pub mod diagnostic;
 pub mod dump;
 pub mod fmt;
+pub mod graph;
 pub mod load;
 pub mod perf;
 pub mod report;
+pub mod solve;
 pub mod source;
 pub mod spec;
 pub mod syntax;
@@ -33,4 +35,46 @@ pub fn compile(root: Root) -> Result<Compiled, RootError> {
     }
     let result = check::check(&program);
     Ok(Compiled { program, result })
+}
+
+/// What planning gives: the program (for rendering diagnostics) and the stage outcome.
+pub struct Planned {
+    pub program: Program,
+    pub outcome: PlanOutcome,
+}
+
+pub enum PlanOutcome {
+    /// The source did not check: fix these first.
+    Invalid(Diagnostics),
+    /// Checked, but no plan meets the SLOs and limits: these say why, at the source.
+    Infeasible {
+        graph: graph::CandidateGraph,
+        diagnostics: Diagnostics,
+    },
+    Planned {
+        graph: graph::CandidateGraph,
+        solution: solve::Solution,
+        plan: report::Plan,
+    },
+}
+
+/// load → syntax → check → perf (inside graph) → graph → solve → report.
+pub fn plan(root: Root, options: &solve::Options) -> Result<Planned, RootError> {
+    let compiled = compile(root)?;
+    let program = compiled.program;
+    let spec = match compiled.result {
+        Ok(spec) => spec,
+        Err(diagnostics) => {
+            return Ok(Planned { program, outcome: PlanOutcome::Invalid(diagnostics) })
+        }
+    };
+    let graph = graph::build(&spec);
+    let outcome = match solve::solve(&spec, &graph, options) {
+        Ok(solution) => {
+            let plan = Box::new(report::plan(program.sources.name(program.root), &spec, &graph, &solution));
+            PlanOutcome::Planned { graph, solution, plan }
+        }
+        Err(diagnostics) => PlanOutcome::Infeasible { graph, diagnostics },
+    };
+    Ok(Planned { program, outcome })
 }

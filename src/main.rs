@@ -26,6 +26,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Plan the cheapest fleet that meets every SLO (exit 0 with a plan, 1 when the file has
+    /// errors, 2 when no plan meets the SLOs and limits).
+    Plan {
+        /// A `.fleet` file; `-` reads standard input.
+        file: String,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// The MILP solver.
+        #[arg(long, value_enum, default_value_t = fleetplan::solve::Solver::Microlp)]
+        solver: fleetplan::solve::Solver,
+        /// Accept a solution within this relative gap of the optimum.
+        #[arg(long, default_value_t = 1e-3)]
+        mip_gap: f64,
+        /// Stop the solver after this many seconds and report the best plan found.
+        #[arg(long, default_value_t = 30.0)]
+        time_limit: f64,
+    },
     /// Check files for errors (exit 0 when clean, 1 with diagnostics).
     Check {
         /// `.fleet` files; `-` reads standard input.
@@ -106,6 +123,14 @@ struct EstimateArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlanFormat {
+    Text,
+    Json,
+    Md,
+    Dot,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
     Json,
@@ -143,6 +168,10 @@ fn main() -> ExitCode {
     let format = cli.error_format;
     let mut out = Output::new(format);
     let code = match cli.command {
+        Command::Plan { file, format, solver, mip_gap, time_limit } => {
+            let options = fleetplan::solve::Options { solver, mip_gap, time_limit_s: time_limit };
+            plan(&file, format, &options, &mut out)
+        }
         Command::Check { files } => {
             let mut code = ExitCode::SUCCESS;
             for file in files {
@@ -442,4 +471,50 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
         Format::Text => fleetplan::report::estimate_text(&estimate),
         Format::Json => fleetplan::dump::json(&estimate),
     })
+}
+
+fn plan(
+    file: &str,
+    format: PlanFormat,
+    options: &fleetplan::solve::Options,
+    out: &mut Output,
+) -> ExitCode {
+    let root = match root(file) {
+        Ok(root) => root,
+        Err(message) => {
+            out.plain_error(message);
+            return ExitCode::FAILURE;
+        }
+    };
+    let planned = match fleetplan::plan(root, options) {
+        Ok(planned) => planned,
+        Err(error) => {
+            out.plain_error(error.to_string());
+            return ExitCode::FAILURE;
+        }
+    };
+    let sources = &planned.program.sources;
+    match planned.outcome {
+        fleetplan::PlanOutcome::Invalid(diagnostics) => {
+            out.report(sources, &diagnostics);
+            ExitCode::FAILURE
+        }
+        fleetplan::PlanOutcome::Infeasible { graph, diagnostics } => {
+            if format == PlanFormat::Dot {
+                print!("{}", fleetplan::graph::to_dot(&graph, &[], &[]));
+            }
+            out.report(sources, &diagnostics);
+            ExitCode::from(2)
+        }
+        fleetplan::PlanOutcome::Planned { graph, solution, plan } => {
+            print_and_succeed(&match format {
+                PlanFormat::Text => fleetplan::report::plan_text(&plan),
+                PlanFormat::Md => fleetplan::report::plan_markdown(&plan),
+                PlanFormat::Json => fleetplan::dump::json(&plan),
+                PlanFormat::Dot => {
+                    fleetplan::graph::to_dot(&graph, &solution.instances, &solution.tier_units)
+                }
+            })
+        }
+    }
 }

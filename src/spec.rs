@@ -200,6 +200,11 @@ pub struct MemoryNeeds {
 pub struct Site {
     pub max_power_watts: Option<f64>,
     pub budget_usd_per_hour: Option<f64>,
+    /// The `power` and `budget` fields, for diagnostics about a binding site limit.
+    #[serde(skip)]
+    pub power_span: Option<Span>,
+    #[serde(skip)]
+    pub budget_span: Option<Span>,
 }
 
 #[derive(Clone, Debug, Serialize)]

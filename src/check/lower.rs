@@ -355,5 +355,7 @@ pub fn site(r: &mut Reader<'_>) -> Site {
     Site {
         max_power_watts: r.number("power"),
         budget_usd_per_hour: r.number("budget").map(|b| b * 3600.0),
+        power_span: r.span_of("power"),
+        budget_span: r.span_of("budget"),
     }
 }

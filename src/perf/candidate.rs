@@ -295,7 +295,11 @@ fn evaluate(
             derivation.queue_wait_ms = Some(wait * 1e3);
             derivation.kv_transfer_ms = Some(kv_transfer * 1e3);
             derivation.utilisation = Some(rho);
-            let requests = rho / service;
+            // The NIC must also carry every prompt's KV to the decode instances.
+            let nic_limit = f64::from(devices)
+                * instance.device.nic_bandwidth_bytes_per_s.unwrap_or(f64::INFINITY)
+                / model::kv_bytes(instance.model, instance.kv, input).max(1.0);
+            let requests = (rho / service).min(nic_limit);
             Ok(Candidate {
                 workload: workload.name.clone(),
                 pool: pool.name.clone(),

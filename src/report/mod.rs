@@ -2,9 +2,13 @@
 //! every figure comes from the stage that produced it.
 
 mod explain;
+mod plan;
+mod plan_text;
 mod table;
 
 pub use explain::explain_text;
+pub use plan::{plan, Plan, SCHEMA_VERSION};
+pub use plan_text::{plan_markdown, plan_text};
 pub use table::Table;
 
 use crate::perf::Estimate;

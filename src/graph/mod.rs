@@ -1,0 +1,233 @@
+//! Stage 4, graph: the candidate deployments of every workload, as a petgraph.
+//!
+//! Nodes: workloads, their phases (prefill, decode, memory), candidates (pool × size × role,
+//! from `perf`), pools and memory tiers. Edges say which candidate covers which phase, which
+//! pool it draws devices from, and which tiers may hold a workload's retained KV. Every number
+//! on the graph comes from `perf`; `solve` reads them and never recomputes physics.
+
+mod dot;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+
+pub use dot::to_dot;
+
+use crate::perf::{self, Candidate, Rejected, Role};
+use crate::source::Span;
+use crate::spec::{DeviceKind, Metric, Spec};
+
+/// Read bandwidth from host DRAM to one accelerator: PCIe Gen5 x16, about 64 GB/s each way
+/// (shared/reference/specs.md, "Host link for PCIe accelerators").
+pub const HOST_LINK_BYTES_PER_S: f64 = 64e9;
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Prefill,
+    Decode,
+    Memory,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum Node {
+    Workload(String),
+    Phase(String, Phase),
+    Candidate(usize),
+    Pool(String),
+    Tier(usize),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum Edge {
+    /// Workload → its phase.
+    Has,
+    /// Phase → a candidate that serves it.
+    ServedBy,
+    /// Candidate → the pool its devices come from (devices per instance).
+    Uses(u32),
+    /// Memory phase → a tier that may hold the workload's KV.
+    StoredIn,
+    /// Tier → the pool whose devices (or nodes' DRAM) make it.
+    Backed,
+}
+
+/// Where retained KV can live.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum TierKind {
+    /// A pool of SSD or DRAM devices, bought by the unit.
+    Devices,
+    /// The host DRAM of a compute pool's nodes: comes with the nodes the plan uses.
+    HostMemory,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Tier {
+    pub pool: String,
+    pub kind: TierKind,
+    /// Per device (Devices) or per compute device's share of its node (HostMemory).
+    pub capacity_bytes_per_unit: f64,
+    pub read_bytes_per_s_per_unit: f64,
+    pub price_usd_per_hour_per_unit: f64,
+    pub power_watts_per_unit: f64,
+    pub min_units: u32,
+    pub max_units: u32,
+}
+
+/// What a workload asks of the plan, as the program sees it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Demand {
+    pub workload: String,
+    pub model: String,
+    pub rate_per_s: f64,
+    pub output_tokens: f64,
+    /// Retained KV and the share of prompt tokens it can serve (memory block).
+    pub retained_bytes: f64,
+    pub reuse: f64,
+    /// KV bytes read from a tier per request on a hit.
+    pub hit_bytes: f64,
+    /// Tiers fast enough to use (indices into `CandidateGraph::tiers`).
+    pub tiers: Vec<usize>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// Everything `solve` needs, and the graph that `--format dot` draws.
+#[derive(Debug)]
+pub struct CandidateGraph {
+    pub graph: DiGraph<Node, Edge>,
+    pub candidates: Vec<Candidate>,
+    pub rejected: Vec<Rejected>,
+    pub tiers: Vec<Tier>,
+    pub demands: Vec<Demand>,
+}
+
+/// Builds the candidate graph of a spec.
+pub fn build(spec: &Spec) -> CandidateGraph {
+    let mut graph = DiGraph::new();
+    let mut candidates = Vec::new();
+    let mut rejected = Vec::new();
+    let mut pool_nodes = std::collections::BTreeMap::new();
+    for name in spec.pools.keys() {
+        pool_nodes.insert(name.clone(), graph.add_node(Node::Pool(name.clone())));
+    }
+    let tiers = tiers(spec);
+    let tier_nodes: Vec<NodeIndex> = tiers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let node = graph.add_node(Node::Tier(i));
+            if let Some(&pool) = pool_nodes.get(&t.pool) {
+                graph.add_edge(node, pool, Edge::Backed);
+            }
+            node
+        })
+        .collect();
+    let mut demands = Vec::new();
+    for workload in spec.workloads.values() {
+        let Some(model) = spec.models.get(&workload.model) else { continue };
+        let w = graph.add_node(Node::Workload(workload.name.clone()));
+        let prefill = graph.add_node(Node::Phase(workload.name.clone(), Phase::Prefill));
+        let decode = graph.add_node(Node::Phase(workload.name.clone(), Phase::Decode));
+        graph.add_edge(w, prefill, Edge::Has);
+        graph.add_edge(w, decode, Edge::Has);
+        let mut fastest_prefill = f64::INFINITY;
+        for pool in spec.pools.values() {
+            let Some(device) = spec.devices.get(&pool.device) else { continue };
+            let (found, missed) = perf::candidates(workload, model, pool, device);
+            rejected.extend(missed);
+            for candidate in found {
+                let node = graph.add_node(Node::Candidate(candidates.len()));
+                if matches!(candidate.role, Role::Prefill | Role::Aggregated) {
+                    graph.add_edge(prefill, node, Edge::ServedBy);
+                    fastest_prefill = fastest_prefill
+                        .min(candidate.derivation.prefill_ms.unwrap_or(f64::INFINITY) / 1e3);
+                }
+                if matches!(candidate.role, Role::Decode | Role::Aggregated) {
+                    graph.add_edge(decode, node, Edge::ServedBy);
+                }
+                if let Some(&p) = pool_nodes.get(&pool.name) {
+                    graph.add_edge(node, p, Edge::Uses(candidate.devices));
+                }
+                candidates.push(candidate);
+            }
+        }
+        let mut demand = Demand {
+            workload: workload.name.clone(),
+            model: model.name.clone(),
+            rate_per_s: workload.rate_per_s,
+            output_tokens: workload.output_tokens,
+            retained_bytes: 0.0,
+            reuse: 0.0,
+            hit_bytes: 0.0,
+            tiers: Vec::new(),
+            span: workload.span,
+        };
+        if let Some(needs) = &workload.memory {
+            let reused_tokens = needs.reuse * workload.input_tokens;
+            demand.retained_bytes = perf::memory::retained_kv_bytes(model, needs);
+            demand.reuse = needs.reuse;
+            demand.hit_bytes = perf::model::kv_bytes(model, model.kv_cache, reused_tokens);
+            let memory = graph.add_node(Node::Phase(workload.name.clone(), Phase::Memory));
+            graph.add_edge(w, memory, Edge::Has);
+            // A tier is eligible when loading the reused KV is faster than recomputing it on
+            // the fastest prefill candidate: a hit then never lengthens TTFT, and the SLO
+            // analysis (made for a miss) stays valid.
+            let recompute = fastest_prefill * needs.reuse;
+            for (i, tier) in tiers.iter().enumerate() {
+                let load = demand.hit_bytes / tier.read_bytes_per_s_per_unit.max(1.0);
+                if needs.reuse > 0.0 && load < recompute {
+                    demand.tiers.push(i);
+                    graph.add_edge(memory, tier_nodes[i], Edge::StoredIn);
+                }
+            }
+        }
+        demands.push(demand);
+    }
+    CandidateGraph { graph, candidates, rejected, tiers, demands }
+}
+
+/// Memory tiers: SSD/DRAM pools, and the host DRAM of compute pools that declare it.
+fn tiers(spec: &Spec) -> Vec<Tier> {
+    let mut tiers = Vec::new();
+    for pool in spec.pools.values() {
+        let Some(device) = spec.devices.get(&pool.device) else { continue };
+        if matches!(device.kind, DeviceKind::Ssd | DeviceKind::Dram) {
+            let efficiency = device
+                .bandwidth_efficiency
+                .unwrap_or(perf::calibration::defaults(device.kind).bandwidth_efficiency);
+            tiers.push(Tier {
+                pool: pool.name.clone(),
+                kind: TierKind::Devices,
+                capacity_bytes_per_unit: device.memory_bytes,
+                read_bytes_per_s_per_unit: device.memory_bandwidth_bytes_per_s * efficiency,
+                price_usd_per_hour_per_unit: pool.price_usd_per_hour,
+                power_watts_per_unit: pool.power_watts.or(device.power_watts).unwrap_or(0.0),
+                min_units: pool.min_devices,
+                max_units: pool.max_devices,
+            });
+        } else if let Some(host) = pool.host_memory_bytes {
+            tiers.push(Tier {
+                pool: pool.name.clone(),
+                kind: TierKind::HostMemory,
+                capacity_bytes_per_unit: host / f64::from(pool.per_node.max(1)),
+                read_bytes_per_s_per_unit: HOST_LINK_BYTES_PER_S,
+                price_usd_per_hour_per_unit: 0.0,
+                power_watts_per_unit: 0.0,
+                min_units: 0,
+                max_units: pool.max_devices,
+            });
+        }
+    }
+    tiers
+}
+
+/// The SLO bound a workload's phase is held to, for diagnostics.
+pub fn bound_span(spec: &Spec, workload: &str, metric: Metric) -> Option<(Span, f64, String)> {
+    let w = spec.workloads.get(workload)?;
+    w.slo
+        .iter()
+        .filter(|b| b.metric == metric)
+        .min_by(|a, b| a.limit_s.total_cmp(&b.limit_s))
+        .map(|b| (b.span, b.limit_s, format!("{:?}", b.percentile)))
+}

@@ -1,0 +1,401 @@
+//! The `Plan` value: what to buy, how to run it, what it costs and how close to the SLOs it
+//! runs. Text, Markdown and JSON are renderings of this one value.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::graph::{CandidateGraph, TierKind};
+use crate::perf::{Candidate, Role};
+use crate::solve::{Options, Solution, Status};
+use crate::spec::{Metric, Percentile, Spec};
+
+/// Bumped when the JSON shape changes incompatibly.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub schema_version: u32,
+    pub source: String,
+    pub solver: SolverReport,
+    pub totals: Totals,
+    pub pools: Vec<PoolPlan>,
+    pub workloads: Vec<WorkloadPlan>,
+    pub memory: Vec<TierPlan>,
+    /// Every candidate the program chose from, with the count chosen: enough to re-check it.
+    pub candidates: Vec<ChosenCandidate>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SolverReport {
+    pub options: Options,
+    pub status: Status,
+    pub objective_usd_per_hour: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Totals {
+    pub cost_usd_per_hour: f64,
+    pub devices: u32,
+    pub power_kw: f64,
+    pub output_tokens_per_s: f64,
+    pub usd_per_million_output_tokens: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PoolPlan {
+    pub pool: String,
+    pub device: String,
+    pub devices_used: u32,
+    pub max_devices: u32,
+    pub cost_usd_per_hour: f64,
+    pub deployments: Vec<Deployment>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Deployment {
+    pub workload: String,
+    pub role: Role,
+    pub instances: u32,
+    pub devices_per_instance: u32,
+    pub tensor_parallel: u32,
+    pub pipeline_stages: u32,
+    pub batch: u32,
+    /// Share of the deployment's capacity the workload's traffic uses (for its role).
+    pub utilisation: f64,
+    pub cost_usd_per_hour: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LatencyCheck {
+    pub metric: Metric,
+    pub percentile: Percentile,
+    pub slo_ms: f64,
+    /// The slowest chosen candidate's prediction at the planned load.
+    pub predicted_ms: f64,
+    pub met: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WorkloadPlan {
+    pub workload: String,
+    pub model: String,
+    pub rate_per_s: f64,
+    pub latency: Vec<LatencyCheck>,
+    pub output_tokens_per_s: f64,
+    pub cost_usd_per_hour: f64,
+    pub usd_per_million_output_tokens: f64,
+    /// Share of prompt tokens served from retained KV.
+    pub kv_hit_share: f64,
+    pub memory: Vec<Placement>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Placement {
+    pub tier: String,
+    pub share: f64,
+    pub gb: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TierPlan {
+    pub pool: String,
+    pub kind: TierKind,
+    pub units: u32,
+    pub capacity_gb: f64,
+    pub used_gb: f64,
+    pub read_gb_per_s: f64,
+    pub cost_usd_per_hour: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChosenCandidate {
+    pub instances: u32,
+    #[serde(flatten)]
+    pub candidate: Candidate,
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (x * scale).round() / scale
+}
+
+/// Assembles the plan from the solution. Pure bookkeeping: every figure is read from the graph
+/// (hence from `perf`) or the solution.
+pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan {
+    let chosen: Vec<(&Candidate, u32)> = g
+        .candidates
+        .iter()
+        .zip(&s.instances)
+        .filter(|(_, n)| **n > 0)
+        .map(|(c, n)| (c, *n))
+        .collect();
+
+    // Utilisation per workload and role: demand over chosen capacity.
+    let mut capacity: BTreeMap<(String, &'static str), f64> = BTreeMap::new();
+    for (c, n) in &chosen {
+        for phase in phases(c.role) {
+            *capacity.entry((c.workload.clone(), phase)).or_default() +=
+                c.requests_per_s * f64::from(*n);
+        }
+    }
+    let hit_share: BTreeMap<String, f64> = g
+        .demands
+        .iter()
+        .enumerate()
+        .map(|(w, d)| {
+            let stored: f64 =
+                s.placement.iter().filter(|(pw, _, _)| *pw == w).map(|(_, _, x)| x).sum();
+            (d.workload.clone(), d.reuse * stored.min(1.0))
+        })
+        .collect();
+    let demand_of = |workload: &str, phase: &str| -> f64 {
+        let Some(w) = spec.workloads.get(workload) else { return 0.0 };
+        let hit = hit_share.get(workload).copied().unwrap_or(0.0);
+        if phase == "prefill" {
+            w.rate_per_s * (1.0 - hit)
+        } else {
+            w.rate_per_s
+        }
+    };
+    let utilisation = |c: &Candidate| -> f64 {
+        phases(c.role)
+            .iter()
+            .map(|phase| {
+                let cap = capacity.get(&(c.workload.clone(), *phase)).copied().unwrap_or(0.0);
+                if cap > 0.0 {
+                    demand_of(&c.workload, phase) / cap
+                } else {
+                    0.0
+                }
+            })
+            .fold(0.0, f64::max)
+    };
+
+    let mut pools = Vec::new();
+    for pool in spec.pools.values() {
+        let mut deployments: Vec<Deployment> = chosen
+            .iter()
+            .filter(|(c, _)| c.pool == pool.name)
+            .map(|(c, n)| Deployment {
+                workload: c.workload.clone(),
+                role: c.role,
+                instances: *n,
+                devices_per_instance: c.devices,
+                tensor_parallel: c.tensor_parallel,
+                pipeline_stages: c.pipeline_stages,
+                batch: c.batch,
+                utilisation: round(utilisation(c), 4),
+                cost_usd_per_hour: round(c.cost_usd_per_hour * f64::from(*n), 4),
+            })
+            .collect();
+        deployments.sort_by(|a, b| {
+            (&a.workload, a.role, a.devices_per_instance).cmp(&(
+                &b.workload,
+                b.role,
+                b.devices_per_instance,
+            ))
+        });
+        let tier_units: u32 = g
+            .tiers
+            .iter()
+            .zip(&s.tier_units)
+            .filter(|(t, _)| t.pool == pool.name && matches!(t.kind, TierKind::Devices))
+            .map(|(_, n)| *n)
+            .sum();
+        let devices_used =
+            deployments.iter().map(|d| d.instances * d.devices_per_instance).sum::<u32>()
+                + tier_units;
+        if devices_used == 0 {
+            continue;
+        }
+        pools.push(PoolPlan {
+            pool: pool.name.clone(),
+            device: pool.device.clone(),
+            devices_used,
+            max_devices: pool.max_devices,
+            cost_usd_per_hour: round(f64::from(devices_used) * pool.price_usd_per_hour, 4),
+            deployments,
+        });
+    }
+
+    let memory: Vec<TierPlan> = g
+        .tiers
+        .iter()
+        .enumerate()
+        .filter_map(|(t, tier)| {
+            let used: f64 = s
+                .placement
+                .iter()
+                .filter(|(_, pt, _)| *pt == t)
+                .map(|(w, _, x)| g.demands[*w].retained_bytes * x)
+                .sum();
+            let reads: f64 = s
+                .placement
+                .iter()
+                .filter(|(_, pt, _)| *pt == t)
+                .map(|(w, _, x)| g.demands[*w].rate_per_s * g.demands[*w].hit_bytes * x)
+                .sum();
+            let units = match tier.kind {
+                TierKind::Devices => s.tier_units.get(t).copied().unwrap_or(0),
+                TierKind::HostMemory => chosen
+                    .iter()
+                    .filter(|(c, _)| c.pool == tier.pool)
+                    .map(|(c, n)| c.devices * n)
+                    .sum(),
+            };
+            (used > 0.0 || (matches!(tier.kind, TierKind::Devices) && units > 0)).then(|| {
+                TierPlan {
+                    pool: tier.pool.clone(),
+                    kind: tier.kind.clone(),
+                    units,
+                    capacity_gb: round(tier.capacity_bytes_per_unit * f64::from(units) / 1e9, 1),
+                    used_gb: round(used / 1e9, 1),
+                    read_gb_per_s: round(reads / 1e9, 3),
+                    cost_usd_per_hour: round(
+                        tier.price_usd_per_hour_per_unit * f64::from(units),
+                        4,
+                    ),
+                }
+            })
+        })
+        .collect();
+
+    let mut workloads = Vec::new();
+    for w in spec.workloads.values() {
+        let mine: Vec<&(&Candidate, u32)> =
+            chosen.iter().filter(|(c, _)| c.workload == w.name).collect();
+        let latency = w
+            .slo
+            .iter()
+            .filter_map(|b| {
+                let predicted = mine
+                    .iter()
+                    .filter_map(|(c, _)| match b.metric {
+                        Metric::Ttft => c.ttft_s,
+                        Metric::Tpot => c.tpot_s,
+                        Metric::E2e => Some(
+                            c.ttft_s.unwrap_or(0.0) + c.tpot_s.unwrap_or(0.0) * w.output_tokens,
+                        ),
+                    })
+                    .fold(None, |acc: Option<f64>, x| Some(acc.map_or(x, |a| a.max(x))))?;
+                Some(LatencyCheck {
+                    metric: b.metric,
+                    percentile: b.percentile,
+                    slo_ms: round(b.limit_s * 1e3, 3),
+                    predicted_ms: round(predicted * 1e3, 3),
+                    met: predicted <= b.limit_s * (1.0 + 1e-9),
+                })
+            })
+            .collect();
+        let cost: f64 = mine.iter().map(|(c, n)| c.cost_usd_per_hour * f64::from(*n)).sum::<f64>()
+            + attributed_tier_cost(g, s, &w.name);
+        let tokens = w.rate_per_s * w.output_tokens;
+        let index = g.demands.iter().position(|d| d.workload == w.name);
+        let placements = s
+            .placement
+            .iter()
+            .filter(|(pw, _, _)| Some(*pw) == index)
+            .map(|(pw, t, x)| Placement {
+                tier: g.tiers[*t].pool.clone(),
+                share: round(*x, 4),
+                gb: round(g.demands[*pw].retained_bytes * x / 1e9, 1),
+            })
+            .collect();
+        workloads.push(WorkloadPlan {
+            workload: w.name.clone(),
+            model: w.model.clone(),
+            rate_per_s: w.rate_per_s,
+            latency,
+            output_tokens_per_s: round(tokens, 2),
+            cost_usd_per_hour: round(cost, 4),
+            usd_per_million_output_tokens: round(per_million(cost, tokens), 4),
+            kv_hit_share: round(hit_share.get(&w.name).copied().unwrap_or(0.0), 4),
+            memory: placements,
+        });
+    }
+
+    let devices = pools.iter().map(|p| p.devices_used).sum();
+    let cost = s.objective_usd_per_hour;
+    let power: f64 = pools
+        .iter()
+        .map(|p| {
+            let per_device = spec
+                .pools
+                .get(&p.pool)
+                .and_then(|pool| {
+                    pool.power_watts
+                        .or_else(|| spec.devices.get(&pool.device).and_then(|d| d.power_watts))
+                })
+                .unwrap_or(0.0);
+            per_device * f64::from(p.devices_used)
+        })
+        .sum();
+    let tokens: f64 = spec.workloads.values().map(|w| w.rate_per_s * w.output_tokens).sum();
+    Plan {
+        schema_version: SCHEMA_VERSION,
+        source: source.to_string(),
+        solver: SolverReport {
+            options: s.options,
+            status: s.status,
+            objective_usd_per_hour: round(cost, 4),
+        },
+        totals: Totals {
+            cost_usd_per_hour: round(cost, 4),
+            devices,
+            power_kw: round(power / 1e3, 3),
+            output_tokens_per_s: round(tokens, 2),
+            usd_per_million_output_tokens: round(per_million(cost, tokens), 4),
+        },
+        pools,
+        workloads,
+        memory,
+        candidates: g
+            .candidates
+            .iter()
+            .zip(&s.instances)
+            .map(|(c, n)| ChosenCandidate { instances: *n, candidate: c.clone() })
+            .collect(),
+    }
+}
+
+fn phases(role: Role) -> &'static [&'static str] {
+    match role {
+        Role::Prefill => &["prefill"],
+        Role::Decode => &["decode"],
+        Role::Aggregated => &["prefill", "decode"],
+    }
+}
+
+/// A tier's cost split over the workloads it holds, by bytes.
+fn attributed_tier_cost(g: &CandidateGraph, s: &Solution, workload: &str) -> f64 {
+    let mut cost = 0.0;
+    for (t, tier) in g.tiers.iter().enumerate() {
+        let units = f64::from(s.tier_units.get(t).copied().unwrap_or(0));
+        let total: f64 = s
+            .placement
+            .iter()
+            .filter(|(_, pt, _)| *pt == t)
+            .map(|(w, _, x)| g.demands[*w].retained_bytes * x)
+            .sum();
+        if total <= 0.0 {
+            continue;
+        }
+        let mine: f64 = s
+            .placement
+            .iter()
+            .filter(|(w, pt, _)| *pt == t && g.demands[*w].workload == workload)
+            .map(|(w, _, x)| g.demands[*w].retained_bytes * x)
+            .sum();
+        cost += tier.price_usd_per_hour_per_unit * units * mine / total;
+    }
+    cost
+}
+
+fn per_million(cost_per_hour: f64, tokens_per_s: f64) -> f64 {
+    if tokens_per_s > 0.0 {
+        cost_per_hour / (tokens_per_s * 3600.0) * 1e6
+    } else {
+        0.0
+    }
+}

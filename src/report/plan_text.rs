@@ -1,0 +1,220 @@
+//! Text and Markdown renderings of a plan.
+
+use super::plan::{LatencyCheck, Plan};
+use super::table::Table;
+use crate::solve::Status;
+use crate::spec::Percentile;
+
+fn status_text(plan: &Plan) -> String {
+    let s = &plan.solver;
+    let solver = format!("{:?}", s.options.solver).to_lowercase();
+    match s.status {
+        Status::Optimal => format!("optimal ({solver})"),
+        Status::GapLimit => {
+            format!("within {:.2}% of optimal ({solver}, MIP gap)", s.options.mip_gap * 100.0)
+        }
+        Status::TimeLimit => format!(
+            "best found in {} s, optimality not proven ({solver}, time limit)",
+            s.options.time_limit_s
+        ),
+    }
+}
+
+fn latency_text(l: &LatencyCheck) -> String {
+    let p = match l.percentile {
+        Percentile::Mean => "mean".to_string(),
+        Percentile::P(v) => format!("p{v}"),
+    };
+    format!(
+        "{} {p} {} ≤ {} {}",
+        l.metric.name(),
+        ms(l.predicted_ms),
+        ms(l.slo_ms),
+        if l.met { "✓" } else { "✗" }
+    )
+}
+
+fn ms(x: f64) -> String {
+    if x >= 1000.0 {
+        format!("{:.2} s", x / 1e3)
+    } else {
+        format!("{x:.1} ms")
+    }
+}
+
+fn money(x: f64) -> String {
+    format!("${x:.2}")
+}
+
+pub fn plan_text(plan: &Plan) -> String {
+    let t = &plan.totals;
+    let mut out = format!("plan for {}: {}\n", plan.source, status_text(plan));
+    out.push_str(&format!(
+        "total {}/h · {} devices · {:.1} kW · {} per million output tokens\n",
+        money(t.cost_usd_per_hour),
+        t.devices,
+        t.power_kw,
+        money(t.usd_per_million_output_tokens)
+    ));
+    for pool in &plan.pools {
+        out.push_str(&format!(
+            "\npool {} ({}): {} of {} devices, {}/h\n",
+            pool.pool,
+            pool.device,
+            pool.devices_used,
+            pool.max_devices,
+            money(pool.cost_usd_per_hour)
+        ));
+        if pool.deployments.is_empty() {
+            out.push_str("  memory tier only\n");
+            continue;
+        }
+        let mut table = Table::new(&[
+            "workload",
+            "role",
+            "instances",
+            "devices",
+            "tp×pp",
+            "batch",
+            "util",
+            "$/h",
+        ])
+        .right_align(&[2, 3, 5, 6, 7]);
+        for d in &pool.deployments {
+            table.row(vec![
+                d.workload.clone(),
+                d.role.name().to_string(),
+                d.instances.to_string(),
+                (d.instances * d.devices_per_instance).to_string(),
+                format!("{}×{}", d.tensor_parallel, d.pipeline_stages),
+                d.batch.to_string(),
+                format!("{:.0}%", d.utilisation * 100.0),
+                format!("{:.2}", d.cost_usd_per_hour),
+            ]);
+        }
+        for line in table.render().lines() {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push_str("\nworkloads\n");
+    let mut table = Table::new(&[
+        "workload",
+        "model",
+        "req/s",
+        "latency at the SLO percentiles",
+        "out tok/s",
+        "$/h",
+        "$/Mtok",
+        "KV hits",
+    ])
+    .right_align(&[2, 4, 5, 6, 7]);
+    for w in &plan.workloads {
+        let latency = if w.latency.is_empty() {
+            "no SLO".to_string()
+        } else {
+            w.latency.iter().map(latency_text).collect::<Vec<_>>().join(", ")
+        };
+        table.row(vec![
+            w.workload.clone(),
+            w.model.clone(),
+            format!("{:.2}", w.rate_per_s),
+            latency,
+            format!("{:.0}", w.output_tokens_per_s),
+            format!("{:.2}", w.cost_usd_per_hour),
+            format!("{:.3}", w.usd_per_million_output_tokens),
+            format!("{:.0}%", w.kv_hit_share * 100.0 + 0.0),
+        ]);
+    }
+    for line in table.render().lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    if !plan.memory.is_empty() {
+        out.push_str("\nmemory tiers (retained KV cache)\n");
+        let mut table = Table::new(&["tier", "kind", "units", "used / capacity", "reads", "$/h"])
+            .right_align(&[2, 4, 5]);
+        for m in &plan.memory {
+            table.row(vec![
+                m.pool.clone(),
+                format!("{:?}", m.kind).to_lowercase(),
+                m.units.to_string(),
+                format!("{:.0} / {:.0} GB", m.used_gb, m.capacity_gb),
+                format!("{:.2} GB/s", m.read_gb_per_s),
+                format!("{:.2}", m.cost_usd_per_hour),
+            ]);
+        }
+        for line in table.render().lines() {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        for w in plan.workloads.iter().filter(|w| !w.memory.is_empty()) {
+            let parts: Vec<String> = w
+                .memory
+                .iter()
+                .map(|p| format!("{:.0}% ({:.0} GB) in {}", p.share * 100.0, p.gb, p.tier))
+                .collect();
+            out.push_str(&format!("  {}: retained KV {}\n", w.workload, parts.join(", ")));
+        }
+    }
+    out
+}
+
+pub fn plan_markdown(plan: &Plan) -> String {
+    let t = &plan.totals;
+    let mut out = format!("# Plan for `{}`\n\n", plan.source);
+    out.push_str(&format!(
+        "Solver: {}. Total **{}/h**, {} devices, {:.1} kW, {} per million output tokens.\n\n",
+        status_text(plan),
+        money(t.cost_usd_per_hour),
+        t.devices,
+        t.power_kw,
+        money(t.usd_per_million_output_tokens)
+    ));
+    out.push_str("## Pools\n\n| pool | device | workload | role | instances | devices | tp×pp | batch | util | $/h |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    for pool in &plan.pools {
+        for d in &pool.deployments {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {}×{} | {} | {:.0}% | {:.2} |\n",
+                pool.pool,
+                pool.device,
+                d.workload,
+                d.role.name(),
+                d.instances,
+                d.instances * d.devices_per_instance,
+                d.tensor_parallel,
+                d.pipeline_stages,
+                d.batch,
+                d.utilisation * 100.0,
+                d.cost_usd_per_hour
+            ));
+        }
+    }
+    out.push_str("\n## Workloads\n\n| workload | model | req/s | latency | $/h | $/Mtok | KV hits |\n|---|---|---|---|---|---|---|\n");
+    for w in &plan.workloads {
+        let latency = w.latency.iter().map(latency_text).collect::<Vec<_>>().join("; ");
+        out.push_str(&format!(
+            "| {} | {} | {:.2} | {} | {:.2} | {:.3} | {:.0}% |\n",
+            w.workload,
+            w.model,
+            w.rate_per_s,
+            if latency.is_empty() { "no SLO".into() } else { latency },
+            w.cost_usd_per_hour,
+            w.usd_per_million_output_tokens,
+            w.kv_hit_share * 100.0 + 0.0
+        ));
+    }
+    if !plan.memory.is_empty() {
+        out.push_str("\n## Memory tiers\n\n| tier | units | used GB | capacity GB | reads GB/s | $/h |\n|---|---|---|---|---|---|\n");
+        for m in &plan.memory {
+            out.push_str(&format!(
+                "| {} | {} | {:.0} | {:.0} | {:.2} | {:.2} |\n",
+                m.pool, m.units, m.used_gb, m.capacity_gb, m.read_gb_per_s, m.cost_usd_per_hour
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,107 @@
+//! Stage 5, solve: the candidate graph as a mixed-integer program (good_lp), and its solution.
+//!
+//! Integer instance counts per candidate; each workload's prefill and decode demand covered
+//! (aggregated candidates cover both); pool device limits and minimums; the share of each
+//! workload's retained KV held in each memory tier, within the tier's capacity and read
+//! bandwidth, each hit taking prefill work off the prompts; site power and budget. Objective:
+//! minimum cost per hour. Figures come from the graph; nothing here recomputes physics.
+
+mod infeasible;
+mod program;
+
+use serde::Serialize;
+
+pub use infeasible::{explain_infeasible, PlanError, SolveError};
+pub use program::{solve_program, Limits};
+
+use crate::diagnostic::Diagnostics;
+use crate::graph::CandidateGraph;
+use crate::spec::Spec;
+
+/// Which MILP solver runs the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Solver {
+    /// Pure Rust, always available.
+    Microlp,
+    /// HiGHS (build with `--features highs`).
+    Highs,
+}
+
+/// How hard to solve.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Options {
+    pub solver: Solver,
+    /// Relative MIP gap at which a solution is accepted.
+    pub mip_gap: f64,
+    pub time_limit_s: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        // A 0.1% gap keeps large fleets fast (docs/planner.md has the measurements) while the
+        // cost stays within 0.1% of the optimum; the report says when the gap was used.
+        Options { solver: Solver::Microlp, mip_gap: 1e-3, time_limit_s: 30.0 }
+    }
+}
+
+/// How the solver ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Proven optimal.
+    Optimal,
+    /// Within the MIP gap of the optimum.
+    GapLimit,
+    /// Best found when the time limit ran out.
+    TimeLimit,
+}
+
+/// A solved program: instance counts and memory placement.
+#[derive(Clone, Debug, Serialize)]
+pub struct Solution {
+    pub status: Status,
+    pub objective_usd_per_hour: f64,
+    /// Instances of each candidate (same order as `CandidateGraph::candidates`).
+    pub instances: Vec<u32>,
+    /// Units of each tier (devices for SSD/DRAM pools; for host memory, the compute devices
+    /// whose nodes hold it).
+    pub tier_units: Vec<u32>,
+    /// Share of workload `w`'s retained KV in tier `t`: (w, t, share).
+    pub placement: Vec<(usize, usize, f64)>,
+    pub options: Options,
+}
+
+/// Solves the plan; an infeasible one is explained against the source.
+pub fn solve(
+    spec: &Spec,
+    graph: &CandidateGraph,
+    options: &Options,
+) -> Result<Solution, Diagnostics> {
+    let Some(first) = spec.workloads.values().next() else {
+        // Nothing to serve: the empty fleet.
+        return Ok(Solution {
+            status: Status::Optimal,
+            objective_usd_per_hour: 0.0,
+            instances: vec![0; graph.candidates.len()],
+            tier_units: vec![0; graph.tiers.len()],
+            placement: Vec::new(),
+            options: *options,
+        });
+    };
+    if let Some(diagnostics) = infeasible::missing_candidates(spec, graph) {
+        return Err(diagnostics);
+    }
+    match solve_program(spec, graph, options, Limits::Hard) {
+        Ok(solution) => Ok(solution),
+        Err(SolveError::Infeasible) => Err(explain_infeasible(spec, graph, options)),
+        Err(error) => {
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.push(infeasible::PlanError::Solver {
+                message: error.to_string(),
+                span: first.span,
+            });
+            Err(diagnostics)
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! The mixed-integer program itself.
+
+use good_lp::{
+    constraint, variable, Expression, ProblemVariables, ResolutionError, Solution as _,
+    SolutionStatus, SolverModel, Variable, WithMipGap, WithTimeLimit,
+};
+
+use super::infeasible::SolveError;
+use super::{Options, Solution, Solver, Status};
+use crate::graph::{CandidateGraph, TierKind};
+use crate::perf::Role;
+use crate::spec::Spec;
+
+/// Whether limits are hard, or elastic with penalised slack (to find which limit binds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limits {
+    Hard,
+    Elastic,
+}
+
+/// Cost per unit of slack in elastic mode: far above any fleet's hourly cost, so slack is used
+/// only where nothing else works.
+const SLACK_PENALTY: f64 = 1e7;
+
+/// Slack variables of an elastic solve, by limit.
+#[derive(Clone, Debug, Default)]
+pub struct Slacks {
+    /// (pool name, extra devices needed)
+    pub pools: Vec<(String, f64)>,
+    pub power_watts: f64,
+    pub budget_usd_per_hour: f64,
+}
+
+struct Built {
+    vars: ProblemVariables,
+    objective: Expression,
+    constraints: Vec<good_lp::Constraint>,
+    instances: Vec<Variable>,
+    tier_units: Vec<Option<Variable>>,
+    placement: Vec<(usize, usize, Variable)>,
+    pool_slack: Vec<(String, Variable)>,
+    power_slack: Option<Variable>,
+    budget_slack: Option<Variable>,
+}
+
+fn build(spec: &Spec, g: &CandidateGraph, limits: Limits) -> Built {
+    let mut vars = ProblemVariables::new();
+    let mut constraints = Vec::new();
+    let elastic = limits == Limits::Elastic;
+
+    // Instances per candidate, bounded by what its pool can supply.
+    let instances: Vec<Variable> = g
+        .candidates
+        .iter()
+        .map(|c| {
+            let max = spec.pools.get(&c.pool).map_or(0, |p| p.max_devices / c.devices.max(1));
+            let bound = if elastic { f64::from(max).max(1.0) * 64.0 } else { f64::from(max) };
+            vars.add(variable().integer().min(0).max(bound))
+        })
+        .collect();
+    let tier_units: Vec<Option<Variable>> = g
+        .tiers
+        .iter()
+        .map(|t| match t.kind {
+            TierKind::Devices => {
+                let max =
+                    if elastic { f64::from(t.max_units) * 64.0 } else { f64::from(t.max_units) };
+                Some(vars.add(variable().integer().min(f64::from(t.min_units)).max(max)))
+            }
+            TierKind::HostMemory => None,
+        })
+        .collect();
+    let mut placement = Vec::new();
+    for (w, demand) in g.demands.iter().enumerate() {
+        for &t in &demand.tiers {
+            placement.push((w, t, vars.add(variable().min(0.0).max(1.0))));
+        }
+    }
+
+    // Cost.
+    let mut cost = Expression::from(0.0);
+    for (c, x) in g.candidates.iter().zip(&instances) {
+        cost += c.cost_usd_per_hour * *x;
+    }
+    for (t, y) in g.tiers.iter().zip(&tier_units) {
+        if let Some(y) = y {
+            cost += t.price_usd_per_hour_per_unit * *y;
+        }
+    }
+
+    // Coverage of each workload's prefill and decode, in requests per second.
+    for (w, demand) in g.demands.iter().enumerate() {
+        let mut prefill = Expression::from(0.0);
+        let mut decode = Expression::from(0.0);
+        for (c, x) in g.candidates.iter().zip(&instances) {
+            if c.workload != demand.workload {
+                continue;
+            }
+            if matches!(c.role, Role::Prefill | Role::Aggregated) {
+                prefill += c.requests_per_s * *x;
+            }
+            if matches!(c.role, Role::Decode | Role::Aggregated) {
+                decode += c.requests_per_s * *x;
+            }
+        }
+        // Hits from retained KV take their share of prompt tokens off prefill.
+        let mut stored = Expression::from(0.0);
+        for (pw, _, s) in &placement {
+            if *pw == w {
+                stored += *s;
+            }
+        }
+        constraints.push(constraint!(
+            prefill + demand.rate_per_s * demand.reuse * stored.clone() >= demand.rate_per_s
+        ));
+        constraints.push(constraint!(decode >= demand.rate_per_s));
+        if !demand.tiers.is_empty() {
+            constraints.push(constraint!(stored <= 1.0));
+        }
+    }
+
+    // Pool limits.
+    let mut pool_slack = Vec::new();
+    for pool in spec.pools.values() {
+        let mut devices = Expression::from(0.0);
+        let mut any = false;
+        for (c, x) in g.candidates.iter().zip(&instances) {
+            if c.pool == pool.name {
+                devices += f64::from(c.devices) * *x;
+                any = true;
+            }
+        }
+        if !any {
+            continue;
+        }
+        if elastic {
+            let slack = vars.add(variable().min(0.0));
+            pool_slack.push((pool.name.clone(), slack));
+            constraints.push(constraint!(devices.clone() <= f64::from(pool.max_devices) + slack));
+        } else {
+            constraints.push(constraint!(devices.clone() <= f64::from(pool.max_devices)));
+        }
+        if pool.min_devices > 0 {
+            constraints.push(constraint!(devices >= f64::from(pool.min_devices)));
+        }
+    }
+
+    // Memory tiers: capacity and read bandwidth.
+    for (t, tier) in g.tiers.iter().enumerate() {
+        let mut bytes = Expression::from(0.0);
+        let mut reads = Expression::from(0.0);
+        let mut any = false;
+        for (w, pt, s) in &placement {
+            if *pt == t {
+                let demand = &g.demands[*w];
+                bytes += demand.retained_bytes * *s;
+                reads += demand.rate_per_s * demand.hit_bytes * *s;
+                any = true;
+            }
+        }
+        if !any {
+            continue;
+        }
+        let units: Expression = match (&tier.kind, tier_units[t]) {
+            (TierKind::Devices, Some(y)) => Expression::from(y),
+            _ => {
+                // Host memory comes with the compute devices the plan uses in that pool.
+                let mut devices = Expression::from(0.0);
+                for (c, x) in g.candidates.iter().zip(&instances) {
+                    if c.pool == tier.pool {
+                        devices += f64::from(c.devices) * *x;
+                    }
+                }
+                devices
+            }
+        };
+        // Scale to GB and GB/s to keep the coefficients near 1.
+        constraints
+            .push(constraint!(bytes / 1e9 <= (tier.capacity_bytes_per_unit / 1e9) * units.clone()));
+        constraints
+            .push(constraint!(reads / 1e9 <= (tier.read_bytes_per_s_per_unit / 1e9) * units));
+    }
+
+    // Site limits.
+    let mut power_slack = None;
+    if let Some(max_power) = spec.site.max_power_watts {
+        let mut power = Expression::from(0.0);
+        for (c, x) in g.candidates.iter().zip(&instances) {
+            let per_device = spec
+                .pools
+                .get(&c.pool)
+                .and_then(|p| {
+                    p.power_watts
+                        .or_else(|| spec.devices.get(&p.device).and_then(|d| d.power_watts))
+                })
+                .unwrap_or(0.0);
+            power += per_device * f64::from(c.devices) / 1e3 * *x;
+        }
+        for (t, y) in g.tiers.iter().zip(&tier_units) {
+            if let Some(y) = y {
+                power += t.power_watts_per_unit / 1e3 * *y;
+            }
+        }
+        if elastic {
+            let slack = vars.add(variable().min(0.0));
+            power_slack = Some(slack);
+            constraints.push(constraint!(power <= max_power / 1e3 + slack));
+        } else {
+            constraints.push(constraint!(power <= max_power / 1e3));
+        }
+    }
+    let mut budget_slack = None;
+    if let Some(budget) = spec.site.budget_usd_per_hour {
+        if elastic {
+            let slack = vars.add(variable().min(0.0));
+            budget_slack = Some(slack);
+            constraints.push(constraint!(cost.clone() <= budget + slack));
+        } else {
+            constraints.push(constraint!(cost.clone() <= budget));
+        }
+    }
+
+    let mut objective = cost.clone();
+    for (_, s) in &pool_slack {
+        objective += SLACK_PENALTY * *s;
+    }
+    if let Some(s) = power_slack {
+        objective += SLACK_PENALTY * s;
+    }
+    if let Some(s) = budget_slack {
+        objective += SLACK_PENALTY / 100.0 * s;
+    }
+    Built {
+        vars,
+        objective,
+        constraints,
+        instances,
+        tier_units,
+        placement,
+        pool_slack,
+        power_slack,
+        budget_slack,
+    }
+}
+
+/// Solves the program; with `Limits::Elastic` also returns the slack each limit needed.
+pub fn solve_program(
+    spec: &Spec,
+    g: &CandidateGraph,
+    options: &Options,
+    limits: Limits,
+) -> Result<Solution, SolveError> {
+    solve_with_slacks(spec, g, options, limits).map(|(s, _)| s)
+}
+
+pub(super) fn solve_with_slacks(
+    spec: &Spec,
+    g: &CandidateGraph,
+    options: &Options,
+    limits: Limits,
+) -> Result<(Solution, Slacks), SolveError> {
+    let built = build(spec, g, limits);
+    let Built {
+        vars,
+        objective,
+        constraints,
+        instances,
+        tier_units,
+        placement,
+        pool_slack,
+        power_slack,
+        budget_slack,
+    } = built;
+    let problem = vars.minimise(objective);
+    let read = |solution: &dyn good_lp::Solution, status: SolutionStatus| {
+        let status = match status {
+            SolutionStatus::Optimal => Status::Optimal,
+            SolutionStatus::GapLimit => Status::GapLimit,
+            SolutionStatus::TimeLimit => Status::TimeLimit,
+        };
+        let counts: Vec<u32> = instances.iter().map(|v| round_count(solution.value(*v))).collect();
+        let units: Vec<u32> =
+            tier_units.iter().map(|v| v.map_or(0, |v| round_count(solution.value(v)))).collect();
+        // Shares are rounded to 1e-6 so that solver tie-breaking noise does not reach the output.
+        let shares = placement
+            .iter()
+            .map(|(w, t, v)| (*w, *t, (solution.value(*v) * 1e6).round() / 1e6))
+            .filter(|(_, _, s)| *s > 0.0)
+            .collect();
+        let slacks = Slacks {
+            pools: pool_slack
+                .iter()
+                .map(|(p, v)| (p.clone(), solution.value(*v)))
+                .filter(|(_, s)| *s > 1e-6)
+                .collect(),
+            power_watts: power_slack.map_or(0.0, |v| solution.value(v) * 1e3),
+            budget_usd_per_hour: budget_slack.map_or(0.0, |v| solution.value(v)),
+        };
+        // The cost of the rounded counts, which is what the plan buys.
+        let objective: f64 = g
+            .candidates
+            .iter()
+            .zip(&counts)
+            .map(|(c, n)| c.cost_usd_per_hour * f64::from(*n))
+            .sum::<f64>()
+            + g.tiers
+                .iter()
+                .zip(&units)
+                .map(|(t, n)| t.price_usd_per_hour_per_unit * f64::from(*n))
+                .sum::<f64>();
+        (
+            Solution {
+                status,
+                objective_usd_per_hour: objective,
+                instances: counts,
+                tier_units: units,
+                placement: shares,
+                options: *options,
+            },
+            slacks,
+        )
+    };
+    let gap = options.mip_gap as f32;
+    match options.solver {
+        Solver::Microlp => {
+            let mut model = problem.using(good_lp::microlp).with_time_limit(options.time_limit_s);
+            model = model.with_mip_gap(gap).map_err(|e| SolveError::Other(e.to_string()))?;
+            for c in constraints {
+                model = model.with(c);
+            }
+            let solution = model.solve().map_err(map_error)?;
+            let status = solution.status();
+            Ok(read(&solution, status))
+        }
+        #[cfg(feature = "highs")]
+        Solver::Highs => {
+            let mut model = problem.using(good_lp::highs).with_time_limit(options.time_limit_s);
+            model = model.with_mip_gap(gap).map_err(|e| SolveError::Other(e.to_string()))?;
+            for c in constraints {
+                model = model.with(c);
+            }
+            let solution = model.solve().map_err(map_error)?;
+            let status = solution.status();
+            Ok(read(&solution, status))
+        }
+        #[cfg(not(feature = "highs"))]
+        Solver::Highs => Err(SolveError::Other(
+            "this fleetplan was built without HiGHS; rebuild with `--features highs`".to_string(),
+        )),
+    }
+}
+
+fn round_count(value: f64) -> u32 {
+    value.round().clamp(0.0, f64::from(u32::MAX)) as u32
+}
+
+fn map_error(error: ResolutionError) -> SolveError {
+    match error {
+        ResolutionError::Infeasible => SolveError::Infeasible,
+        ResolutionError::Unbounded => SolveError::Other("the program is unbounded".to_string()),
+        other => SolveError::Other(other.to_string()),
+    }
+}
