@@ -54,7 +54,7 @@ pub enum PlanOutcome {
     Planned {
         graph: graph::CandidateGraph,
         solution: solve::Solution,
-        plan: report::Plan,
+        plan: Box<report::Plan>,
     },
 }
 
@@ -71,7 +71,12 @@ pub fn plan(root: Root, options: &solve::Options) -> Result<Planned, RootError> 
     let graph = graph::build(&spec);
     let outcome = match solve::solve(&spec, &graph, options) {
         Ok(solution) => {
-            let plan = Box::new(report::plan(program.sources.name(program.root), &spec, &graph, &solution));
+            let plan = Box::new(report::plan(
+                program.sources.name(program.root),
+                &spec,
+                &graph,
+                &solution,
+            ));
             PlanOutcome::Planned { graph, solution, plan }
         }
         Err(diagnostics) => PlanOutcome::Infeasible { graph, diagnostics },

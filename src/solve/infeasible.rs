@@ -181,7 +181,7 @@ pub fn missing_candidates(spec: &Spec, g: &CandidateGraph) -> Option<Diagnostics
                 None => {
                     let reason = misses.first().map_or_else(
                         || "no pool holds a device that computes".to_string(),
-                        |r| format!("on pool `{}`, {} devices: {}", r.pool, r.devices, r.reason),
+                        |r| format!("on pool `{}`, {} device{}: {}", r.pool, r.devices, if r.devices == 1 { "" } else { "s" }, r.reason),
                     );
                     diagnostics.push(PlanError::NoCandidate {
                         workload: workload.name.clone(),

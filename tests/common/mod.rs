@@ -23,6 +23,19 @@ pub fn diagnostics_of(path: &Path) -> (SourceMap, Diagnostics) {
     (compiled.program.sources, diagnostics)
 }
 
+/// Plans a file and returns its sources and diagnostics: the check stage's, or, for a valid
+/// file, the planner's (empty when a plan is found).
+pub fn plan_diagnostics_of(path: &Path) -> (SourceMap, Diagnostics) {
+    let options = fleetplan::solve::Options::default();
+    let planned = fleetplan::plan(Root::Path(relative(path)), &options).unwrap();
+    let diagnostics = match planned.outcome {
+        fleetplan::PlanOutcome::Invalid(d) => d,
+        fleetplan::PlanOutcome::Infeasible { diagnostics, .. } => diagnostics,
+        fleetplan::PlanOutcome::Planned { .. } => Diagnostics::new(),
+    };
+    (planned.program.sources, diagnostics)
+}
+
 pub fn render(sources: &SourceMap, diagnostics: &Diagnostics) -> String {
     diagnostics.render_human(sources, RenderStyle::SNAPSHOT)
 }
