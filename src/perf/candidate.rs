@@ -146,12 +146,19 @@ pub fn candidates(
     (found, rejected)
 }
 
-fn bound(workload: &Workload, metric: Metric) -> Option<&SloBound> {
-    workload
-        .slo
-        .iter()
-        .filter(|b| b.metric == metric)
-        .min_by(|a, b| a.limit_s.total_cmp(&b.limit_s))
+/// The tightest bound a candidate is held to for `metric`. An end-to-end bound is split evenly
+/// between the first token and the output: `TTFT ≤ e2e/2` and `output × TPOT ≤ e2e/2`, so a
+/// plan that meets both meets the end-to-end bound by construction.
+pub fn bound(workload: &Workload, metric: Metric) -> Option<SloBound> {
+    let direct = workload.slo.iter().filter(|b| b.metric == metric).cloned();
+    let from_e2e = workload.slo.iter().filter(|b| b.metric == Metric::E2e).map(|b| {
+        let share = match metric {
+            Metric::Ttft => b.limit_s / 2.0,
+            _ => b.limit_s / 2.0 / workload.output_tokens.max(1.0),
+        };
+        SloBound { metric, percentile: b.percentile, limit_s: share, span: b.span }
+    });
+    direct.chain(from_e2e).min_by(|a, b| a.limit_s.total_cmp(&b.limit_s))
 }
 
 fn evaluate(
@@ -215,7 +222,9 @@ fn evaluate(
         ));
     }
     let tpot = bound(workload, Metric::Tpot);
+    let tpot = tpot.as_ref();
     let ttft = bound(workload, Metric::Ttft);
+    let ttft = ttft.as_ref();
     let cost = f64::from(devices) * pool.price_usd_per_hour;
     let mut derivation = Derivation {
         weight_gb_per_device: memory.weight_bytes_per_device / 1e9,

@@ -15,7 +15,7 @@ pub mod precision;
 pub mod queue;
 
 pub use candidate::{
-    candidates, Candidate, Derivation, Explanation, PoolExplanation, Rejected, Role,
+    bound, candidates, Candidate, Derivation, Explanation, PoolExplanation, Rejected, Role,
 };
 pub use estimate::{
     estimate, layout_for, mean_context, offline_throughput, Estimate, EstimateRequest,

@@ -105,6 +105,7 @@ pub struct TierPlan {
     pub capacity_gb: f64,
     pub used_gb: f64,
     pub read_gb_per_s: f64,
+    pub read_capacity_gb_per_s: f64,
     pub cost_usd_per_hour: f64,
 }
 
@@ -252,6 +253,10 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
                     capacity_gb: round(tier.capacity_bytes_per_unit * f64::from(units) / 1e9, 1),
                     used_gb: round(used / 1e9, 1),
                     read_gb_per_s: round(reads / 1e9, 3),
+                    read_capacity_gb_per_s: round(
+                        tier.read_bytes_per_s_per_unit * f64::from(units) / 1e9,
+                        3,
+                    ),
                     cost_usd_per_hour: round(
                         tier.price_usd_per_hour_per_unit * f64::from(units),
                         4,
@@ -269,16 +274,16 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
             .slo
             .iter()
             .filter_map(|b| {
-                let predicted = mine
-                    .iter()
-                    .filter_map(|(c, _)| match b.metric {
-                        Metric::Ttft => c.ttft_s,
-                        Metric::Tpot => c.tpot_s,
-                        Metric::E2e => Some(
-                            c.ttft_s.unwrap_or(0.0) + c.tpot_s.unwrap_or(0.0) * w.output_tokens,
-                        ),
-                    })
-                    .fold(None, |acc: Option<f64>, x| Some(acc.map_or(x, |a| a.max(x))))?;
+                let worst = |f: fn(&Candidate) -> Option<f64>| {
+                    mine.iter()
+                        .filter_map(|(c, _)| f(c))
+                        .fold(None, |acc: Option<f64>, x| Some(acc.map_or(x, |a| a.max(x))))
+                };
+                let predicted = match b.metric {
+                    Metric::Ttft => worst(|c| c.ttft_s)?,
+                    Metric::Tpot => worst(|c| c.tpot_s)?,
+                    Metric::E2e => worst(|c| c.ttft_s)? + worst(|c| c.tpot_s)? * w.output_tokens,
+                };
                 Some(LatencyCheck {
                     metric: b.metric,
                     percentile: b.percentile,

@@ -9,7 +9,7 @@ use super::program::{solve_with_slacks, Limits};
 use super::Options;
 use crate::diagnostic::{Diagnostics, StageError};
 use crate::graph::CandidateGraph;
-use crate::perf::Role;
+use crate::perf::{self, Role};
 use crate::source::Span;
 use crate::spec::{Metric, Percentile, Spec};
 
@@ -143,15 +143,11 @@ pub fn missing_candidates(spec: &Spec, g: &CandidateGraph) -> Option<Diagnostics
             let best = misses
                 .iter()
                 .filter_map(|r| Some((r.best_s?, r.metric?, *r)))
-                .filter(|(_, m, _)| workload.slo.iter().any(|b| b.metric == *m))
+                .filter(|(_, m, _)| perf::bound(workload, *m).is_some())
                 // The phase's own metric first (TTFT for prefill, TPOT for decode).
                 .min_by(|a, b| (a.1 != metric).cmp(&(b.1 != metric)).then(a.0.total_cmp(&b.0)));
             match best.and_then(|(best_s, m, r)| {
-                let bound = workload
-                    .slo
-                    .iter()
-                    .filter(|b| b.metric == m)
-                    .min_by(|a, b| a.limit_s.total_cmp(&b.limit_s))?;
+                let bound = perf::bound(workload, m)?;
                 Some((best_s, bound, r))
             }) {
                 Some((best_s, bound, r)) => {
@@ -181,7 +177,15 @@ pub fn missing_candidates(spec: &Spec, g: &CandidateGraph) -> Option<Diagnostics
                 None => {
                     let reason = misses.first().map_or_else(
                         || "no pool holds a device that computes".to_string(),
-                        |r| format!("on pool `{}`, {} device{}: {}", r.pool, r.devices, if r.devices == 1 { "" } else { "s" }, r.reason),
+                        |r| {
+                            format!(
+                                "on pool `{}`, {} device{}: {}",
+                                r.pool,
+                                r.devices,
+                                if r.devices == 1 { "" } else { "s" },
+                                r.reason
+                            )
+                        },
                     );
                     diagnostics.push(PlanError::NoCandidate {
                         workload: workload.name.clone(),

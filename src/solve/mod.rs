@@ -105,3 +105,58 @@ pub fn solve(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Root;
+
+    fn spec(text: &str) -> Spec {
+        match crate::compile(Root::Text { name: "t.fleet".into(), text: text.into() })
+            .map(|c| c.result)
+        {
+            Ok(Ok(spec)) => spec,
+            _ => panic!("does not compile"),
+        }
+    }
+
+    const CHAT: &str = "use std.hardware.{h200}\nuse std.models.{llama3_1_8b}\n\
+        pool gpu { device = h200  max = 8  price = 3 $/h }\n\
+        workload w { model = llama3_1_8b  rate = 2 req/s  input = 1000 tokens  output = 100 tokens\n\
+        slo { ttft p90 <= 1 s  tpot p90 <= 50 ms } }\n";
+
+    #[cfg(not(feature = "highs"))]
+    #[test]
+    fn highs_without_the_feature_is_a_diagnostic() {
+        let spec = spec(CHAT);
+        let graph = crate::graph::build(&spec);
+        let options = Options { solver: Solver::Highs, ..Options::default() };
+        let Err(diagnostics) = solve(&spec, &graph, &options) else {
+            panic!("solved without HiGHS")
+        };
+        let codes: Vec<String> = diagnostics.iter().map(|d| d.code()).collect();
+        assert_eq!(codes, ["fleet::solver_error"]);
+        assert!(diagnostics.iter().all(|d| d.message().contains("without HiGHS")));
+    }
+
+    #[test]
+    fn no_workloads_is_the_empty_fleet() {
+        let spec =
+            spec("use std.hardware.{h200}\npool gpu { device = h200  max = 8  price = 3 $/h }\n");
+        let graph = crate::graph::build(&spec);
+        let solution =
+            solve(&spec, &graph, &Options::default()).ok().map(|s| s.objective_usd_per_hour);
+        assert_eq!(solution, Some(0.0));
+    }
+
+    #[test]
+    fn pool_minimum_is_bought_even_when_not_needed() {
+        let text = CHAT.replace("max = 8", "max = 8  min = 4");
+        let spec = spec(&text);
+        let graph = crate::graph::build(&spec);
+        let Ok(solution) = solve(&spec, &graph, &Options::default()) else { panic!("no plan") };
+        let devices: u32 =
+            graph.candidates.iter().zip(&solution.instances).map(|(c, n)| c.devices * n).sum();
+        assert!(devices >= 4, "{devices} devices");
+    }
+}
