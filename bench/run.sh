@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The planner benchmark (benches/plan.rs) with microlp, the solver every build has.
+#
+#   bench/run.sh                      # everything: examples, generated N = 10, 100, 1000
+#   bench/run.sh generated/solve      # a criterion filter, passed through
+#
+# Builds into target/bench so that a benchmark build never invalidates or locks the main
+# target directory. The whole run takes a few minutes on 2 cores (docs/planner.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/bench}"
+exec cargo bench --bench plan -- "$@"
