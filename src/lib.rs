@@ -15,6 +15,7 @@ pub mod solve;
 pub mod source;
 pub mod spec;
 pub mod syntax;
+pub mod traffic;
 
 use diagnostic::Diagnostics;
 use load::{Program, Root, RootError};

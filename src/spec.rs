@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::source::Span;
+pub use crate::traffic::{Arrivals, Lengths};
 
 /// One checked program: the definitions in scope of the root file.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -160,8 +161,13 @@ pub struct Workload {
     pub name: String,
     pub model: String,
     pub rate_per_s: f64,
+    /// Mean prompt length; `input` is its distribution.
     pub input_tokens: f64,
+    /// Mean output length; `output` is its distribution.
     pub output_tokens: f64,
+    pub input: Lengths,
+    pub output: Lengths,
+    pub arrivals: Arrivals,
     pub slo: Vec<SloBound>,
     pub memory: Option<MemoryNeeds>,
     #[serde(skip)]
