@@ -239,6 +239,12 @@ fn brute_force(g: &fleetplan::graph::CandidateGraph, spec: &Spec) -> Option<f64>
         best: &mut Option<f64>,
     ) {
         if i == g.candidates.len() {
+            for (name, pool) in &spec.pools {
+                let has_candidates = g.candidates.iter().any(|c| &c.pool == name);
+                if has_candidates && used.get(name).copied().unwrap_or(0) < pool.min_devices {
+                    return;
+                }
+            }
             for d in &g.demands {
                 let mut pre = 0.0;
                 let mut dec = 0.0;
@@ -312,28 +318,65 @@ fn milp_cost_equals_brute_force_on_small_instances() {
             .unwrap()
             .result
             .unwrap();
-        let g = fleetplan::graph::build(&spec);
-        let exact = Options { mip_gap: 0.0, ..Options::default() };
-        let solved = fleetplan::solve::solve(&spec, &g, &exact);
-        let brute = brute_force(&g, &spec);
-        match (solved, brute) {
-            (Ok(solution), Some(best)) => {
-                assert!(
-                    (solution.objective_usd_per_hour - best).abs() < 1e-6,
-                    "case {case}: MILP {} vs brute force {best}",
-                    solution.objective_usd_per_hour
-                );
-                compared += 1;
-            }
-            (Err(_), None) => {}
-            (Ok(s), None) => panic!(
-                "case {case}: MILP found {} but brute force found nothing",
-                s.objective_usd_per_hour
-            ),
-            (Err(_), Some(best)) => {
-                panic!("case {case}: brute force found {best} but the MILP found no plan")
-            }
-        }
+        compared += compare_with_brute_force(case, &spec);
     }
     assert!(compared >= 10, "only {compared} feasible cases compared");
+}
+
+/// Two workloads competing for a cheap pool with a dearer one beside it, sometimes with a
+/// minimum: exercises solving by groups (each workload alone), the check of the shared pool
+/// limits, the fallback to the whole program, and the pruning of dominated candidates.
+#[test]
+fn milp_cost_equals_brute_force_with_shared_pools() {
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut compared = 0;
+    for case in 0..16 {
+        let model = *rng.pick(&["llama3_1_8b", "llama2_7b"]);
+        let rates = [*rng.pick(&[1.0, 4.0, 12.0]), *rng.pick(&[1.0, 4.0, 12.0])];
+        let inputs = [*rng.pick(&[500, 4000]), *rng.pick(&[500, 4000])];
+        let cheap_max = *rng.pick(&[2, 3, 4]);
+        let dear_min = *rng.pick(&[0, 0, 1, 2]);
+        let text = format!(
+            "use std.hardware.{{h100_sxm, l40s}}\nuse std.models.{{{model}}}\n\
+             pool cheap {{ device = h100_sxm  per_node = 4  max = {cheap_max}  price = 2 $/h }}\n\
+             pool dear {{ device = l40s  per_node = 2  max = 2  min = {dear_min}  price = 5 $/h }}\n\
+             workload a {{ model = {model}  rate = {} req/s  input = {} tokens  output = 200 tokens\n\
+               slo {{ ttft p90 <= 2 s  tpot p90 <= 60 ms }} }}\n\
+             workload b {{ model = {model}  rate = {} req/s  input = {} tokens  output = 200 tokens\n\
+               slo {{ ttft p90 <= 2 s  tpot p90 <= 60 ms }} }}\n",
+            rates[0], inputs[0], rates[1], inputs[1]
+        );
+        let spec = fleetplan::compile(Root::Text { name: format!("shared{case}.fleet"), text })
+            .unwrap()
+            .result
+            .unwrap();
+        compared += compare_with_brute_force(case, &spec);
+    }
+    assert!(compared >= 6, "only {compared} feasible cases compared");
+}
+
+/// 1 when the MILP and brute force agree on a plan, 0 when both find none; panics otherwise.
+fn compare_with_brute_force(case: usize, spec: &Spec) -> usize {
+    let g = fleetplan::graph::build(spec);
+    let exact = Options { mip_gap: 0.0, ..Options::default() };
+    let solved = fleetplan::solve::solve(spec, &g, &exact);
+    let brute = brute_force(&g, spec);
+    match (solved, brute) {
+        (Ok(solution), Some(best)) => {
+            assert!(
+                (solution.objective_usd_per_hour - best).abs() < 1e-6,
+                "case {case}: MILP {} vs brute force {best}",
+                solution.objective_usd_per_hour
+            );
+            1
+        }
+        (Err(_), None) => 0,
+        (Ok(s), None) => panic!(
+            "case {case}: MILP found {} but brute force found nothing",
+            s.objective_usd_per_hour
+        ),
+        (Err(_), Some(best)) => {
+            panic!("case {case}: brute force found {best} but the MILP found no plan")
+        }
+    }
 }

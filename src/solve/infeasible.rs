@@ -5,8 +5,8 @@
 use miette::Diagnostic;
 use thiserror::Error;
 
-use super::program::{solve_with_slacks, Limits};
-use super::Options;
+use super::program::{solve_with_slacks, Limits, Scope};
+use super::{Options, Solver};
 use crate::diagnostic::{Diagnostics, StageError};
 use crate::graph::CandidateGraph;
 use crate::perf::{self, Role};
@@ -83,12 +83,10 @@ pub enum PlanError {
     },
 
     #[error("the solver failed: {message}")]
-    #[diagnostic(
-        code(fleet::solver_error),
-        help("try `--solver microlp`, a larger `--time-limit` or a larger `--mip-gap`")
-    )]
+    #[diagnostic(code(fleet::solver_error), help("{help}"))]
     Solver {
         message: String,
+        help: String,
         #[label("while planning this workload")]
         span: Span,
     },
@@ -105,6 +103,19 @@ impl StageError for PlanError {
             | PlanError::Solver { span, .. } => *span,
         }
     }
+}
+
+/// What to try when the solver gives up: the other solver only when it is not the one that
+/// failed.
+pub(super) fn solver_help(options: &Options) -> String {
+    let other = match options.solver {
+        Solver::Microlp => "",
+        Solver::Highs => "`--solver microlp`, ",
+    };
+    format!(
+        "try {other}a larger `--time-limit` (now {} s) or a larger `--mip-gap` (now {})",
+        options.time_limit_s, options.mip_gap
+    )
 }
 
 fn percentile_text(p: Percentile) -> String {
@@ -210,7 +221,7 @@ pub fn missing_candidates(spec: &Spec, g: &CandidateGraph) -> Option<Diagnostics
 pub fn explain_infeasible(spec: &Spec, g: &CandidateGraph, options: &Options) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
     let first = spec.workloads.values().next().map(|w| w.span);
-    match solve_with_slacks(spec, g, options, Limits::Elastic) {
+    match solve_with_slacks(spec, g, options, Limits::Elastic, &Scope::whole(g)) {
         Ok((_, slacks)) => {
             for (pool, extra) in &slacks.pools {
                 let Some(p) = spec.pools.get(pool) else { continue };
@@ -251,7 +262,11 @@ pub fn explain_infeasible(spec: &Spec, g: &CandidateGraph, options: &Options) ->
         }
         Err(error) => {
             if let Some(span) = first {
-                diagnostics.push(PlanError::Solver { message: error.to_string(), span });
+                diagnostics.push(PlanError::Solver {
+                    message: error.to_string(),
+                    help: solver_help(options),
+                    span,
+                });
             }
         }
     }

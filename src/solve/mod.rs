@@ -6,8 +6,10 @@
 //! bandwidth, each hit taking prefill work off the prompts; site power and budget. Objective:
 //! minimum cost per hour. Figures come from the graph; nothing here recomputes physics.
 
+mod groups;
 mod infeasible;
 mod program;
+mod prune;
 
 use serde::Serialize;
 
@@ -92,13 +94,14 @@ pub fn solve(
     if let Some(diagnostics) = infeasible::missing_candidates(spec, graph) {
         return Err(diagnostics);
     }
-    match solve_program(spec, graph, options, Limits::Hard) {
+    match groups::solve_in_groups(spec, graph, options) {
         Ok(solution) => Ok(solution),
         Err(SolveError::Infeasible) => Err(explain_infeasible(spec, graph, options)),
         Err(error) => {
             let mut diagnostics = Diagnostics::new();
             diagnostics.push(infeasible::PlanError::Solver {
                 message: error.to_string(),
+                help: infeasible::solver_help(options),
                 span: first.span,
             });
             Err(diagnostics)

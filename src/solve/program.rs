@@ -1,5 +1,7 @@
 //! The mixed-integer program itself.
 
+use std::collections::BTreeMap;
+
 use good_lp::{
     constraint, variable, Expression, ProblemVariables, ResolutionError, Solution as _,
     SolutionStatus, SolverModel, Variable, WithMipGap, WithTimeLimit,
@@ -8,7 +10,7 @@ use good_lp::{
 use super::infeasible::SolveError;
 use super::{Options, Solution, Solver, Status};
 use crate::graph::{CandidateGraph, TierKind};
-use crate::perf::Role;
+use crate::perf::{Candidate, Role};
 use crate::spec::Spec;
 
 /// Whether limits are hard, or elastic with penalised slack (to find which limit binds).
@@ -31,11 +33,52 @@ pub struct Slacks {
     pub budget_usd_per_hour: f64,
 }
 
+/// Which part of the program to build.
+#[derive(Clone, Debug)]
+pub(super) struct Scope {
+    /// Candidates that get a variable; the others are fixed at zero (dominated, or serving a
+    /// workload outside the group).
+    pub candidates: Vec<bool>,
+    /// Workloads whose demand is covered.
+    pub demands: Vec<bool>,
+    /// A group's relaxation: pool minimums are left to the check of the combined solution, and
+    /// tiers none of the group's workloads can use get no variable.
+    pub group: bool,
+}
+
+impl Scope {
+    /// The whole program, without the dominated candidates.
+    pub fn whole(g: &CandidateGraph) -> Scope {
+        let dominated = super::prune::dominated(g);
+        Scope {
+            candidates: dominated.iter().map(|d| !d).collect(),
+            demands: vec![true; g.demands.len()],
+            group: false,
+        }
+    }
+
+    /// The workloads `group` alone, within `whole`.
+    /// `demand_of[c]` is the demand candidate `c` serves.
+    pub fn group(whole: &Scope, demand_of: &[Option<usize>], group: &[usize]) -> Scope {
+        let mut demands = vec![false; whole.demands.len()];
+        for &w in group {
+            demands[w] = true;
+        }
+        let candidates = whole
+            .candidates
+            .iter()
+            .zip(demand_of)
+            .map(|(&keep, w)| keep && w.is_some_and(|w| demands[w]))
+            .collect();
+        Scope { candidates, demands, group: true }
+    }
+}
+
 struct Built {
     vars: ProblemVariables,
     objective: Expression,
     constraints: Vec<good_lp::Constraint>,
-    instances: Vec<Variable>,
+    instances: Vec<Option<Variable>>,
     tier_units: Vec<Option<Variable>>,
     placement: Vec<(usize, usize, Variable)>,
     pool_slack: Vec<(String, Variable)>,
@@ -43,25 +86,33 @@ struct Built {
     budget_slack: Option<Variable>,
 }
 
-fn build(spec: &Spec, g: &CandidateGraph, limits: Limits) -> Built {
+fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Built {
     let mut vars = ProblemVariables::new();
     let mut constraints = Vec::new();
     let elastic = limits == Limits::Elastic;
 
     // Instances per candidate, bounded by what its pool can supply.
-    let instances: Vec<Variable> = g
+    let instances: Vec<Option<Variable>> = g
         .candidates
         .iter()
-        .map(|c| {
-            let max = spec.pools.get(&c.pool).map_or(0, |p| p.max_devices / c.devices.max(1));
-            let bound = if elastic { f64::from(max).max(1.0) * 64.0 } else { f64::from(max) };
-            vars.add(variable().integer().min(0).max(bound))
+        .zip(&scope.candidates)
+        .map(|(c, &keep)| {
+            keep.then(|| {
+                let max = spec.pools.get(&c.pool).map_or(0, |p| p.max_devices / c.devices.max(1));
+                let bound = if elastic { f64::from(max).max(1.0) * 64.0 } else { f64::from(max) };
+                vars.add(variable().integer().min(0).max(bound))
+            })
         })
         .collect();
+    let used_by_scope = |t: usize| {
+        g.demands.iter().zip(&scope.demands).any(|(d, &inside)| inside && d.tiers.contains(&t))
+    };
     let tier_units: Vec<Option<Variable>> = g
         .tiers
         .iter()
-        .map(|t| match t.kind {
+        .enumerate()
+        .map(|(i, t)| match t.kind {
+            TierKind::Devices if scope.group && !used_by_scope(i) => None,
             TierKind::Devices => {
                 let max =
                     if elastic { f64::from(t.max_units) * 64.0 } else { f64::from(t.max_units) };
@@ -72,15 +123,31 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits) -> Built {
         .collect();
     let mut placement = Vec::new();
     for (w, demand) in g.demands.iter().enumerate() {
+        if !scope.demands[w] {
+            continue;
+        }
         for &t in &demand.tiers {
             placement.push((w, t, vars.add(variable().min(0.0).max(1.0))));
         }
     }
 
+    // The candidates with a variable, by workload and by pool: a group's program touches a
+    // few hundred of a large fleet's ~10⁵ candidates.
+    let active: Vec<(&Candidate, Variable)> =
+        g.candidates.iter().zip(&instances).filter_map(|(c, x)| x.map(|x| (c, x))).collect();
+    let mut by_workload: BTreeMap<&str, Vec<(&Candidate, Variable)>> = BTreeMap::new();
+    let mut by_pool: BTreeMap<&str, Vec<(&Candidate, Variable)>> = BTreeMap::new();
+    for &(c, x) in &active {
+        by_workload.entry(c.workload.as_str()).or_default().push((c, x));
+        by_pool.entry(c.pool.as_str()).or_default().push((c, x));
+    }
+    let in_workload = |name: &str| by_workload.get(name).map_or(&[][..], Vec::as_slice);
+    let in_pool = |name: &str| by_pool.get(name).map_or(&[][..], Vec::as_slice);
+
     // Cost.
     let mut cost = Expression::from(0.0);
-    for (c, x) in g.candidates.iter().zip(&instances) {
-        cost += c.cost_usd_per_hour * *x;
+    for &(c, x) in &active {
+        cost += c.cost_usd_per_hour * x;
     }
     for (t, y) in g.tiers.iter().zip(&tier_units) {
         if let Some(y) = y {
@@ -90,17 +157,17 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits) -> Built {
 
     // Coverage of each workload's prefill and decode, in requests per second.
     for (w, demand) in g.demands.iter().enumerate() {
+        if !scope.demands[w] {
+            continue;
+        }
         let mut prefill = Expression::from(0.0);
         let mut decode = Expression::from(0.0);
-        for (c, x) in g.candidates.iter().zip(&instances) {
-            if c.workload != demand.workload {
-                continue;
-            }
+        for &(c, x) in in_workload(&demand.workload) {
             if matches!(c.role, Role::Prefill | Role::Aggregated) {
-                prefill += c.requests_per_s * *x;
+                prefill += c.requests_per_s * x;
             }
             if matches!(c.role, Role::Decode | Role::Aggregated) {
-                decode += c.requests_per_s * *x;
+                decode += c.requests_per_s * x;
             }
         }
         // Hits from retained KV take their share of prompt tokens off prefill.
@@ -123,15 +190,12 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits) -> Built {
     let mut pool_slack = Vec::new();
     for pool in spec.pools.values() {
         let mut devices = Expression::from(0.0);
-        let mut any = false;
-        for (c, x) in g.candidates.iter().zip(&instances) {
-            if c.pool == pool.name {
-                devices += f64::from(c.devices) * *x;
-                any = true;
-            }
-        }
-        if !any {
+        let candidates = in_pool(&pool.name);
+        if candidates.is_empty() {
             continue;
+        }
+        for &(c, x) in candidates {
+            devices += f64::from(c.devices) * x;
         }
         if elastic {
             let slack = vars.add(variable().min(0.0));
@@ -140,7 +204,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits) -> Built {
         } else {
             constraints.push(constraint!(devices.clone() <= f64::from(pool.max_devices)));
         }
-        if pool.min_devices > 0 {
+        if pool.min_devices > 0 && !scope.group {
             constraints.push(constraint!(devices >= f64::from(pool.min_devices)));
         }
     }
@@ -163,13 +227,12 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits) -> Built {
         }
         let units: Expression = match (&tier.kind, tier_units[t]) {
             (TierKind::Devices, Some(y)) => Expression::from(y),
-            _ => {
+            (TierKind::Devices, None) => Expression::from(0.0),
+            (TierKind::HostMemory, _) => {
                 // Host memory comes with the compute devices the plan uses in that pool.
                 let mut devices = Expression::from(0.0);
-                for (c, x) in g.candidates.iter().zip(&instances) {
-                    if c.pool == tier.pool {
-                        devices += f64::from(c.devices) * *x;
-                    }
+                for &(c, x) in in_pool(&tier.pool) {
+                    devices += f64::from(c.devices) * x;
                 }
                 devices
             }
@@ -185,7 +248,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits) -> Built {
     let mut power_slack = None;
     if let Some(max_power) = spec.site.max_power_watts {
         let mut power = Expression::from(0.0);
-        for (c, x) in g.candidates.iter().zip(&instances) {
+        for &(c, x) in &active {
             let per_device = spec
                 .pools
                 .get(&c.pool)
@@ -194,7 +257,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits) -> Built {
                         .or_else(|| spec.devices.get(&p.device).and_then(|d| d.power_watts))
                 })
                 .unwrap_or(0.0);
-            power += per_device * f64::from(c.devices) / 1e3 * *x;
+            power += per_device * f64::from(c.devices) / 1e3 * x;
         }
         for (t, y) in g.tiers.iter().zip(&tier_units) {
             if let Some(y) = y {
@@ -243,14 +306,15 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits) -> Built {
     }
 }
 
-/// Solves the program; with `Limits::Elastic` also returns the slack each limit needed.
+/// Solves the whole program (without dominated candidates); with `Limits::Elastic` also
+/// returns the slack each limit needed.
 pub fn solve_program(
     spec: &Spec,
     g: &CandidateGraph,
     options: &Options,
     limits: Limits,
 ) -> Result<Solution, SolveError> {
-    solve_with_slacks(spec, g, options, limits).map(|(s, _)| s)
+    solve_with_slacks(spec, g, options, limits, &Scope::whole(g)).map(|(s, _)| s)
 }
 
 pub(super) fn solve_with_slacks(
@@ -258,8 +322,9 @@ pub(super) fn solve_with_slacks(
     g: &CandidateGraph,
     options: &Options,
     limits: Limits,
+    scope: &Scope,
 ) -> Result<(Solution, Slacks), SolveError> {
-    let built = build(spec, g, limits);
+    let built = build(spec, g, limits, scope);
     let Built {
         vars,
         objective,
@@ -278,7 +343,8 @@ pub(super) fn solve_with_slacks(
             SolutionStatus::GapLimit => Status::GapLimit,
             SolutionStatus::TimeLimit => Status::TimeLimit,
         };
-        let counts: Vec<u32> = instances.iter().map(|v| round_count(solution.value(*v))).collect();
+        let counts: Vec<u32> =
+            instances.iter().map(|v| v.map_or(0, |v| round_count(solution.value(v)))).collect();
         let units: Vec<u32> =
             tier_units.iter().map(|v| v.map_or(0, |v| round_count(solution.value(v)))).collect();
         // Shares are rounded to 1e-6 so that solver tie-breaking noise does not reach the output.
