@@ -5,6 +5,8 @@
 //! workload's retained KV held in each memory tier, within the tier's capacity and read
 //! bandwidth, each hit taking prefill work off the prompts; site power and budget. Objective:
 //! minimum cost per hour. Figures come from the graph; nothing here recomputes physics.
+//! Dominated candidates are left out (`prune`) and independent groups of workloads are solved
+//! apart when their union respects the shared limits (`groups`).
 
 mod groups;
 mod infeasible;
