@@ -488,4 +488,34 @@ mod tests {
             Err(RowProblem::NotANumber { row: 2, text: "inf".into() })
         );
     }
+
+    #[test]
+    fn workloads_carry_their_distributions() {
+        let dir = std::env::temp_dir().join(format!("fleet-traffic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_default();
+        std::fs::write(dir.join("out.csv"), "tokens\n100\n300\n200\n").unwrap_or_default();
+        let text = "use std.models.{llama3_1_8b}\n\
+            workload w {\n model = llama3_1_8b\n rate = 1 req/s\n\
+            input = lognormal(p50 = 1.5k tokens, p99 = 12k tokens)\n\
+            output = empirical(\"out.csv\")\n arrivals = bursty(cv = 2)\n}\n\
+            workload u from w {\n input = uniform(low = 1k tokens, high = 3k tokens)\n\
+            arrivals = poisson\n}\n";
+        let name = dir.join("w.fleet").display().to_string();
+        let compiled = crate::compile(crate::load::Root::Text { name, text: text.to_string() });
+        let spec = match compiled.map(|c| c.result) {
+            Ok(Ok(spec)) => spec,
+            Ok(Err(d)) => panic!("{d:?}"),
+            Err(e) => panic!("{e}"),
+        };
+        let (w, u) = (&spec.workloads["w"], &spec.workloads["u"]);
+        assert_eq!(w.output, Lengths::Empirical { values: vec![100.0, 200.0, 300.0] });
+        assert_eq!(w.output_tokens, 200.0);
+        assert_eq!(w.input, Lengths::lognormal_from_percentiles(1500.0, 12_000.0));
+        assert_eq!(w.arrivals, Arrivals::Gamma { cv: 2.0 });
+        assert_eq!(u.input, Lengths::Uniform { low: 1000.0, high: 3000.0 });
+        assert_eq!(u.input_tokens, 2000.0);
+        assert_eq!(u.arrivals, Arrivals::Poisson);
+        assert_eq!(u.output, w.output);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -537,3 +537,63 @@ pub struct PoolExplanation {
     pub candidates: Vec<Candidate>,
     pub rejected: Vec<Rejected>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Root;
+    use crate::spec::{Arrivals, Spec};
+
+    fn spec() -> Spec {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/chat.fleet"))
+                .unwrap_or_default();
+        match crate::compile(Root::Text { name: "chat.fleet".into(), text }).map(|c| c.result) {
+            Ok(Ok(spec)) => spec,
+            _ => panic!("examples/chat.fleet does not compile"),
+        }
+    }
+
+    fn prefill_capacity(spec: &Spec, w: &Workload) -> f64 {
+        let (pool, model) = (&spec.pools["gpu"], &spec.models[&w.model]);
+        let (found, _) = candidates(w, model, pool, &spec.devices[&pool.device]);
+        found
+            .iter()
+            .filter(|c| c.role == Role::Prefill)
+            .map(|c| c.requests_per_s / f64::from(c.devices))
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn affine_service_moments_by_hand() {
+        // S(L) = 0.01 + 0.001 L over uniform(1000, 3000): E[S] = 2.01, Var[S] = 1e-6 · 1e6/3.
+        let u = Lengths::Uniform { low: 1000.0, high: 3000.0 };
+        let s = prefill_service(&u, |l| 0.01 + 0.001 * l);
+        assert!((s.mean_s - 2.01).abs() < 1e-12);
+        assert!((s.scv - (1.0 / 3.0) / (2.01 * 2.01)).abs() < 1e-12, "{}", s.scv);
+        assert_eq!(prefill_service(&Lengths::fixed(2000.0), |l| l * l).scv, 0.0);
+    }
+
+    #[test]
+    fn variability_costs_prefill_capacity() {
+        let spec = spec();
+        let fixed = spec.workloads["chat"].clone();
+        let base = prefill_capacity(&spec, &fixed);
+        let bursty = Workload { arrivals: Arrivals::Gamma { cv: 2.0 }, ..fixed.clone() };
+        let spread = Workload { input: Lengths::Lognormal { mean: 2000.0, cv: 1.0 }, ..fixed };
+        let (b, s) = (prefill_capacity(&spec, &bursty), prefill_capacity(&spec, &spread));
+        assert!(base > 0.0 && b < base && s < base, "{base} {b} {s}");
+        // cv = 1 gamma arrivals are Poisson.
+        let poisson_again = Workload { arrivals: Arrivals::Gamma { cv: 1.0 }, ..bursty };
+        assert_eq!(prefill_capacity(&spec, &poisson_again), base);
+    }
+
+    #[test]
+    fn fixed_lengths_keep_the_fixed_figures() {
+        let w = &spec().workloads["chat"];
+        assert_eq!(kv_tokens(w), w.input_tokens + w.output_tokens);
+        assert_eq!(longest_tokens(w), w.input_tokens + w.output_tokens);
+        assert_eq!(batch_context(w), mean_context(w.input_tokens, w.output_tokens));
+        assert_eq!(length_at(&w.input, Percentile::P(99.0)), w.input_tokens);
+    }
+}
