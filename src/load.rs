@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::diagnostic::{did_you_mean, Diagnostics, StageError};
 use crate::source::{FileId, SourceMap, Span};
-use crate::syntax::ast::{File, Item, UseSource};
+use crate::syntax::ast::{Block, Entry, File, Item, UseSource, Value};
 use crate::syntax::parse_file;
 
 /// The standard catalog, embedded: module path → (file name shown to users, text).
@@ -30,12 +30,34 @@ pub struct Program {
     pub files: BTreeMap<FileId, File>,
     /// Which file each `use` (by the span of its item) refers to.
     pub imports: Vec<(Span, FileId)>,
+    /// Every data file a call names (`empirical("lengths.csv")`), read here so that the
+    /// checker does no I/O.
+    pub data: Vec<DataFile>,
 }
 
 impl Program {
     pub fn import_target(&self, use_span: Span) -> Option<FileId> {
         self.imports.iter().find(|(s, _)| s.same_place(use_span)).map(|(_, f)| *f)
     }
+
+    /// The data file named by the string at `span`.
+    pub fn data_file(&self, span: Span) -> Option<&DataFile> {
+        self.data.iter().find(|d| d.span.same_place(span))
+    }
+}
+
+/// The calls whose first argument is a data file, relative to the file that names it.
+pub const DATA_CALLS: &[&str] = &["empirical"];
+
+/// A data file named in a call, as read (or why it could not be).
+#[derive(Clone, Debug)]
+pub struct DataFile {
+    /// The string that names it.
+    pub span: Span,
+    /// The path as resolved, for diagnostics.
+    pub path: String,
+    /// Its text, or why it could not be read.
+    pub text: Result<String, String>,
 }
 
 /// Where the root text comes from.
@@ -141,10 +163,16 @@ pub fn load(root: Root) -> Result<(Program, Diagnostics), RootError> {
         by_key: BTreeMap::new(),
         stack: Vec::new(),
         errors: Diagnostics::new(),
+        data: Vec::new(),
     };
     let root = loader.add_file(key, name, text, Some(dir));
-    let program =
-        Program { sources: loader.sources, root, files: loader.files, imports: loader.imports };
+    let program = Program {
+        sources: loader.sources,
+        root,
+        files: loader.files,
+        imports: loader.imports,
+        data: loader.data,
+    };
     Ok((program, loader.errors))
 }
 
@@ -157,6 +185,7 @@ struct Loader {
     /// Keys and shown names of the files being loaded, outermost first (for cycle detection).
     stack: Vec<(String, String)>,
     errors: Diagnostics,
+    data: Vec<DataFile>,
 }
 
 impl Loader {
@@ -182,6 +211,17 @@ impl Loader {
             }
         }
         self.stack.pop();
+        for (path, span) in data_paths(&ast) {
+            let (shown, text) = match dir.as_deref() {
+                Some(dir) => {
+                    let full = dir.join(&path);
+                    let text = std::fs::read_to_string(&full).map_err(|e| e.to_string());
+                    (full.display().to_string(), text)
+                }
+                None => (path, Err("the standard catalog reads no data files".to_string())),
+            };
+            self.data.push(DataFile { span, path: shown, text });
+        }
         self.files.insert(id, ast);
         id
     }
@@ -260,6 +300,38 @@ impl Loader {
         }
         self.by_key.get(key).map(|id| Some(*id))
     }
+}
+
+/// The paths (and the strings that name them) of the data calls in a file's definitions.
+fn data_paths(ast: &File) -> Vec<(String, Span)> {
+    fn walk(block: &Block, found: &mut Vec<(String, Span)>) {
+        for entry in &block.entries {
+            match entry {
+                Entry::Field(field) => {
+                    let Value::Call(call) = &field.value else { continue };
+                    if !DATA_CALLS.contains(&call.name.text.as_str()) {
+                        continue;
+                    }
+                    if let Some(Value::String { text, span }) =
+                        call.args.first().filter(|a| a.name.is_none()).map(|a| &a.value)
+                    {
+                        found.push((text.clone(), *span));
+                    }
+                }
+                Entry::Block(sub) => walk(&sub.body, found),
+                Entry::Bound(_) => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for item in &ast.items {
+        match item {
+            Item::Definition(d) => walk(&d.body, &mut found),
+            Item::Site(s) => walk(&s.body, &mut found),
+            _ => {}
+        }
+    }
+    found
 }
 
 fn module(path: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {

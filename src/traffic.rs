@@ -91,6 +91,33 @@ impl Lengths {
         }
     }
 
+    /// E[L²] / E[L]: the mean length seen by a time average that weights each request by its
+    /// length, such as the output length of the sequences in a decode batch at a random step
+    /// (a sequence of `o` output tokens stays `o` steps). Equals the length when it is fixed.
+    pub fn length_biased_mean(&self) -> f64 {
+        match self {
+            Lengths::Fixed { tokens } => *tokens,
+            _ => {
+                let m = self.mean();
+                if m > 0.0 {
+                    self.second_moment() / m
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// The lognormal with this median and 99th percentile (`p99 > p50 > 0`):
+    /// σ = ln(p99/p50) / z₀.₉₉, μ = ln p50, mean = exp(μ + σ²/2), cv = √(exp(σ²) − 1).
+    pub fn lognormal_from_percentiles(p50: f64, p99: f64) -> Lengths {
+        let sigma = (p99 / p50).ln() / Z_99;
+        let sigma2 = sigma * sigma;
+        let mean = (p50.ln() + sigma2 / 2.0).exp();
+        let cv = sigma2.exp_m1().sqrt();
+        Lengths::Lognormal { mean, cv }
+    }
+
     /// Draw one length from a uniform `u` in [0, 1).
     pub fn sample(&self, u: f64) -> f64 {
         self.quantile(u)
@@ -119,6 +146,9 @@ impl Arrivals {
         }
     }
 }
+
+/// z₀.₉₉ = Φ⁻¹(0.99), the standard normal's 99th percentile.
+pub const Z_99: f64 = 2.326_347_874_040_840_8;
 
 /// Φ⁻¹(p) by Acklam's rational approximation (relative error below 1.2e-9 over (0, 1)).
 pub fn inverse_normal_cdf(p: f64) -> f64 {
@@ -193,5 +223,29 @@ mod tests {
         assert_eq!(e.quantile(1.0), 4.0);
         assert_eq!(Lengths::fixed(7.0).scv(), 0.0);
         assert_eq!(Arrivals::Gamma { cv: 2.0 }.scv(), 4.0);
+    }
+
+    #[test]
+    fn lognormal_from_percentiles_gives_them_back() {
+        let l = Lengths::lognormal_from_percentiles(1500.0, 12_000.0);
+        assert!((l.quantile(0.5) - 1500.0).abs() < 1e-6, "{}", l.quantile(0.5));
+        assert!((l.quantile(0.99) - 12_000.0).abs() < 1e-4, "{}", l.quantile(0.99));
+        // σ = ln 8 / z₀.₉₉ = 0.893 9; mean = 1500 · exp(σ²/2)
+        let sigma = 8f64.ln() / Z_99;
+        let Lengths::Lognormal { mean, cv } = l else { panic!("not lognormal") };
+        assert!((mean - 1500.0 * (sigma * sigma / 2.0).exp()).abs() < 1e-9);
+        assert!((cv - ((sigma * sigma).exp() - 1.0).sqrt()).abs() < 1e-12);
+        assert!((Z_99 - inverse_normal_cdf(0.99)).abs() < 1e-8);
+    }
+
+    #[test]
+    fn length_biased_mean_by_hand() {
+        assert_eq!(Lengths::fixed(300.0).length_biased_mean(), 300.0);
+        // E[L²]/E[L] = (1 + 9)/2 / 2 = 2.5 for {1, 3}
+        let e = Lengths::Empirical { values: vec![1.0, 3.0] };
+        assert_eq!(e.length_biased_mean(), 2.5);
+        // mean (1 + cv²) for a lognormal
+        let l = Lengths::Lognormal { mean: 100.0, cv: 1.0 };
+        assert!((l.length_biased_mean() - 200.0).abs() < 1e-9);
     }
 }

@@ -271,6 +271,141 @@ pub enum CheckError {
         span: Span,
     },
 
+    #[error("unknown {what} `{name}`")]
+    #[diagnostic(code(fleet::unknown_distribution), help("{help}"))]
+    UnknownDistribution {
+        name: String,
+        what: String,
+        help: String,
+        #[label("no such {what}")]
+        span: Span,
+    },
+
+    #[error("`{call}` has no parameter `{param}`")]
+    #[diagnostic(code(fleet::unknown_parameter), help("{help}"))]
+    UnknownParameter {
+        param: String,
+        call: String,
+        help: String,
+        #[label("not a parameter of `{call}`")]
+        span: Span,
+    },
+
+    #[error("parameter `{param}` is given twice")]
+    #[diagnostic(code(fleet::duplicate_parameter), help("keep one of the two"))]
+    DuplicateParameter {
+        param: String,
+        #[label("given again here")]
+        span: Span,
+        #[label("first given here")]
+        first: Span,
+    },
+
+    #[error("`{call}` is missing {missing}")]
+    #[diagnostic(code(fleet::missing_parameter), help("write {example}"))]
+    MissingParameter {
+        call: String,
+        missing: String,
+        example: String,
+        #[label("needs {missing}")]
+        span: Span,
+    },
+
+    #[error("`{call}` takes {first} or {second}, not both")]
+    #[diagnostic(code(fleet::conflicting_parameters), help("{help}"))]
+    ConflictingParameters {
+        call: String,
+        first: String,
+        second: String,
+        help: String,
+        #[label("this belongs to the other form")]
+        span: Span,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(fleet::wrong_argument), help("write {example}"))]
+    WrongArgument {
+        message: String,
+        example: String,
+        #[label("{label}")]
+        span: Span,
+        label: String,
+    },
+
+    #[error("`low` ({low}) is above `high` ({high})")]
+    #[diagnostic(code(fleet::low_above_high), help("swap them, or raise `high`"))]
+    LowAboveHigh {
+        low: String,
+        high: String,
+        #[label("low is here")]
+        span: Span,
+        #[label("high is here")]
+        high_span: Span,
+    },
+
+    #[error("`p99` ({p99}) must be above `p50` ({p50})")]
+    #[diagnostic(
+        code(fleet::percentiles_out_of_order),
+        help("the 99th percentile of a spread of lengths lies above its median; for one length, write it as a plain count")
+    )]
+    PercentilesOutOfOrder {
+        p50: String,
+        p99: String,
+        #[label("not above p50")]
+        span: Span,
+        #[label("p50 is here")]
+        p50_span: Span,
+    },
+
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(
+        code(fleet::data_file_unreadable),
+        help("data files are relative to the `.fleet` file that names them")
+    )]
+    DataFileUnreadable {
+        path: String,
+        reason: String,
+        #[label("named here")]
+        span: Span,
+    },
+
+    #[error("`{path}` holds no lengths")]
+    #[diagnostic(
+        code(fleet::data_file_empty),
+        help("write one token count per row, after an optional header row")
+    )]
+    DataFileEmpty {
+        path: String,
+        #[label("an empty data file")]
+        span: Span,
+    },
+
+    #[error("`{path}` has a row that is not a number")]
+    #[diagnostic(
+        code(fleet::data_file_row),
+        help("row {row} is `{text}`: write one token count per row, after an optional header row")
+    )]
+    DataFileRow {
+        path: String,
+        row: usize,
+        text: String,
+        #[label("row {row} of this file")]
+        span: Span,
+    },
+
+    #[error("`{path}` has a negative length")]
+    #[diagnostic(
+        code(fleet::data_file_negative),
+        help("row {row} is `{text}`: lengths are token counts, zero or more")
+    )]
+    DataFileNegative {
+        path: String,
+        row: usize,
+        text: String,
+        #[label("row {row} of this file")]
+        span: Span,
+    },
+
     #[error("two different definitions named `{name}` are used")]
     #[diagnostic(code(fleet::name_clash), help("rename one of them"))]
     NameClash {
@@ -310,7 +445,19 @@ impl StageError for CheckError {
             | Inconsistent { span, .. }
             | UnknownObjective { span, .. }
             | MissingPrice { span, .. }
-            | NameClash { span, .. } => *span,
+            | NameClash { span, .. }
+            | UnknownDistribution { span, .. }
+            | UnknownParameter { span, .. }
+            | DuplicateParameter { span, .. }
+            | MissingParameter { span, .. }
+            | ConflictingParameters { span, .. }
+            | WrongArgument { span, .. }
+            | LowAboveHigh { span, .. }
+            | PercentilesOutOfOrder { span, .. }
+            | DataFileUnreadable { span, .. }
+            | DataFileEmpty { span, .. }
+            | DataFileRow { span, .. }
+            | DataFileNegative { span, .. } => *span,
         }
     }
 }

@@ -8,8 +8,9 @@ use super::schema::{self, Expect, FieldSpec, Range};
 use super::units::{self, Dim, UNITS};
 use crate::diagnostic::{did_you_mean, Diagnostics};
 use crate::load::quoted_list;
+use crate::load::DataFile;
 use crate::source::{SourceMap, Span};
-use crate::spec::{Metric, Percentile, Precision};
+use crate::spec::{Arrivals, Lengths, Metric, Percentile, Precision};
 use crate::syntax::ast::{self, Entry, Value};
 
 /// A validated value.
@@ -20,6 +21,8 @@ pub enum Checked {
     Reference { name: String, span: Span },
     Block(Fields),
     Bounds(Vec<CheckedBound>),
+    Lengths { value: Lengths, span: Span },
+    Arrivals { value: Arrivals, span: Span },
 }
 
 impl Checked {
@@ -27,7 +30,9 @@ impl Checked {
         match self {
             Checked::Number { span, .. }
             | Checked::Choice { span, .. }
-            | Checked::Reference { span, .. } => *span,
+            | Checked::Reference { span, .. }
+            | Checked::Lengths { span, .. }
+            | Checked::Arrivals { span, .. } => *span,
             Checked::Block(fields) => fields.span,
             Checked::Bounds(bounds) => {
                 bounds.first().map_or(Span::new(crate::source::FileId(0), 0, 0), |b| b.span)
@@ -80,6 +85,8 @@ impl Fields {
 /// Validates blocks, pushing errors into `errors`.
 pub struct FieldChecker<'a> {
     pub sources: &'a SourceMap,
+    /// The data files the loader read (for `empirical("…")`).
+    pub data: &'a [DataFile],
     pub errors: &'a mut Diagnostics,
 }
 
@@ -312,23 +319,41 @@ impl FieldChecker<'_> {
             (Expect::Reference(_), Value::Symbol(name)) => {
                 Some(Checked::Reference { name: name.text.clone(), span: name.span })
             }
+            (Expect::Lengths, Value::Quantity(_) | Value::Call(_)) => self.lengths(value, spec),
+            (Expect::Arrivals, Value::Symbol(_) | Value::Call(_)) => self.arrivals(value, spec),
             (expect, value) => {
                 let expected = match expect {
                     Expect::Quantity { dim, .. } => dim.noun(),
                     Expect::Choice { what, .. } => format!("a {what}"),
                     Expect::Reference(kind) => format!("the name of a {}", kind.keyword()),
+                    Expect::Lengths => "a token count or a distribution of them".to_string(),
+                    Expect::Arrivals => "an arrival process".to_string(),
                     _ => "a block".to_string(),
+                };
+                let help = match (expect, value) {
+                    (Expect::Lengths, Value::String { text, .. }) => {
+                        format!("to read lengths from a file, write `empirical(\"{text}\")`")
+                    }
+                    (Expect::Lengths, _) => format!(
+                        "write `{}` or a distribution such as `lognormal(mean = 2k tokens, cv = 0.8)`",
+                        spec.example
+                    ),
+                    (Expect::Arrivals, _) => {
+                        "write `arrivals = poisson` or `arrivals = bursty(cv = 2)`".to_string()
+                    }
+                    _ => format!("write `{}`", spec.example),
                 };
                 let found = match value {
                     Value::Quantity(_) => "a number".to_string(),
                     Value::Symbol(n) => format!("the name `{}`", n.text),
                     Value::String { .. } => "a string".to_string(),
+                    Value::Call(c) => format!("`{}(…)`", c.name.text),
                 };
                 self.errors.push(CheckError::WrongValue {
                     field: spec.name.to_string(),
                     expected,
                     found,
-                    help: format!("write `{}`", spec.example),
+                    help,
                     span: value.span(),
                 });
                 None
@@ -336,7 +361,7 @@ impl FieldChecker<'_> {
         }
     }
 
-    fn quantity(
+    pub(super) fn quantity(
         &mut self,
         q: &ast::Quantity,
         spec: &FieldSpec,

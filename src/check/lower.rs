@@ -86,6 +86,24 @@ impl Reader<'_> {
         }
     }
 
+    /// A length distribution (a plain count is `Fixed`); reports it missing otherwise.
+    pub fn required_lengths(&mut self, name: &'static str) -> Option<Lengths> {
+        match self.fields.values.get(name) {
+            Some(Checked::Lengths { value, .. }) => Some(value.clone()),
+            _ => {
+                self.missing(name);
+                None
+            }
+        }
+    }
+
+    pub fn arrivals(&self, name: &str) -> Option<Arrivals> {
+        match self.fields.values.get(name) {
+            Some(Checked::Arrivals { value, .. }) => Some(*value),
+            _ => None,
+        }
+    }
+
     pub fn block(&self, name: &str) -> Option<&Fields> {
         match self.fields.values.get(name) {
             Some(Checked::Block(fields)) => Some(fields),
@@ -302,8 +320,9 @@ pub fn pool(name: &str, device: Option<&Device>, r: &mut Reader<'_>) -> Option<P
 
 pub fn workload(name: &str, model: Option<&Model>, r: &mut Reader<'_>) -> Option<Workload> {
     let rate = r.required("rate");
-    let input = r.required("input");
-    let output = r.required("output");
+    let input = r.required_lengths("input");
+    let output = r.required_lengths("output");
+    let arrivals = r.arrivals("arrivals").unwrap_or_default();
     let slo = match r.fields.values.get("slo") {
         Some(Checked::Bounds(bounds)) => bounds
             .iter()
@@ -343,11 +362,11 @@ pub fn workload(name: &str, model: Option<&Model>, r: &mut Reader<'_>) -> Option
         name: name.to_string(),
         model: model?.name.clone(),
         rate_per_s: rate?,
-        input_tokens: input?,
-        output_tokens: output?,
-        input: Lengths::fixed(input?),
-        output: Lengths::fixed(output?),
-        arrivals: Arrivals::Poisson,
+        input_tokens: input.as_ref()?.mean(),
+        output_tokens: output.as_ref()?.mean(),
+        input: input?,
+        output: output?,
+        arrivals,
         slo,
         memory,
         span: r.at,

@@ -12,6 +12,7 @@ mod fields;
 mod lower;
 pub mod schema;
 mod scope;
+mod traffic;
 pub mod units;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,7 +39,11 @@ pub fn check(program: &Program) -> Result<Spec, Diagnostics> {
         .iter()
         .map(|def| {
             let place = format!("{} `{}`", def.ast.kind.keyword(), def.ast.name.text);
-            let mut fc = FieldChecker { sources: &program.sources, errors: &mut checker.errors };
+            let mut fc = FieldChecker {
+                sources: &program.sources,
+                data: &program.data,
+                errors: &mut checker.errors,
+            };
             fc.block(&def.ast.body, schema::fields_of(def.ast.kind), &place)
         })
         .collect();
@@ -255,6 +260,7 @@ impl<'p> Checker<'p> {
                     Item::Site(site) => {
                         let mut fc = FieldChecker {
                             sources: &self.program.sources,
+                            data: &self.program.data,
                             errors: &mut self.errors,
                         };
                         let fields = fc.block(&site.body, schema::SITE, "`site`");

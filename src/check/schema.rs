@@ -22,6 +22,10 @@ pub enum Expect {
     PerPrecision(Dim),
     /// A block of SLO bounds (`ttft p90 <= 2 s`).
     Bounds,
+    /// A token count, or a distribution of them (`lognormal(mean = 2k tokens, cv = 0.8)`).
+    Lengths,
+    /// An arrival process: `poisson` or `bursty(cv = 2)`.
+    Arrivals,
 }
 
 /// The values a number may take.
@@ -307,15 +311,21 @@ pub const WORKLOAD: &[FieldSpec] = &[
     ),
     field(
         "input",
-        quantity(Dim::TOKENS, Range::Positive),
+        Expect::Lengths,
         "input = 1500 tokens",
-        "prompt tokens per request",
+        "prompt tokens per request, or their distribution",
     ),
     field(
         "output",
-        quantity(Dim::TOKENS, Range::Positive),
+        Expect::Lengths,
         "output = 150 tokens",
-        "output tokens per request",
+        "output tokens per request, or their distribution",
+    ),
+    field(
+        "arrivals",
+        Expect::Arrivals,
+        "arrivals = bursty(cv = 2)",
+        "how requests arrive: `poisson` (the default) or `bursty(cv = …)`",
     ),
     field("slo", Expect::Bounds, "slo { ttft p90 <= 2 s }", "latency objectives"),
     field(

@@ -386,6 +386,17 @@ fn value_text(value: &Value) -> String {
         Value::Quantity(q) => quantity_text(q),
         Value::Symbol(name) => name.text.clone(),
         Value::String { text, .. } => format!("\"{text}\""),
+        Value::Call(call) => {
+            let args: Vec<String> = call
+                .args
+                .iter()
+                .map(|a| match &a.name {
+                    Some(name) => format!("{} = {}", name.text, value_text(&a.value)),
+                    None => value_text(&a.value),
+                })
+                .collect();
+            format!("{}({})", call.name.text, args.join(", "))
+        }
     }
 }
 

@@ -345,3 +345,33 @@ fn syntax_errors_are_returned() {
         assert!(errors.is_some_and(|e| !e.is_empty()), "no error for {bad:?}");
     }
 }
+
+#[test]
+fn calls_on_one_line_with_comma_separated_arguments() {
+    assert_fmt(
+        "workload w {\n input = lognormal (\n  p50=1.5k   tokens ,\n  p99 = 12k tokens, )\n \
+         output = empirical( \"out.csv\" )\n arrivals = bursty(cv=2)  arrivals2 = poisson\n \
+         x = uniform()\n}",
+        "\
+workload w {
+  input = lognormal(p50 = 1.5k tokens, p99 = 12k tokens)
+  output = empirical(\"out.csv\")
+  arrivals = bursty(cv = 2)
+  arrivals2 = poisson
+  x = uniform()
+}
+",
+    );
+}
+
+#[test]
+fn comments_inside_a_call_are_kept_after_it() {
+    assert_fmt(
+        "workload w {\n  input = uniform(\n    low = 1k tokens,  // short turns\n    high = 4k tokens\n  )\n}\n",
+        "\
+workload w {
+  input = uniform(low = 1k tokens, high = 4k tokens)  // short turns
+}
+",
+    );
+}

@@ -8,7 +8,9 @@ use super::calibration::SCHEDULER_MAX_BATCH;
 use super::estimate::{layout_for, mean_context};
 use super::instance::{max_batch_within, Bound, Instance};
 use super::{model, queue};
-use crate::spec::{Device, DeviceKind, Metric, Model, Percentile, Pool, SloBound, Workload};
+use crate::spec::{
+    Device, DeviceKind, Lengths, Metric, Model, Percentile, Pool, SloBound, Workload,
+};
 
 /// The part of serving a candidate instance does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -131,8 +133,7 @@ pub fn candidates(
     if !device.kind.computes() {
         return (found, rejected);
     }
-    let full = workload.input_tokens + workload.output_tokens;
-    for devices in sizes(model, device, pool, full) {
+    for devices in sizes(model, device, pool, kv_tokens(workload)) {
         let (tp, pp) = layout_for(model, device, devices, pool.per_node);
         let instance =
             Instance { model, device, tp, pp, weights: model.weights, kv: model.kv_cache };
@@ -146,15 +147,75 @@ pub fn candidates(
     (found, rejected)
 }
 
+/// The length of a request at a bound's percentile: the `p`-quantile of `lengths`, or its mean
+/// for a bound on the mean.
+pub fn length_at(lengths: &Lengths, percentile: Percentile) -> f64 {
+    match percentile {
+        Percentile::Mean => lengths.mean(),
+        Percentile::P(p) => lengths.quantile(p / 100.0),
+    }
+}
+
+/// Tokens of KV one sequence of a decode batch holds, averaged over its time in the batch:
+/// engines reserve the whole sequence (prompt and output) when they admit it, and a sequence
+/// stays as many steps as it has output tokens, so the time average is
+/// `E[I] + E[O²]/E[O]` (the prompt and output lengths independent). For fixed lengths it is
+/// `I + O`.
+pub fn kv_tokens(workload: &Workload) -> f64 {
+    workload.input.mean() + workload.output.length_biased_mean()
+}
+
+/// Mean context of the sequences of a decode batch at a step: `E[I] + E[O²]/(2E[O])` (for
+/// fixed lengths `I + O/2`, as [`mean_context`] gives).
+pub fn batch_context(workload: &Workload) -> f64 {
+    mean_context(workload.input.mean(), workload.output.length_biased_mean())
+}
+
+/// A tall sequence, which one instance must hold alone: the 99th percentiles of the prompt and
+/// output lengths (for fixed lengths, `I + O`).
+pub fn longest_tokens(workload: &Workload) -> f64 {
+    workload.input.quantile(LONGEST_QUANTILE) + workload.output.quantile(LONGEST_QUANTILE)
+}
+
+/// The quantile of the lengths that one instance must fit alone.
+pub const LONGEST_QUANTILE: f64 = 0.99;
+
+/// Service times of a prefill queue whose prompts have the workload's lengths.
+#[derive(Clone, Copy, Debug)]
+pub struct PrefillService {
+    /// `E[S] = S(E[I])`.
+    pub mean_s: f64,
+    /// `cs² = b²·Var[I] / E[S]²`.
+    pub scv: f64,
+}
+
+/// (6a) Prefill time `S(L)` (from `time`) taken as affine in the prompt length near its mean:
+/// `S(L) ≈ S(μ) + b·(L − μ)`, with `b` the chord slope over one standard deviation either side,
+/// `b = (S(μ+σ) − S(max(μ−σ, 1))) / (μ+σ − max(μ−σ, 1))`. Then `E[S] = S(μ)`,
+/// `E[S²] = E[S]² + b²σ²` and `cs² = b²σ²/E[S]²`. One prompt length gives `cs² = 0`.
+pub fn prefill_service(input: &Lengths, time: impl Fn(f64) -> f64) -> PrefillService {
+    let mean = input.mean();
+    let mean_s = time(mean);
+    let sigma = input.scv().sqrt() * mean;
+    if sigma <= 0.0 || mean_s <= 0.0 || !mean_s.is_finite() {
+        return PrefillService { mean_s, scv: 0.0 };
+    }
+    let (low, high) = ((mean - sigma).max(1.0), mean + sigma);
+    let slope = if high > low { (time(high) - time(low)) / (high - low) } else { 0.0 };
+    let second = mean_s * mean_s + slope * slope * sigma * sigma;
+    PrefillService { mean_s, scv: (second / (mean_s * mean_s) - 1.0).max(0.0) }
+}
+
 /// The tightest bound a candidate is held to for `metric`. An end-to-end bound is split evenly
-/// between the first token and the output: `TTFT ≤ e2e/2` and `output × TPOT ≤ e2e/2`, so a
-/// plan that meets both meets the end-to-end bound by construction.
+/// between the first token and the output: `TTFT ≤ e2e/2` and `O_p × TPOT ≤ e2e/2`, with `O_p`
+/// the output length at the bound's percentile, so a plan that meets both meets the end-to-end
+/// bound by construction.
 pub fn bound(workload: &Workload, metric: Metric) -> Option<SloBound> {
     let direct = workload.slo.iter().filter(|b| b.metric == metric).cloned();
     let from_e2e = workload.slo.iter().filter(|b| b.metric == Metric::E2e).map(|b| {
         let share = match metric {
             Metric::Ttft => b.limit_s / 2.0,
-            _ => b.limit_s / 2.0 / workload.output_tokens.max(1.0),
+            _ => b.limit_s / 2.0 / length_at(&workload.output, b.percentile).max(1.0),
         };
         SloBound { metric, percentile: b.percentile, limit_s: share, span: b.span }
     });
@@ -179,8 +240,13 @@ fn evaluate(
     };
     let memory = instance.memory();
     let (input, output) = (workload.input_tokens, workload.output_tokens);
-    let context = mean_context(input, output);
-    let max_batch = instance.max_batch(input + output).min(SCHEDULER_MAX_BATCH);
+    let context = batch_context(workload);
+    let longest = longest_tokens(workload);
+    let max_batch = if instance.max_batch(longest) == 0 {
+        0
+    } else {
+        instance.max_batch(kv_tokens(workload)).min(SCHEDULER_MAX_BATCH)
+    };
     if instance.peak_flops().is_none() {
         return Err(reject(
             format!("`{}` has no compute for {}", instance.device.name, instance.weights.name()),
@@ -214,8 +280,8 @@ fn evaluate(
             format!(
                 "does not fit: {:.1} GB left after the weights, one sequence of {:.0} tokens needs {:.1} GB",
                 memory.kv_capacity_bytes / 1e9,
-                input + output,
-                model::kv_bytes(instance.model, instance.kv, input + output) / 1e9
+                longest,
+                model::kv_bytes(instance.model, instance.kv, longest) / 1e9
             ),
             None,
             None,
@@ -238,8 +304,12 @@ fn evaluate(
         utilisation: None,
     };
     let prefill = instance.prefill(input);
-    let kv_transfer = model::kv_bytes(instance.model, instance.kv, input)
-        / (f64::from(devices) * instance.device.nic_bandwidth_bytes_per_s.unwrap_or(f64::INFINITY));
+    let nic =
+        f64::from(devices) * instance.device.nic_bandwidth_bytes_per_s.unwrap_or(f64::INFINITY);
+    let kv_transfer_of = |tokens: f64| model::kv_bytes(instance.model, instance.kv, tokens) / nic;
+    let service = prefill_service(&workload.input, |tokens| instance.prefill(tokens).time_s);
+    let variability =
+        queue::Variability { arrivals_scv: workload.arrivals.scv(), service_scv: service.scv };
     match role {
         Role::Decode => {
             let (batch, step) = match tpot {
@@ -277,12 +347,27 @@ fn evaluate(
             })
         }
         Role::Prefill => {
-            let service = prefill.time_s;
+            let percentile = ttft.map_or(Percentile::Mean, |b| b.percentile);
+            // The request the bound is checked for has the prompt length at its percentile.
+            let tokens = length_at(&workload.input, percentile);
+            let (mean_service, service) = if tokens == input {
+                (prefill.time_s, prefill.time_s)
+            } else {
+                (service.mean_s, instance.prefill(tokens).time_s)
+            };
             // The first token also waits for the KV transfer and one decode step.
-            let first_step = instance.decode_step(1.0, input).time_s;
+            let first_step = instance.decode_step(1.0, tokens).time_s;
+            let kv_transfer = kv_transfer_of(tokens);
             let fixed = kv_transfer + first_step;
             let rho = match ttft {
-                Some(b) => match queue::max_utilisation(service, fixed, b.limit_s, b.percentile) {
+                Some(b) => match queue::max_utilisation_gg1(
+                    mean_service,
+                    service,
+                    fixed,
+                    b.limit_s,
+                    b.percentile,
+                    variability,
+                ) {
                     Some(rho) => rho.min(MAX_PLANNED_UTILISATION),
                     None => {
                         let best = service + fixed;
@@ -298,8 +383,7 @@ fn evaluate(
                 },
                 None => DEFAULT_MAX_UTILISATION,
             };
-            let percentile = ttft.map_or(Percentile::Mean, |b| b.percentile);
-            let wait = queue::wait(service, rho, percentile);
+            let wait = queue::wait_gg1(mean_service, rho, percentile, variability);
             derivation.prefill_ms = Some(service * 1e3);
             derivation.queue_wait_ms = Some(wait * 1e3);
             derivation.kv_transfer_ms = Some(kv_transfer * 1e3);
@@ -308,7 +392,7 @@ fn evaluate(
             let nic_limit = f64::from(devices)
                 * instance.device.nic_bandwidth_bytes_per_s.unwrap_or(f64::INFINITY)
                 / model::kv_bytes(instance.model, instance.kv, input).max(1.0);
-            let requests = (rho / service).min(nic_limit);
+            let requests = (rho / mean_service).min(nic_limit);
             Ok(Candidate {
                 workload: workload.name.clone(),
                 pool: pool.name.clone(),
@@ -332,6 +416,7 @@ fn evaluate(
             instance,
             derivation,
             prefill.compute_s + prefill.communication_s,
+            (service, variability),
             cost,
             max_batch,
             tpot,
@@ -351,6 +436,7 @@ fn aggregated(
     instance: &Instance<'_>,
     mut derivation: Derivation,
     prefill_work: f64,
+    (service, variability): (PrefillService, queue::Variability),
     cost: f64,
     max_batch: u32,
     tpot: Option<&SloBound>,
@@ -358,15 +444,24 @@ fn aggregated(
     reject: impl Fn(String, Option<f64>, Option<Metric>) -> Rejected,
 ) -> Result<Candidate, Rejected> {
     let (input, output) = (workload.input_tokens, workload.output_tokens);
-    let context = mean_context(input, output);
-    let prefill_alone = instance.prefill(input).time_s;
+    let context = batch_context(workload);
+    let percentile = ttft.map_or(Percentile::Mean, |t| t.percentile);
+    let tokens = length_at(&workload.input, percentile);
+    let mean_alone = instance.prefill(input).time_s;
+    // The prefill of the request the TTFT bound is checked for (its prompt at the percentile),
+    // and the mean the queue's wait depends on.
+    let (mean_alone, prefill_alone) = if tokens == input {
+        (mean_alone, mean_alone)
+    } else {
+        (service.mean_s, instance.prefill(tokens).time_s)
+    };
     let at = |b: u32| {
         let b = f64::from(b);
         let step = instance.decode_step(b, context);
         let tpot = step.time_s + b / output * prefill_work;
         let rho = (b / output * prefill_work / tpot).min(MAX_PLANNED_UTILISATION);
-        let percentile = ttft.map_or(Percentile::Mean, |t| t.percentile);
-        let ttft = queue::wait(prefill_alone, rho, percentile) + prefill_alone + step.time_s;
+        let ttft =
+            queue::wait_gg1(mean_alone, rho, percentile, variability) + prefill_alone + step.time_s;
         (tpot, ttft, rho, step)
     };
     let meets = |b: u32| {
@@ -441,4 +536,64 @@ pub struct PoolExplanation {
     pub device: String,
     pub candidates: Vec<Candidate>,
     pub rejected: Vec<Rejected>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Root;
+    use crate::spec::{Arrivals, Spec};
+
+    fn spec() -> Spec {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/chat.fleet"))
+                .unwrap_or_default();
+        match crate::compile(Root::Text { name: "chat.fleet".into(), text }).map(|c| c.result) {
+            Ok(Ok(spec)) => spec,
+            _ => panic!("examples/chat.fleet does not compile"),
+        }
+    }
+
+    fn prefill_capacity(spec: &Spec, w: &Workload) -> f64 {
+        let (pool, model) = (&spec.pools["gpu"], &spec.models[&w.model]);
+        let (found, _) = candidates(w, model, pool, &spec.devices[&pool.device]);
+        found
+            .iter()
+            .filter(|c| c.role == Role::Prefill)
+            .map(|c| c.requests_per_s / f64::from(c.devices))
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn affine_service_moments_by_hand() {
+        // S(L) = 0.01 + 0.001 L over uniform(1000, 3000): E[S] = 2.01, Var[S] = 1e-6 · 1e6/3.
+        let u = Lengths::Uniform { low: 1000.0, high: 3000.0 };
+        let s = prefill_service(&u, |l| 0.01 + 0.001 * l);
+        assert!((s.mean_s - 2.01).abs() < 1e-12);
+        assert!((s.scv - (1.0 / 3.0) / (2.01 * 2.01)).abs() < 1e-12, "{}", s.scv);
+        assert_eq!(prefill_service(&Lengths::fixed(2000.0), |l| l * l).scv, 0.0);
+    }
+
+    #[test]
+    fn variability_costs_prefill_capacity() {
+        let spec = spec();
+        let fixed = spec.workloads["chat"].clone();
+        let base = prefill_capacity(&spec, &fixed);
+        let bursty = Workload { arrivals: Arrivals::Gamma { cv: 2.0 }, ..fixed.clone() };
+        let spread = Workload { input: Lengths::Lognormal { mean: 2000.0, cv: 1.0 }, ..fixed };
+        let (b, s) = (prefill_capacity(&spec, &bursty), prefill_capacity(&spec, &spread));
+        assert!(base > 0.0 && b < base && s < base, "{base} {b} {s}");
+        // cv = 1 gamma arrivals are Poisson.
+        let poisson_again = Workload { arrivals: Arrivals::Gamma { cv: 1.0 }, ..bursty };
+        assert_eq!(prefill_capacity(&spec, &poisson_again), base);
+    }
+
+    #[test]
+    fn fixed_lengths_keep_the_fixed_figures() {
+        let w = &spec().workloads["chat"];
+        assert_eq!(kv_tokens(w), w.input_tokens + w.output_tokens);
+        assert_eq!(longest_tokens(w), w.input_tokens + w.output_tokens);
+        assert_eq!(batch_context(w), mean_context(w.input_tokens, w.output_tokens));
+        assert_eq!(length_at(&w.input, Percentile::P(99.0)), w.input_tokens);
+    }
 }

@@ -15,7 +15,8 @@ pub mod precision;
 pub mod queue;
 
 pub use candidate::{
-    bound, candidates, Candidate, Derivation, Explanation, PoolExplanation, Rejected, Role,
+    batch_context, bound, candidates, kv_tokens, length_at, longest_tokens, prefill_service,
+    Candidate, Derivation, Explanation, PoolExplanation, PrefillService, Rejected, Role,
 };
 pub use estimate::{
     estimate, layout_for, mean_context, offline_throughput, Estimate, EstimateRequest,

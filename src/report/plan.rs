@@ -282,7 +282,10 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
                 let predicted = match b.metric {
                     Metric::Ttft => worst(|c| c.ttft_s)?,
                     Metric::Tpot => worst(|c| c.tpot_s)?,
-                    Metric::E2e => worst(|c| c.ttft_s)? + worst(|c| c.tpot_s)? * w.output_tokens,
+                    Metric::E2e => {
+                        let output = crate::perf::length_at(&w.output, b.percentile);
+                        worst(|c| c.ttft_s)? + worst(|c| c.tpot_s)? * output
+                    }
                 };
                 Some(LatencyCheck {
                     metric: b.metric,

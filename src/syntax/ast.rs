@@ -219,6 +219,8 @@ pub enum Value {
         #[serde(skip)]
         span: Span,
     },
+    /// A distribution or an arrival process: `uniform(low = 1k tokens, high = 4k tokens)`.
+    Call(Call),
 }
 
 impl Value {
@@ -227,8 +229,27 @@ impl Value {
             Value::Quantity(q) => q.span,
             Value::Symbol(n) => n.span,
             Value::String { span, .. } => *span,
+            Value::Call(c) => c.span,
         }
     }
+}
+
+/// `name(arguments)`, as written: the checker knows which names and parameters exist.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Call {
+    pub name: Name,
+    pub args: Vec<Argument>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// `low = 1k tokens` (named) or `"lengths.csv"` (positional). The value is never a call.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Argument {
+    pub name: Option<Name>,
+    pub value: Value,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// A number with an optional count scale and unit: `24k tokens`, `4.8 TB/s`, `85%`.

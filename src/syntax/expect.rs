@@ -86,7 +86,20 @@ fn rule_phrase(rule: Rule) -> Option<(u8, String)> {
         | Rule::kw_site
         | Rule::kw_objective => (5, AN_ITEM),
         Rule::field | Rule::sub_block | Rule::bound => (3, A_FIELD),
-        Rule::value | Rule::quantity | Rule::numeral | Rule::symbol | Rule::string => (2, A_VALUE),
+        Rule::value
+        | Rule::quantity
+        | Rule::numeral
+        | Rule::symbol
+        | Rule::string
+        | Rule::call
+        | Rule::call_name
+        | Rule::arg_value
+        | Rule::kw_uniform
+        | Rule::kw_lognormal
+        | Rule::kw_empirical
+        | Rule::kw_poisson
+        | Rule::kw_bursty => (2, A_VALUE),
+        Rule::argument | Rule::named_arg | Rule::positional => (3, "an argument such as `cv = 2`"),
         Rule::percentile => (4, "a percentile such as `p90`"),
         Rule::comparison => (1, "`<=`"),
         Rule::block => (1, "`{`"),
@@ -113,6 +126,8 @@ fn token_phrase(token: &str, catch_all_only: bool) -> Option<(u8, String)> {
         "{" => Some((1, "`{`".to_string())),
         "}" => Some((7, "`}`".to_string())),
         "," => Some((1, "`,`".to_string())),
+        ")" => Some((1, "`)`".to_string())),
+        "(" => None,
         "." => None,
         _ => None,
     }

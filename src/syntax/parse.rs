@@ -347,8 +347,38 @@ impl Converter {
             Rule::quantity => self.quantity(inner).map(Value::Quantity),
             Rule::string => self.string(inner).map(|(text, span)| Value::String { text, span }),
             Rule::symbol => Some(Value::Symbol(self.name(&inner))),
+            Rule::call => self.call(inner).map(Value::Call),
             _ => None,
         }
+    }
+
+    fn call(&mut self, pair: Pair<'_, Rule>) -> Option<Call> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut args = Vec::new();
+        for child in children(pair) {
+            match child.as_rule() {
+                Rule::call_name => name = Some(self.name(&child)),
+                Rule::argument => args.push(self.argument(child)?),
+                _ => {}
+            }
+        }
+        Some(Call { name: name?, args, span })
+    }
+
+    fn argument(&mut self, pair: Pair<'_, Rule>) -> Option<Argument> {
+        let span = self.span(&pair);
+        let inner = children(pair).next()?;
+        let mut name = None;
+        let mut value = None;
+        for child in children(inner) {
+            match child.as_rule() {
+                Rule::ident => name = Some(self.name(&child)),
+                Rule::arg_value => value = Some(self.value(child)?),
+                _ => {}
+            }
+        }
+        Some(Argument { name, value: value?, span })
     }
 
     fn quantity(&mut self, pair: Pair<'_, Rule>) -> Option<Quantity> {

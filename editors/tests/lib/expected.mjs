@@ -3,7 +3,10 @@
 // every token found here the expected scope (TextMate) or syntax group (vim).
 //
 // The reading follows grammar/fleet.pest: comments (nesting) and strings are masked first;
-// keywords count only outside braces; numbers, units, fields and values only inside them.
+// keywords count only outside braces (except the keywords of values the grammar's `call_name`
+// and `symbol` rules name); numbers, units, fields and values only inside them.
+
+import { pestValueKeywords } from './pest.mjs';
 
 const IDENT_CHAR = /[A-Za-z0-9_]/;
 const NUMERAL = String.raw`-?[0-9][0-9_]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?`;
@@ -85,6 +88,7 @@ export function keyTokens(lines, keywords) {
   };
   const add = (kind, line, col, text) => found[kind].push({ line, col, end: col + text.length, text });
   const kwSet = new Set(keywords);
+  const valueKeywords = new Set(pestValueKeywords());
 
   masked.forEach((text, line) => {
     const depthAt = (col) => depths[line][col] ?? 0;
@@ -121,8 +125,11 @@ export function keyTokens(lines, keywords) {
     for (const m of matches(fieldRe, text)) {
       if (depthAt(m.index) > 0) add('field', line, m.index, m[1]);
     }
+    // A value: a reference, or a keyword of values (`arrivals = poisson`, `input = uniform(…)`).
     for (const m of matches(/=[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])/g, text)) {
-      if (depthAt(m.index) > 0) add('reference', line, m.index + m[0].length - m[1].length, m[1]);
+      if (depthAt(m.index) === 0) continue;
+      const kind = valueKeywords.has(m[1]) ? 'keyword' : 'reference';
+      add(kind, line, m.index + m[0].length - m[1].length, m[1]);
     }
     for (const m of matches(new RegExp(`(?<![A-Za-z0-9_.])${PERCENTILE}(?=[ \\t]*<)`, 'g'), text)) {
       if (depthAt(m.index) > 0) add('percentile', line, m.index, m[0]);

@@ -41,11 +41,14 @@ syn keyword fleetInclude      use
 syn keyword fleetKeyword      device model pool workload nextgroup=fleetDefName skipwhite
 syn keyword fleetKeyword      from nextgroup=fleetBase skipwhite
 syn keyword fleetKeyword      site objective minimize
+" The distributions and arrival processes are keywords in value position too (`uniform(…)`,
+" `arrivals = poisson`): the block cluster holds them.
+syn keyword fleetValueKeyword uniform lognormal empirical poisson bursty
 syn match   fleetDefName      "\<\h\w*\>" contained
 syn match   fleetBase         "\<\h\w*\>" contained
 
 " --- Blocks ---
-syn cluster fleetInBlock      contains=fleetLineComment,fleetBlockComment,fleetString,fleetReference,fleetField,fleetBound,fleetPercentile,fleetNumber,fleetOperator,fleetBlock
+syn cluster fleetInBlock      contains=fleetValueKeyword,fleetLineComment,fleetBlockComment,fleetString,fleetReference,fleetField,fleetBound,fleetPercentile,fleetNumber,fleetOperator,fleetBlock
 syn region  fleetBlock        matchgroup=fleetBrace start="{" end="}" contains=@fleetInBlock fold
 " Later items win at the same column, so a word before `=`, `{`, `:` or `<` is a field, and a
 " word before a percentile is the metric of a bound (`ttft p90 <= 2 s`); any other is a value.
@@ -67,6 +70,7 @@ hi def link fleetBlockComment Comment
 hi def link fleetString       String
 hi def link fleetInclude      Include
 hi def link fleetKeyword      Keyword
+hi def link fleetValueKeyword Keyword
 hi def link fleetDefName      Function
 hi def link fleetBase         Tag
 hi def link fleetReference    Tag
