@@ -11,6 +11,7 @@ pub mod graph;
 pub mod load;
 pub mod perf;
 pub mod report;
+pub mod simulate;
 pub mod solve;
 pub mod source;
 pub mod spec;
