@@ -19,7 +19,7 @@ mod verify;
 use std::collections::HashMap;
 
 pub use report::{
-    report_text, slo_misses, DeploymentSim, PoolSim, Quantiles, SimError, SimReport, SloCheck,
+    quantile, report_text, slo_misses, DeploymentSim, PoolSim, Quantiles, SimError, SimReport, SloCheck,
     WorkloadSim,
 };
 pub use trace::{parse_trace, TraceError, TraceRequest};
