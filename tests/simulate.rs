@@ -70,9 +70,16 @@ fn json_has_the_documented_shape() {
         }
     }
     let slo = &w["slo_attainment"][0];
-    for key in
-        ["metric", "percentile", "slo_ms", "attainment", "required", "simulated_ms", "predicted_ms", "met"]
-    {
+    for key in [
+        "metric",
+        "percentile",
+        "slo_ms",
+        "attainment",
+        "required",
+        "simulated_ms",
+        "predicted_ms",
+        "met",
+    ] {
         assert!(!slo[key].is_null(), "{key} in {slo}");
     }
     assert_eq!(value["requests"], 3000);
@@ -143,8 +150,7 @@ fn an_idle_fleet_gives_the_unloaded_figures() {
 
 #[test]
 fn trace_replay() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chat-trace.csv");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chat-trace.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     let (spec, graph, solution) = planned(&example("chat.fleet")).unwrap();
     let mut sources = SourceMap::new();
@@ -247,7 +253,11 @@ fn bursty_arrivals_and_spread_lengths_queue_longer() {
     chat.output = Lengths::Uniform { low: 100.0, high: 500.0 };
     let report = simulate::simulate(&bursty, &graph, &solution, &options);
     let p99 = |r: &simulate::SimReport| r.workloads[0].ttft_ms.unwrap().p99;
-    println!("ttft p99: Poisson, fixed {} ms; gamma cv 3, lognormal {} ms", p99(&base), p99(&report));
+    println!(
+        "ttft p99: Poisson, fixed {} ms; gamma cv 3, lognormal {} ms",
+        p99(&base),
+        p99(&report)
+    );
     assert!(p99(&report) > 2.0 * p99(&base));
     // Gamma with cv = 1 keeps the mean rate.
     let mut one = spec.clone();
@@ -306,7 +316,11 @@ fn md1_mean_wait_is_pollaczek_khinchine() {
         let w = waits(QUEUE_JOBS, rho, seed, |_| 1.0);
         let expected = rho / (2.0 * (1.0 - rho));
         let error = (mean(&w) - expected) / expected;
-        println!("M/D/1 ρ = {rho}: mean wait {:.4} vs {expected:.4} ({:+.2}%)", mean(&w), error * 100.0);
+        println!(
+            "M/D/1 ρ = {rho}: mean wait {:.4} vs {expected:.4} ({:+.2}%)",
+            mean(&w),
+            error * 100.0
+        );
         assert!(error.abs() < 0.02, "ρ = {rho}: {:.4} vs {expected:.4}", mean(&w));
     }
 }
@@ -318,7 +332,11 @@ fn mm1_waits_match_the_analytic_distribution() {
         let mut w = waits(QUEUE_JOBS, rho, seed, |rng| rng.exponential(1.0));
         let expected = rho / (1.0 - rho);
         let error = (mean(&w) - expected) / expected;
-        println!("M/M/1 ρ = {rho}: mean wait {:.4} vs {expected:.4} ({:+.2}%)", mean(&w), error * 100.0);
+        println!(
+            "M/M/1 ρ = {rho}: mean wait {:.4} vs {expected:.4} ({:+.2}%)",
+            mean(&w),
+            error * 100.0
+        );
         assert!(error.abs() < 0.02, "ρ = {rho}: mean {:.4} vs {expected:.4}", mean(&w));
         for p in [0.5, 0.9, 0.99] {
             if rho <= 1.0 - p {
@@ -327,7 +345,11 @@ fn mm1_waits_match_the_analytic_distribution() {
             let expected = (rho / (1.0 - p)).ln() / (1.0 - rho);
             let got = sorted_quantile(&mut w, p);
             let error = (got - expected) / expected;
-            println!("M/M/1 ρ = {rho}: p{} wait {got:.4} vs {expected:.4} ({:+.2}%)", p * 100.0, error * 100.0);
+            println!(
+                "M/M/1 ρ = {rho}: p{} wait {got:.4} vs {expected:.4} ({:+.2}%)",
+                p * 100.0,
+                error * 100.0
+            );
             assert!(error.abs() < 0.02, "ρ = {rho} p{p}: {got:.4} vs {expected:.4}");
         }
     }
@@ -342,7 +364,9 @@ fn perf_queue_tail_is_pessimistic_for_md1() {
         for p in [90.0, 99.0] {
             let simulated = sorted_quantile(&mut w, p / 100.0);
             let predicted = fleetplan::perf::queue::wait(1.0, rho, Percentile::P(p));
-            println!("M/D/1 ρ = {rho}: p{p} wait simulated {simulated:.3}, perf predicts {predicted:.3}");
+            println!(
+                "M/D/1 ρ = {rho}: p{p} wait simulated {simulated:.3}, perf predicts {predicted:.3}"
+            );
             assert!(predicted >= simulated * 0.98, "ρ = {rho} p{p}: {predicted} < {simulated}");
         }
     }

@@ -19,8 +19,8 @@ mod verify;
 use std::collections::HashMap;
 
 pub use report::{
-    quantile, report_text, slo_misses, DeploymentSim, PoolSim, Quantiles, SimError, SimReport, SloCheck,
-    WorkloadSim,
+    quantile, report_text, slo_misses, DeploymentSim, PoolSim, Quantiles, SimError, SimReport,
+    SloCheck, WorkloadSim,
 };
 pub use trace::{parse_trace, TraceError, TraceRequest};
 pub use verify::{verify, verify_text, Round, Verification, MARGINS};

@@ -336,7 +336,7 @@ impl StageError for SimError {
     }
 }
 
-fn percentile_text(p: Percentile) -> String {
+pub fn percentile_text(p: Percentile) -> String {
     match p {
         Percentile::Mean => "mean".to_string(),
         Percentile::P(v) => format!("p{v}"),

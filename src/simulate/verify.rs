@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::report::percentile_text;
 use super::{simulate, SimOptions, SimReport};
 use crate::diagnostic::Diagnostics;
 use crate::graph::{self, CandidateGraph};
@@ -53,7 +54,10 @@ fn missed(report: &SimReport) -> Vec<(String, String)> {
         .flat_map(|w| {
             w.slo_attainment.iter().filter(|c| !c.met).map(|c| {
                 let within = format!("{:.1}% within", c.attainment * 100.0);
-                (w.workload.clone(), format!("{} {:?} ({within})", c.metric.name(), c.percentile))
+                (
+                    w.workload.clone(),
+                    format!("{} {} ({within})", c.metric.name(), percentile_text(c.percentile)),
+                )
             })
         })
         .collect()
