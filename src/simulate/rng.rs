@@ -79,7 +79,7 @@ impl Rng {
     /// Gamma with this shape and scale (mean shape × scale), by Marsaglia and Tsang (2000); a
     /// shape below 1 draws Gamma(shape + 1) and multiplies by U^(1/shape).
     pub fn gamma(&mut self, shape: f64, scale: f64) -> f64 {
-        if !(shape > 0.0) || !(scale > 0.0) {
+        if shape.is_nan() || scale.is_nan() || shape <= 0.0 || scale <= 0.0 {
             return 0.0;
         }
         if shape < 1.0 {

@@ -133,7 +133,7 @@ pub fn parse_trace(
         let mut ok = true;
         for (slot, (value, span)) in tokens.iter_mut().zip([fields[2], fields[3]]) {
             match value.parse::<f64>() {
-                Ok(v) if v.is_finite() && v >= 1.0 && v <= MAX_TOKENS && v.fract() == 0.0 => {
+                Ok(v) if (1.0..=MAX_TOKENS).contains(&v) && v.fract() == 0.0 => {
                     *slot = v as u32;
                 }
                 _ => {
