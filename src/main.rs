@@ -48,7 +48,8 @@ enum Command {
         #[arg(long)]
         verify: bool,
         /// Requests each verifying simulation runs (default 100000).
-        #[arg(long, requires = "verify")]
+        #[arg(long, requires = "verify",
+              value_parser = clap::value_parser!(u64).range(1..=fleetplan::simulate::MAX_REQUESTS))]
         requests: Option<u64>,
         /// Seed of the verifying simulations (default 1).
         #[arg(long, requires = "verify")]
@@ -60,10 +61,12 @@ enum Command {
     Simulate {
         /// A `.fleet` file; `-` reads standard input.
         file: String,
-        /// Requests to simulate in all workloads (default 100000).
-        #[arg(long, conflicts_with_all = ["duration", "trace"])]
+        /// Requests to simulate in all workloads (default 100000, at most 50 million).
+        #[arg(long, conflicts_with_all = ["duration", "trace"],
+              value_parser = clap::value_parser!(u64).range(1..=fleetplan::simulate::MAX_REQUESTS))]
         requests: Option<u64>,
-        /// Simulate every request arriving in this time, such as `10min`.
+        /// Simulate every request arriving in this time, such as `10min` (at most 50 million
+        /// requests).
         #[arg(long, value_parser = parse_duration, conflicts_with = "trace")]
         duration: Option<f64>,
         /// Seed of the random draws (arrivals, lengths, KV hits, routing).

@@ -242,7 +242,7 @@ impl<'a, 'k> Engine<'a, 'k> {
         self.heap.push(Event { time, seq: self.seq, what });
     }
 
-    /// Runs every arrival to completion; `counted(i)` says whether arrival `i` is measured.
+    /// Runs every arrival to completion; arrivals before index `warmup` are not measured.
     pub fn run(
         mut self,
         arrivals: &[Arrival],

@@ -53,6 +53,10 @@ pub struct SimOptions {
     pub warmup: f64,
 }
 
+/// Most requests one run generates (about 100 bytes each while it runs): `--duration` stops
+/// there, and `--requests` may not ask for more.
+pub const MAX_REQUESTS: u64 = 50_000_000;
+
 /// Requests simulated when nothing else is asked.
 pub const DEFAULT_REQUESTS: u64 = 100_000;
 
@@ -286,8 +290,8 @@ fn arrivals(spec: &Spec, options: &SimOptions) -> Vec<Arrival> {
         })
         .collect();
     let (limit, horizon) = match options.traffic {
-        Traffic::Requests(n) => (n, f64::INFINITY),
-        Traffic::Duration(d) => (u64::MAX, d),
+        Traffic::Requests(n) => (n.min(MAX_REQUESTS), f64::INFINITY),
+        Traffic::Duration(d) => (MAX_REQUESTS, d),
         Traffic::Trace(_) => (0, 0.0),
     };
     let mut out = Vec::new();
