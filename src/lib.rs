@@ -11,6 +11,7 @@ pub mod graph;
 pub mod load;
 pub mod perf;
 pub mod report;
+pub mod simulate;
 pub mod solve;
 pub mod source;
 pub mod spec;
@@ -48,11 +49,10 @@ pub enum PlanOutcome {
     /// The source did not check: fix these first.
     Invalid(Diagnostics),
     /// Checked, but no plan meets the SLOs and limits: these say why, at the source.
-    Infeasible {
-        graph: graph::CandidateGraph,
-        diagnostics: Diagnostics,
-    },
+    Infeasible { graph: graph::CandidateGraph, diagnostics: Diagnostics },
     Planned {
+        /// The checked spec the plan is for (the simulator replays its workloads).
+        spec: Box<Spec>,
         graph: graph::CandidateGraph,
         solution: solve::Solution,
         plan: Box<report::Plan>,
@@ -78,7 +78,7 @@ pub fn plan(root: Root, options: &solve::Options) -> Result<Planned, RootError> 
                 &graph,
                 &solution,
             ));
-            PlanOutcome::Planned { graph, solution, plan }
+            PlanOutcome::Planned { spec: Box::new(spec), graph, solution, plan }
         }
         Err(diagnostics) => PlanOutcome::Infeasible { graph, diagnostics },
     };

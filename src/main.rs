@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use fleetplan::diagnostic::{Diagnostics, ErrorFormat, RenderStyle};
 use fleetplan::load::Root;
+use fleetplan::simulate::{SimOptions, Traffic, DEFAULT_REQUESTS};
 use fleetplan::source::SourceMap;
 
 #[derive(Parser)]
@@ -42,6 +43,41 @@ enum Command {
         /// Stop the solver after this many seconds and report the best plan found.
         #[arg(long, default_value_t = 30.0)]
         time_limit: f64,
+        /// Simulate the plan; while an SLO is missed, re-plan the workloads that miss it with a
+        /// growing rate margin (at most 5 rounds). Exit 3 when it still misses.
+        #[arg(long)]
+        verify: bool,
+        /// Requests each verifying simulation runs (default 100000).
+        #[arg(long, requires = "verify",
+              value_parser = clap::value_parser!(u64).range(1..=fleetplan::simulate::MAX_REQUESTS))]
+        requests: Option<u64>,
+        /// Seed of the verifying simulations (default 1).
+        #[arg(long, requires = "verify")]
+        seed: Option<u64>,
+    },
+    /// Plan a file, then simulate the plan request by request: latency percentiles and SLO
+    /// attainment against the plan's predictions, pool utilisation and queues (exit 3 when a
+    /// simulated SLO is missed).
+    Simulate {
+        /// A `.fleet` file; `-` reads standard input.
+        file: String,
+        /// Requests to simulate in all workloads (default 100000, at most 50 million).
+        #[arg(long, conflicts_with_all = ["duration", "trace"],
+              value_parser = clap::value_parser!(u64).range(1..=fleetplan::simulate::MAX_REQUESTS))]
+        requests: Option<u64>,
+        /// Simulate every request arriving in this time, such as `10min` (at most 50 million
+        /// requests).
+        #[arg(long, value_parser = parse_duration, conflicts_with = "trace")]
+        duration: Option<f64>,
+        /// Seed of the random draws (arrivals, lengths, KV hits, routing).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Replay a CSV trace (`timestamp_s,workload,input_tokens,output_tokens`) instead of
+        /// generating arrivals.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Check files for errors (exit 0 when clean, 1 with diagnostics).
     Check {
@@ -168,9 +204,26 @@ fn main() -> ExitCode {
     let format = cli.error_format;
     let mut out = Output::new(format);
     let code = match cli.command {
-        Command::Plan { file, format, solver, mip_gap, time_limit } => {
+        Command::Plan { file, format, solver, mip_gap, time_limit, verify, requests, seed } => {
             let options = fleetplan::solve::Options { solver, mip_gap, time_limit_s: time_limit };
-            plan(&file, format, &options, &mut out)
+            if verify {
+                let sim = SimOptions {
+                    traffic: Traffic::Requests(requests.unwrap_or(DEFAULT_REQUESTS)),
+                    seed: seed.unwrap_or(1),
+                    ..SimOptions::default()
+                };
+                plan_verified(&file, format, &options, &sim, &mut out)
+            } else {
+                plan(&file, format, &options, &mut out)
+            }
+        }
+        Command::Simulate { file, requests, duration, seed, trace, format } => {
+            let traffic = match (requests, duration) {
+                (_, Some(d)) => Traffic::Duration(d),
+                (n, None) => Traffic::Requests(n.unwrap_or(DEFAULT_REQUESTS)),
+            };
+            let sim = SimOptions { traffic, seed, ..SimOptions::default() };
+            simulate(&file, &sim, trace.as_deref(), format, &mut out)
         }
         Command::Check { files } => {
             let mut code = ExitCode::SUCCESS;
@@ -506,7 +559,7 @@ fn plan(
             out.report(sources, &diagnostics);
             ExitCode::from(2)
         }
-        fleetplan::PlanOutcome::Planned { graph, solution, plan } => {
+        fleetplan::PlanOutcome::Planned { graph, solution, plan, .. } => {
             print_and_succeed(&match format {
                 PlanFormat::Text => fleetplan::report::plan_text(&plan),
                 PlanFormat::Md => fleetplan::report::plan_markdown(&plan),
@@ -517,4 +570,169 @@ fn plan(
             })
         }
     }
+}
+
+/// Exit code when a simulated SLO is missed.
+const SLO_MISSED: u8 = 3;
+
+/// Requests from which a simulation shows a progress bar (on a terminal).
+const PROGRESS_FROM: u64 = 200_000;
+
+/// Runs a simulation, with a progress bar on stderr when it is a terminal and the run is long.
+fn run_simulation(
+    spec: &fleetplan::spec::Spec,
+    graph: &fleetplan::graph::CandidateGraph,
+    solution: &fleetplan::solve::Solution,
+    sim: &SimOptions,
+) -> fleetplan::simulate::SimReport {
+    let terminal = std::io::stderr().is_terminal();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let report = {
+        let mut progress = |done: u64, total: u64| {
+            if !terminal || total < PROGRESS_FROM {
+                return;
+            }
+            let bar = bar.get_or_insert_with(|| {
+                let style = indicatif::ProgressStyle::with_template(
+                    "simulating {bar:40} {pos}/{len} requests ({eta} left)",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+                indicatif::ProgressBar::new(total).with_style(style)
+            });
+            bar.set_position(done);
+        };
+        fleetplan::simulate::simulate_with_progress(spec, graph, solution, sim, &mut progress)
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    report
+}
+
+fn simulate(
+    file: &str,
+    sim: &SimOptions,
+    trace: Option<&std::path::Path>,
+    format: Format,
+    out: &mut Output,
+) -> ExitCode {
+    let root = match root(file) {
+        Ok(root) => root,
+        Err(message) => {
+            out.plain_error(message);
+            return ExitCode::FAILURE;
+        }
+    };
+    let planned = match fleetplan::plan(root, &fleetplan::solve::Options::default()) {
+        Ok(planned) => planned,
+        Err(error) => {
+            out.plain_error(error.to_string());
+            return ExitCode::FAILURE;
+        }
+    };
+    let root_file = planned.program.root;
+    let mut sources = planned.program.sources;
+    let (spec, graph, solution) = match planned.outcome {
+        fleetplan::PlanOutcome::Invalid(diagnostics) => {
+            out.report(&sources, &diagnostics);
+            return ExitCode::FAILURE;
+        }
+        fleetplan::PlanOutcome::Infeasible { diagnostics, .. } => {
+            out.report(&sources, &diagnostics);
+            return ExitCode::from(2);
+        }
+        fleetplan::PlanOutcome::Planned { spec, graph, solution, .. } => (spec, graph, solution),
+    };
+    let mut sim = sim.clone();
+    if let Some(path) = trace {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                out.plain_error(format!("cannot read `{}`: {e}", path.display()));
+                return ExitCode::FAILURE;
+            }
+        };
+        let id = sources.add(path.display().to_string(), text.clone());
+        match fleetplan::simulate::parse_trace(id, &text, &spec) {
+            Ok(requests) => sim.traffic = Traffic::Trace(requests),
+            Err(diagnostics) => {
+                out.report(&sources, &diagnostics);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let mut report = run_simulation(&spec, &graph, &solution, &sim);
+    report.source = sources.name(root_file).to_string();
+    let printed = print_and_succeed(&match format {
+        Format::Text => fleetplan::simulate::report_text(&report),
+        Format::Json => fleetplan::dump::json(&report),
+    });
+    let misses = fleetplan::simulate::slo_misses(&report);
+    if !misses.is_empty() {
+        out.report(&sources, &misses);
+        return ExitCode::from(SLO_MISSED);
+    }
+    printed
+}
+
+fn plan_verified(
+    file: &str,
+    format: PlanFormat,
+    options: &fleetplan::solve::Options,
+    sim: &SimOptions,
+    out: &mut Output,
+) -> ExitCode {
+    let root = match root(file) {
+        Ok(root) => root,
+        Err(message) => {
+            out.plain_error(message);
+            return ExitCode::FAILURE;
+        }
+    };
+    let compiled = match fleetplan::compile(root) {
+        Ok(compiled) => compiled,
+        Err(error) => {
+            out.plain_error(error.to_string());
+            return ExitCode::FAILURE;
+        }
+    };
+    let sources = &compiled.program.sources;
+    let spec = match compiled.result {
+        Ok(spec) => spec,
+        Err(diagnostics) => {
+            out.report(sources, &diagnostics);
+            return ExitCode::FAILURE;
+        }
+    };
+    let source = sources.name(compiled.program.root);
+    let verification = match fleetplan::simulate::verify(source, &spec, options, sim) {
+        Ok(v) => v,
+        Err(diagnostics) => {
+            out.report(sources, &diagnostics);
+            return ExitCode::from(2);
+        }
+    };
+    let v = &verification;
+    let printed = print_and_succeed(&match format {
+        PlanFormat::Text => format!(
+            "{}{}\n{}",
+            fleetplan::report::plan_text(&v.plan),
+            fleetplan::simulate::verify_text(v),
+            fleetplan::simulate::report_text(&v.simulation)
+        ),
+        PlanFormat::Md => format!(
+            "{}\n```text{}```\n",
+            fleetplan::report::plan_markdown(&v.plan),
+            fleetplan::simulate::verify_text(v)
+        ),
+        PlanFormat::Json => fleetplan::dump::json(v),
+        PlanFormat::Dot => {
+            fleetplan::graph::to_dot(&v.graph, &v.solution.instances, &v.solution.tier_units)
+        }
+    });
+    if !v.holds {
+        out.report(sources, &fleetplan::simulate::slo_misses(&v.simulation));
+        return ExitCode::from(SLO_MISSED);
+    }
+    printed
 }

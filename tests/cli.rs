@@ -147,3 +147,79 @@ fn fmt_of_invalid_input_reports_and_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("fleet::syntax"));
 }
+
+#[test]
+fn simulate_prints_attainment_and_exits_0_when_slos_hold() {
+    let out = fleetplan(&["simulate", "examples/chat.fleet", "--requests", "3000"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("ttft p90 <= 1.00 s"), "{stdout}");
+    let json = fleetplan(
+        &["simulate", "examples/chat.fleet", "--requests", "3000", "--format", "json"],
+        None,
+    );
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(value["workloads"][0]["ttft_ms"]["p99"].is_number());
+    assert!(value["workloads"][0]["slo_attainment"][0]["attainment"].is_number());
+}
+
+#[test]
+fn simulate_exits_3_when_an_slo_is_missed() {
+    let out = fleetplan(&["simulate", "examples/agent-memory.fleet", "--requests", "3000"], None);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("fleet::slo_missed") && stderr.contains("ttft p90 <= 3 s"), "{stderr}");
+}
+
+#[test]
+fn simulate_replays_a_trace_and_reports_bad_lines() {
+    let out = fleetplan(
+        &["simulate", "examples/chat.fleet", "--trace", "tests/data/chat-trace.csv"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("400 requests (trace"));
+    let dir = std::env::temp_dir().join(format!("fleetplan-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "0.1,chat,10\n").unwrap();
+    let out =
+        fleetplan(&["simulate", "examples/chat.fleet", "--trace", bad.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("fleet::trace_fields"));
+    let missing = fleetplan(&["simulate", "examples/chat.fleet", "--trace", "no/such.csv"], None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("cannot read"));
+}
+
+#[test]
+fn simulate_an_infeasible_file_exits_2() {
+    let out = fleetplan(&["simulate", "examples/infeasible.fleet"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn plan_verify_replans_until_the_simulation_holds() {
+    let out = fleetplan(
+        &[
+            "plan",
+            "examples/agent-memory.fleet",
+            "--verify",
+            "--requests",
+            "5000",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["holds"], true);
+    assert!(value["rounds"].as_array().unwrap().len() > 1);
+    let (before, after) = (
+        value["cost_before_usd_per_hour"].as_f64().unwrap(),
+        value["cost_after_usd_per_hour"].as_f64().unwrap(),
+    );
+    assert!(after > before, "{before} → {after}");
+    assert!(value["margins"]["agent"].as_f64().unwrap() > 0.0);
+}

@@ -146,6 +146,34 @@ impl Instance<'_> {
         combine(0.0, floor_s, memory_s, compute_s, communication_s)
     }
 
+    /// (4) with (10): prefill of `new` prompt tokens after `cached` tokens whose KV was loaded
+    /// from a memory tier: the new tokens attend to the cached ones, and the whole context's KV
+    /// is read. `prefill_after(tokens, 0)` is `prefill(tokens)`.
+    pub fn prefill_after(&self, new: f64, cached: f64) -> Step {
+        if cached <= 0.0 {
+            return self.prefill(new);
+        }
+        let cal = self.calibration();
+        let devices = f64::from(self.devices());
+        let tp = f64::from(self.tp);
+        let flops = super::memory::prefill_flops_after(self.model, new, cached);
+        let compute_s = self.compute_time(flops / devices, &cal);
+        let bytes = model::weight_bytes_read(self.model, self.weights, new)
+            + model::kv_bytes(self.model, self.kv, cached + new);
+        let memory_s =
+            bytes / (tp * self.device.memory_bandwidth_bytes_per_s * cal.bandwidth_efficiency);
+        let floor_s = f64::from(self.model.layers) * cal.layer_latency_s;
+        let communication_s = self.communication(new, &cal);
+        combine(0.0, floor_s, memory_s, compute_s, communication_s)
+    }
+
+    /// (6) Time to send the KV of `tokens` prompt tokens to a decode instance over this
+    /// instance's NICs (all devices send in parallel); zero without a NIC figure.
+    pub fn kv_transfer_s(&self, tokens: f64) -> f64 {
+        let nic = self.device.nic_bandwidth_bytes_per_s.unwrap_or(f64::INFINITY);
+        model::kv_bytes(self.model, self.kv, tokens) / (f64::from(self.devices()) * nic)
+    }
+
     fn compute_time(&self, flops_per_device: f64, cal: &Calibration) -> f64 {
         match self.peak_flops() {
             Some((_, peak)) if peak > 0.0 && cal.compute_efficiency > 0.0 => {
