@@ -94,8 +94,17 @@ fn verify(spec: &Spec, plan: &fleetplan::report::Plan) {
     for w in spec.workloads.values() {
         let hits =
             plan.workloads.iter().find(|p| p.workload == w.name).map_or(0.0, |p| p.kv_hit_share);
+        // A hit serves `reuse` of the prompt's tokens but saves less of its prefill work: the
+        // new tokens attend to the reused ones (perf (10)).
+        let saved = match &w.memory {
+            Some(m) if m.reuse > 0.0 => {
+                let model = &spec.models[&w.model];
+                hits / m.reuse * fleetplan::perf::memory::hit_saving(model, w.input_tokens, m.reuse)
+            }
+            _ => 0.0,
+        };
         // The plan rounds the hit share to 4 decimals: allow half a unit of that rounding.
-        let need = w.rate_per_s * (1.0 - hits - 5e-5);
+        let need = w.rate_per_s * (1.0 - saved - 5e-5);
         let got = prefill.get(w.name.as_str()).copied().unwrap_or(0.0);
         assert!(got >= need * (1.0 - 1e-6), "{}: prefill {got} < {need}", w.name);
         let got = decode.get(w.name.as_str()).copied().unwrap_or(0.0);

@@ -84,6 +84,9 @@ pub struct Demand {
     /// Retained KV and the share of prompt tokens it can serve (memory block).
     pub retained_bytes: f64,
     pub reuse: f64,
+    /// Share of a whole prompt's prefill work a hit saves (perf (10)): less than `reuse`,
+    /// since the prompt's new tokens still attend to the reused ones.
+    pub hit_saving: f64,
     /// KV bytes read from a tier per request on a hit.
     pub hit_bytes: f64,
     /// Tiers fast enough to use (indices into `CandidateGraph::tiers`).
@@ -159,6 +162,7 @@ pub fn build(spec: &Spec) -> CandidateGraph {
             output_tokens: workload.output_tokens,
             retained_bytes: 0.0,
             reuse: 0.0,
+            hit_saving: 0.0,
             hit_bytes: 0.0,
             tiers: Vec::new(),
             span: workload.span,
@@ -167,13 +171,14 @@ pub fn build(spec: &Spec) -> CandidateGraph {
             let reused_tokens = needs.reuse * workload.input_tokens;
             demand.retained_bytes = perf::memory::retained_kv_bytes(model, needs);
             demand.reuse = needs.reuse;
+            demand.hit_saving = perf::memory::hit_saving(model, workload.input_tokens, needs.reuse);
             demand.hit_bytes = perf::model::kv_bytes(model, model.kv_cache, reused_tokens);
             let memory = graph.add_node(Node::Phase(workload.name.clone(), Phase::Memory));
             graph.add_edge(w, memory, Edge::Has);
-            // A tier is eligible when loading the reused KV is faster than recomputing it on
-            // the fastest prefill candidate: a hit then never lengthens TTFT, and the SLO
-            // analysis (made for a miss) stays valid.
-            let recompute = fastest_prefill * needs.reuse;
+            // A tier is eligible when loading the reused KV takes less than the prefill time a
+            // hit saves on the fastest prefill candidate: a hit then never lengthens TTFT, and
+            // the SLO analysis (made for a miss) stays valid.
+            let recompute = fastest_prefill * demand.hit_saving;
             for (i, tier) in tiers.iter().enumerate() {
                 let load = demand.hit_bytes / tier.read_bytes_per_s_per_unit.max(1.0);
                 if needs.reuse > 0.0 && load < recompute {

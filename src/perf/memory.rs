@@ -24,6 +24,18 @@ pub fn prefill_flops_after(model: &Model, new: f64, cached: f64) -> f64 {
     new * 2.0 * model.active_params + new * model::attention_flops(model, cached + new / 2.0)
 }
 
+/// Share of a mean prompt's prefill FLOPs that a hit saves when `reuse` of its `input` tokens
+/// are loaded: `1 − (10)/(4)`. Prefill is compute-bound at the lengths where retained KV
+/// matters, so FLOPs stand for time (the simulator uses the full time model and agrees).
+pub fn hit_saving(model: &Model, input: f64, reuse: f64) -> f64 {
+    let full = model::prefill_flops(model, input);
+    if full <= 0.0 || reuse <= 0.0 {
+        return 0.0;
+    }
+    let cached = reuse.clamp(0.0, 1.0) * input;
+    (1.0 - prefill_flops_after(model, input - cached, cached) / full).clamp(0.0, 1.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +68,18 @@ mod tests {
         assert!((prefill_flops_after(m, 10_000.0, 0.0) - full).abs() / full < 1e-12);
         let after = prefill_flops_after(m, 1_500.0, 8_500.0);
         assert!(after < 0.2 * full && after > 0.15 * full, "{after} vs {full}");
+    }
+
+    #[test]
+    fn a_hit_saves_less_than_its_share_of_tokens() {
+        let spec = catalog();
+        let m = &spec.models["llama3_1_70b"];
+        let saving = hit_saving(m, 10_000.0, 0.85);
+        let by_hand =
+            1.0 - prefill_flops_after(m, 1_500.0, 8_500.0) / model::prefill_flops(m, 10_000.0);
+        assert!((saving - by_hand).abs() < 1e-12);
+        assert!(saving < 0.85 && saving > 0.8, "{saving}");
+        assert_eq!(hit_saving(m, 10_000.0, 0.0), 0.0);
     }
 
     #[test]

@@ -140,6 +140,18 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
                 c.requests_per_s * f64::from(*n);
         }
     }
+    // Share of prompt tokens served from retained KV (reported), and share of prefill work
+    // saved (what prefill instances are relieved of).
+    let prefill_saved: BTreeMap<String, f64> = g
+        .demands
+        .iter()
+        .enumerate()
+        .map(|(w, d)| {
+            let stored: f64 =
+                s.placement.iter().filter(|(pw, _, _)| *pw == w).map(|(_, _, x)| x).sum();
+            (d.workload.clone(), d.hit_saving * stored.min(1.0))
+        })
+        .collect();
     let hit_share: BTreeMap<String, f64> = g
         .demands
         .iter()
@@ -152,7 +164,7 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
         .collect();
     let demand_of = |workload: &str, phase: &str| -> f64 {
         let Some(w) = spec.workloads.get(workload) else { return 0.0 };
-        let hit = hit_share.get(workload).copied().unwrap_or(0.0);
+        let hit = prefill_saved.get(workload).copied().unwrap_or(0.0);
         if phase == "prefill" {
             w.rate_per_s * (1.0 - hit)
         } else {

@@ -178,7 +178,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
             }
         }
         constraints.push(constraint!(
-            prefill + demand.rate_per_s * demand.reuse * stored.clone() >= demand.rate_per_s
+            prefill + demand.rate_per_s * demand.hit_saving * stored.clone() >= demand.rate_per_s
         ));
         constraints.push(constraint!(decode >= demand.rate_per_s));
         if !demand.tiers.is_empty() {
