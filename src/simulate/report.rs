@@ -474,7 +474,8 @@ pub fn report_text(r: &SimReport) -> String {
                 d.workload.clone(),
                 d.role.name().into(),
                 d.instances.to_string(),
-                d.devices_per_instance.to_string(),
+                // All the deployment's devices, as the plan's table counts them.
+                (d.instances * d.devices_per_instance).to_string(),
                 format!("{:.0}%", d.utilisation * 100.0),
                 format!("{:.0}%", d.planned_utilisation * 100.0),
                 d.mean_batch.map_or("-".into(), |b| format!("{b:.1} ({})", d.batch_cap)),
