@@ -29,10 +29,11 @@ pub(super) struct Kind<'a> {
     pub batch_cap: u32,
     /// KV bytes the instance holds (perf equation (1)).
     pub kv_capacity: f64,
-    /// Aggregated: the planned TPOT, which the chunked prefill fills each step up to.
-    pub planned_tpot: f64,
-    /// Aggregated: perf's prefill time per step at the planned batch, `(B/O)·t_pf`: the least
-    /// prefill time a step gets.
+    /// Aggregated: the candidate's step budget `T` (perf (7)), which prompt chunks fill each
+    /// step up to.
+    pub step_budget_s: f64,
+    /// Aggregated: the prefill part of a step at the planned batch, `T − t_step(B*)` (perf
+    /// (7)'s `φ·T`): the least prefill time a step with waiting prompts gets.
     pub chunk_floor_s: f64,
     /// Width of a context bucket for the step-time cache, in tokens.
     pub bucket: f64,
@@ -506,10 +507,10 @@ impl<'a, 'k> Engine<'a, 'k> {
             0.0
         };
         if kind.role == Role::Aggregated && !inst.prompts.is_empty() {
-            // Chunked prefill: prompt tokens, FCFS, until the step reaches the planned TPOT,
-            // and at least perf's prefill share per step; alone (no decode) at least the
-            // whole first prompt.
-            let mut budget = (kind.planned_tpot - time).max(kind.chunk_floor_s);
+            // Chunked prefill: prompt tokens, FCFS, until the step reaches the budget `T`, and
+            // at least the planner's prefill part at the planned batch, `T − t_step(B*)`;
+            // alone (no decode) at least the whole first prompt.
+            let mut budget = (kind.step_budget_s - time).max(kind.chunk_floor_s);
             for &r in inst.prompts.iter() {
                 if budget <= 0.0 {
                     break;

@@ -148,12 +148,16 @@ pub fn simulate_with_progress(
             kv: model.kv_cache,
         };
         let context = perf::mean_context(workload.input_tokens, workload.output_tokens);
-        let planned_tpot = candidate.tpot_s.unwrap_or(0.0);
-        let chunk_floor_s = if candidate.role == Role::Aggregated {
-            let step = instance.decode_step(f64::from(candidate.batch), context).time_s;
-            (planned_tpot - step).max(0.0)
+        // Aggregated: chunks fill each step up to the step budget `T`, and get at least the
+        // planner's prefill part of a step at the planned batch (and the planner's context).
+        let (step_budget_s, chunk_floor_s) = if candidate.role == Role::Aggregated {
+            let budget = candidate.derivation.step_budget_ms.unwrap_or(0.0) / 1e3;
+            let step = instance
+                .decode_step(f64::from(candidate.batch), perf::batch_context(workload))
+                .time_s;
+            (budget, (budget - step).max(0.0))
         } else {
-            0.0
+            (0.0, 0.0)
         };
         let k = kinds.len();
         kinds.push(Kind {
@@ -161,7 +165,7 @@ pub fn simulate_with_progress(
             instance,
             batch_cap: candidate.batch.max(1),
             kv_capacity: instance.memory().kv_capacity_bytes,
-            planned_tpot,
+            step_budget_s,
             chunk_floor_s,
             bucket: (context / 128.0).max(1.0),
             step_cache: HashMap::new(),
