@@ -78,6 +78,11 @@ pub struct Derivation {
     pub step_bound: Option<Bound>,
     /// Aggregated: the step budget `T` that decode and prompt chunks share (perf (7)).
     pub step_budget_ms: Option<f64>,
+    /// Aggregated: the most sequences a step may decode (an engine's `max_num_seqs`), the
+    /// largest batch that meets the bounds unloaded. The planned batch (`batch`) is the mean at
+    /// capacity; the room above it lets a burst of prefilled prompts join the batch (which
+    /// then slows the prompts behind them) instead of waiting for a slot (perf (7)).
+    pub batch_limit: Option<u32>,
     /// Prefill of the prompt at the TTFT bound's percentile; aggregated: its chunked prefill
     /// `S_eff(I_p)`, spread over the steps.
     pub prefill_ms: Option<f64>,
@@ -303,6 +308,7 @@ fn evaluate(
         step_ms: None,
         step_bound: None,
         step_budget_ms: None,
+        batch_limit: None,
         prefill_ms: None,
         queue_wait_ms: None,
         kv_transfer_ms: None,
@@ -533,6 +539,7 @@ fn aggregated(
     derivation.step_ms = Some(chosen.step.time_s * 1e3);
     derivation.step_bound = Some(chosen.step.bound);
     derivation.step_budget_ms = Some(chosen.budget * 1e3);
+    derivation.batch_limit = Some(largest);
     derivation.prefill_ms = Some(chosen.eff_p * 1e3);
     derivation.queue_wait_ms =
         Some(queue::wait_gg1(chosen.mean_eff, rho, percentile, variability) * 1e3);
