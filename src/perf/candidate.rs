@@ -732,6 +732,156 @@ mod tests {
         assert_eq!(prefill_capacity(&spec, &poisson_again), base);
     }
 
+    /// The aggregated candidates of a workload on the `gpu` pool, with their instances.
+    fn aggregated_of<'s>(spec: &'s Spec, w: &Workload) -> Vec<(Candidate, Instance<'s>)> {
+        let (pool, model) = (&spec.pools["gpu"], &spec.models[&w.model]);
+        let device = &spec.devices[&pool.device];
+        let (found, _) = candidates(w, model, pool, device);
+        found
+            .into_iter()
+            .filter(|c| c.role == Role::Aggregated)
+            .map(|c| {
+                let instance = Instance {
+                    model,
+                    device,
+                    tp: c.tensor_parallel,
+                    pp: c.pipeline_stages,
+                    weights: model.weights,
+                    kv: model.kv_cache,
+                };
+                (c, instance)
+            })
+            .collect()
+    }
+
+    fn work(instance: &Instance<'_>, tokens: f64) -> f64 {
+        let p = instance.prefill(tokens);
+        p.compute_s + p.communication_s
+    }
+
+    #[test]
+    fn aggregated_prompts_get_the_steps_prefill_share() {
+        let spec = spec();
+        let w = spec.workloads["chat"].clone();
+        let found = aggregated_of(&spec, &w);
+        assert!(!found.is_empty());
+        for (c, instance) in found {
+            let d = &c.derivation;
+            let (t, budget) =
+                (d.step_ms.unwrap_or(0.0) / 1e3, d.step_budget_ms.unwrap_or(0.0) / 1e3);
+            // T is the TPOT bound, and the decode part leaves room for prompts.
+            assert_eq!(budget, 0.040);
+            assert!(t > 0.0 && t < budget, "{t} {budget}");
+            // S_eff(I) = W(I) · T / (T − t_step(B)).
+            let share = (budget - t) / budget;
+            let eff = work(&instance, w.input_tokens) / share;
+            assert!((d.prefill_ms.unwrap_or(0.0) / 1e3 - eff).abs() < 1e-9 * eff, "{c:?}");
+            // ρ = λ·E[S_eff] (one prompt length: E[S_eff] = S_eff(I)), at most the cap.
+            let rho = d.utilisation.unwrap_or(0.0);
+            assert!((rho - c.requests_per_s * eff).abs() < 1e-9, "{rho}");
+            assert!(rho > 0.0 && rho <= MAX_PLANNED_UTILISATION);
+            // TTFT_p = w_p + S_eff(I_p) + t_step + ρ(T − t_step), within the bound.
+            let wait = queue::wait(eff, rho, Percentile::P(90.0));
+            let ttft = wait + eff + t + rho * (budget - t);
+            assert!((c.ttft_s.unwrap_or(0.0) - ttft).abs() < 1e-9, "{c:?}");
+            assert!(ttft <= 1.0 + 1e-9);
+            // TPOT = t_step / (1 − λ·E[W]), between t_step and the time average, under T.
+            let tpot = c.tpot_s.unwrap_or(0.0);
+            let lambda_w = c.requests_per_s * work(&instance, w.input_tokens);
+            assert!((tpot - t / (1.0 - lambda_w)).abs() < 1e-12);
+            assert!(t < tpot && tpot <= t + rho * (budget - t) + 1e-12 && tpot <= budget);
+            // Little's law: the planned batch decodes at the planned rate, at most its capacity.
+            let b = f64::from(c.batch);
+            assert!(
+                c.requests_per_s
+                    <= b / (w.output_tokens * t + b * work(&instance, 2000.0)) * (1.0 + 1e-12)
+            );
+            // The batch limit is above the planned batch, and its step leaves room too.
+            let limit = d.batch_limit.unwrap_or(0);
+            assert!(limit >= c.batch, "{limit} {}", c.batch);
+            let context = batch_context(&w);
+            assert!(instance.decode_step(f64::from(limit), context).time_s < budget);
+        }
+    }
+
+    #[test]
+    fn aggregated_planned_at_the_crossing_of_decode_and_prefill() {
+        let spec = spec();
+        let w = spec.workloads["chat"].clone();
+        let (tpot, ttft) = (bound(&w, Metric::Tpot), bound(&w, Metric::Ttft));
+        for (c, instance) in aggregated_of(&spec, &w) {
+            let mean = work(&instance, w.input_tokens);
+            let at = |b: u32| {
+                Chunked::at(
+                    &instance,
+                    b,
+                    batch_context(&w),
+                    w.output_tokens,
+                    tpot.as_ref(),
+                    ttft.as_ref(),
+                    Percentile::P(90.0),
+                    mean,
+                    mean,
+                    queue::Variability::MD1,
+                )
+            };
+            let chosen = at(c.batch);
+            assert!((chosen.rate() - c.requests_per_s).abs() < 1e-12);
+            // No feasible batch serves more.
+            let limit = c.derivation.batch_limit.unwrap_or(0);
+            for b in 1..=limit {
+                assert!(at(b).rate() <= c.requests_per_s * (1.0 + 1e-12), "{b}");
+            }
+            assert!(at(limit + 1).rho_max.is_none() || limit == instance_max(&instance, &w));
+        }
+    }
+
+    fn instance_max(instance: &Instance<'_>, w: &Workload) -> u32 {
+        instance.max_batch(kv_tokens(w)).min(SCHEDULER_MAX_BATCH)
+    }
+
+    #[test]
+    fn aggregated_unloaded_is_the_prefill_and_a_step() {
+        // With a step budget far above the decode step, a lone prompt takes its prefill work
+        // and one step: S_eff → W as φ → 1.
+        let spec = spec();
+        let w = spec.workloads["chat"].clone();
+        let (_, instance) = aggregated_of(&spec, &w).into_iter().next().expect("a candidate");
+        let loose = SloBound { limit_s: 1e6, ..bound(&w, Metric::Tpot).expect("a TPOT bound") };
+        let mean = work(&instance, w.input_tokens);
+        let point = Chunked::at(
+            &instance,
+            1,
+            batch_context(&w),
+            w.output_tokens,
+            Some(&loose),
+            None,
+            Percentile::Mean,
+            mean,
+            mean,
+            queue::Variability::MD1,
+        );
+        let step = instance.decode_step(1.0, batch_context(&w)).time_s;
+        let alone = point.ttft(0.0, Percentile::Mean, queue::Variability::MD1);
+        assert!((alone - (mean + step)).abs() < 1e-6 * alone, "{alone} {mean} {step}");
+        // Without a TPOT bound the budget is one mean prompt's work beside the decode step.
+        let free = Chunked::at(
+            &instance,
+            1,
+            batch_context(&w),
+            w.output_tokens,
+            None,
+            None,
+            Percentile::Mean,
+            mean,
+            mean,
+            queue::Variability::MD1,
+        );
+        assert_eq!(free.budget, step + mean);
+        assert_eq!(free.rho_max, Some(DEFAULT_MAX_UTILISATION));
+        assert!((free.mean_eff - (mean + step)).abs() < 1e-12);
+    }
+
     #[test]
     fn fixed_lengths_keep_the_fixed_figures() {
         let w = &spec().workloads["chat"];
