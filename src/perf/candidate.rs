@@ -431,17 +431,17 @@ fn evaluate(
 ///
 /// The engine caps a step at the budget `T` (the TPOT bound, so every step and hence every
 /// sequence's TPOT is within it at any percentile; without a TPOT bound one mean prompt's
-/// prefill work beside the decode step, `T = t_step(B) + E[W]`). A step decodes the batch in
+/// prefill work beside the decode step, `T = t_step(B) + E[t_pf]`). A step decodes the batch in
 /// `t_step(B)` and fills the rest, `T − t_step(B)`, with prompt chunks, first come first
-/// served. `W(L)` is the compute and communication of a prompt's prefill (what its chunks add
+/// served. `t_pf(L)` is the compute and communication of a prompt's prefill (what its chunks add
 /// to the steps). A prompt therefore progresses at the share `φ = (T − t_step(B))/T` of wall
-/// time: it is served in `S_eff(L) = W(L)/φ` by a GI/G/1 prefill server at
+/// time: it is served in `S_eff(L) = t_pf(L)/φ` by a GI/G/1 prefill server at
 /// `ρ = λ·E[S_eff]`. Then
 ///
 /// ```text
 /// TTFT_p   = w_p(E[S_eff], ρ) + S_eff(I_p) + t_step(B) + ρ·(T − t_step(B))
-/// TPOT     = t_step(B) / (1 − λ·E[W])                       (≤ t_step + ρ(T − t_step) ≤ T)
-/// λ(B)     = min(B / (O·t_step(B) + B·E[W]),  ρ_max(B) / E[S_eff])
+/// TPOT     = t_step(B) / (1 − λ·E[t_pf])                       (≤ t_step + ρ(T − t_step) ≤ T)
+/// λ(B)     = min(B / (O·t_step(B) + B·E[t_pf]),  ρ_max(B) / E[S_eff])
 /// ```
 ///
 /// with `ρ_max` the highest utilisation meeting the TTFT bound (at most
@@ -469,7 +469,7 @@ fn aggregated(
         let p = instance.prefill(l);
         p.compute_s + p.communication_s
     };
-    // E[W] and cs² of the prefill work (cs² is that of S_eff too: φ only scales it).
+    // E[t_pf] and cs² of the prefill work (cs² is that of S_eff too: φ only scales it).
     let service = prefill_service(&workload.input, work);
     let variability =
         queue::Variability { arrivals_scv: workload.arrivals.scv(), service_scv: service.scv };
@@ -571,7 +571,7 @@ struct Chunked {
     step: super::instance::Step,
     /// Step budget `T`.
     budget: f64,
-    /// `E[W]` and `E[S_eff] = E[W]/φ`.
+    /// `E[t_pf]` and `E[S_eff] = E[t_pf]/φ`.
     mean_work: f64,
     mean_eff: f64,
     /// `S_eff(I_p)`.
@@ -642,7 +642,7 @@ impl Chunked {
             + rho * (self.budget - t).max(0.0)
     }
 
-    /// Requests per second with every slot of the batch decoding: `B / (O·t_step + B·E[W])`.
+    /// Requests per second with every slot of the batch decoding: `B / (O·t_step + B·E[t_pf])`.
     fn decode_rate(&self) -> f64 {
         let b = f64::from(self.batch);
         b / (self.output * self.step.time_s + b * self.mean_work)
@@ -785,7 +785,7 @@ mod tests {
             let ttft = wait + eff + t + rho * (budget - t);
             assert!((c.ttft_s.unwrap_or(0.0) - ttft).abs() < 1e-9, "{c:?}");
             assert!(ttft <= 1.0 + 1e-9);
-            // TPOT = t_step / (1 − λ·E[W]), between t_step and the time average, under T.
+            // TPOT = t_step / (1 − λ·E[t_pf]), between t_step and the time average, under T.
             let tpot = c.tpot_s.unwrap_or(0.0);
             let lambda_w = c.requests_per_s * work(&instance, w.input_tokens);
             assert!((tpot - t / (1.0 - lambda_w)).abs() < 1e-12);
