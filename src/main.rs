@@ -54,6 +54,10 @@ enum Command {
         /// Seed of the verifying simulations (default 1).
         #[arg(long, requires = "verify")]
         seed: Option<u64>,
+        /// Verify against a replayed CSV trace (`timestamp_s,workload,input_tokens,
+        /// output_tokens`) instead of generated traffic: plan for the traffic you recorded.
+        #[arg(long, requires = "verify", conflicts_with = "requests")]
+        trace: Option<PathBuf>,
     },
     /// Plan a file, then simulate the plan request by request: latency percentiles and SLO
     /// attainment against the plan's predictions, pool utilisation and queues (exit 3 when a
@@ -204,7 +208,17 @@ fn main() -> ExitCode {
     let format = cli.error_format;
     let mut out = Output::new(format);
     let code = match cli.command {
-        Command::Plan { file, format, solver, mip_gap, time_limit, verify, requests, seed } => {
+        Command::Plan {
+            file,
+            format,
+            solver,
+            mip_gap,
+            time_limit,
+            verify,
+            requests,
+            seed,
+            trace,
+        } => {
             let options = fleetplan::solve::Options { solver, mip_gap, time_limit_s: time_limit };
             if verify {
                 let sim = SimOptions {
@@ -212,7 +226,7 @@ fn main() -> ExitCode {
                     seed: seed.unwrap_or(1),
                     ..SimOptions::default()
                 };
-                plan_verified(&file, format, &options, &sim, &mut out)
+                plan_verified(&file, format, &options, &sim, trace.as_deref(), &mut out)
             } else {
                 plan(&file, format, &options, &mut out)
             }
@@ -609,6 +623,30 @@ fn run_simulation(
     report
 }
 
+/// Reads and parses a trace; its errors are reported (against the trace, added to `sources`).
+fn read_trace(
+    path: &std::path::Path,
+    sources: &mut fleetplan::source::SourceMap,
+    spec: &fleetplan::spec::Spec,
+    out: &mut Output,
+) -> Option<Vec<fleetplan::simulate::TraceRequest>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            out.plain_error(format!("cannot read `{}`: {e}", path.display()));
+            return None;
+        }
+    };
+    let id = sources.add(path.display().to_string(), text.clone());
+    match fleetplan::simulate::parse_trace(id, &text, spec) {
+        Ok(requests) => Some(requests),
+        Err(diagnostics) => {
+            out.report(sources, &diagnostics);
+            None
+        }
+    }
+}
+
 fn simulate(
     file: &str,
     sim: &SimOptions,
@@ -645,20 +683,9 @@ fn simulate(
     };
     let mut sim = sim.clone();
     if let Some(path) = trace {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) => {
-                out.plain_error(format!("cannot read `{}`: {e}", path.display()));
-                return ExitCode::FAILURE;
-            }
-        };
-        let id = sources.add(path.display().to_string(), text.clone());
-        match fleetplan::simulate::parse_trace(id, &text, &spec) {
-            Ok(requests) => sim.traffic = Traffic::Trace(requests),
-            Err(diagnostics) => {
-                out.report(&sources, &diagnostics);
-                return ExitCode::FAILURE;
-            }
+        match read_trace(path, &mut sources, &spec, out) {
+            Some(requests) => sim.traffic = Traffic::Trace(requests),
+            None => return ExitCode::FAILURE,
         }
     }
     let mut report = run_simulation(&spec, &graph, &solution, &sim);
@@ -680,6 +707,7 @@ fn plan_verified(
     format: PlanFormat,
     options: &fleetplan::solve::Options,
     sim: &SimOptions,
+    trace: Option<&std::path::Path>,
     out: &mut Output,
 ) -> ExitCode {
     let root = match root(file) {
@@ -689,23 +717,30 @@ fn plan_verified(
             return ExitCode::FAILURE;
         }
     };
-    let compiled = match fleetplan::compile(root) {
+    let mut compiled = match fleetplan::compile(root) {
         Ok(compiled) => compiled,
         Err(error) => {
             out.plain_error(error.to_string());
             return ExitCode::FAILURE;
         }
     };
-    let sources = &compiled.program.sources;
     let spec = match compiled.result {
         Ok(spec) => spec,
         Err(diagnostics) => {
-            out.report(sources, &diagnostics);
+            out.report(&compiled.program.sources, &diagnostics);
             return ExitCode::FAILURE;
         }
     };
+    let mut sim = sim.clone();
+    if let Some(path) = trace {
+        match read_trace(path, &mut compiled.program.sources, &spec, out) {
+            Some(requests) => sim.traffic = Traffic::Trace(requests),
+            None => return ExitCode::FAILURE,
+        }
+    }
+    let sources = &compiled.program.sources;
     let source = sources.name(compiled.program.root);
-    let verification = match fleetplan::simulate::verify(source, &spec, options, sim) {
+    let verification = match fleetplan::simulate::verify(source, &spec, options, &sim) {
         Ok(v) => v,
         Err(diagnostics) => {
             out.report(sources, &diagnostics);

@@ -165,10 +165,14 @@ fn simulate_prints_attainment_and_exits_0_when_slos_hold() {
 
 #[test]
 fn simulate_exits_3_when_an_slo_is_missed() {
-    let out = fleetplan(&["simulate", "examples/agent-memory.fleet", "--requests", "3000"], None);
+    // chat.fleet plans for 25 req/s; the trace replays a surge at 40 req/s.
+    let out = fleetplan(
+        &["simulate", "examples/chat.fleet", "--trace", "tests/data/chat-surge.csv"],
+        None,
+    );
     assert_eq!(out.status.code(), Some(3));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("fleet::slo_missed") && stderr.contains("ttft p90 <= 3 s"), "{stderr}");
+    assert!(stderr.contains("fleet::slo_missed") && stderr.contains("ttft p90 <= 1 s"), "{stderr}");
 }
 
 #[test]
@@ -203,10 +207,10 @@ fn plan_verify_replans_until_the_simulation_holds() {
     let out = fleetplan(
         &[
             "plan",
-            "examples/agent-memory.fleet",
+            "examples/chat.fleet",
             "--verify",
-            "--requests",
-            "5000",
+            "--trace",
+            "tests/data/chat-surge.csv",
             "--format",
             "json",
         ],
@@ -221,5 +225,5 @@ fn plan_verify_replans_until_the_simulation_holds() {
         value["cost_after_usd_per_hour"].as_f64().unwrap(),
     );
     assert!(after > before, "{before} → {after}");
-    assert!(value["margins"]["agent"].as_f64().unwrap() > 0.0);
+    assert!(value["margins"]["chat"].as_f64().unwrap() > 0.0);
 }
