@@ -19,6 +19,7 @@ pub fn explain_text(e: &Explanation) -> String {
                 "devices",
                 "batch",
                 "step ms",
+                "budget ms",
                 "bound",
                 "prefill ms",
                 "wait ms",
@@ -31,14 +32,18 @@ pub fn explain_text(e: &Explanation) -> String {
                 "$/h",
                 "$/Mtok",
             ])
-            .right_align(&[1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+            .right_align(&[1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
             for c in &pool.candidates {
                 let d = &c.derivation;
                 t.row(vec![
                     c.role.name().to_string(),
                     format!("{}×{}", c.tensor_parallel, c.pipeline_stages),
-                    c.batch.to_string(),
+                    match d.batch_limit {
+                        Some(limit) => format!("{} (≤{limit})", c.batch),
+                        None => c.batch.to_string(),
+                    },
                     ms(d.step_ms),
+                    ms(d.step_budget_ms),
                     d.step_bound.map_or("-".into(), |b| format!("{b:?}").to_lowercase()),
                     ms(d.prefill_ms),
                     ms(d.queue_wait_ms),
@@ -68,8 +73,10 @@ pub fn explain_text(e: &Explanation) -> String {
         }
     }
     out.push_str(
-        "\ndevices: tensor parallel × pipeline stages; $/Mtok: per million prompt tokens for \
-         prefill, output tokens otherwise\n",
+        "\ndevices: tensor parallel × pipeline stages; aggregated: batch planned (≤ the most a \
+         step decodes), budget = the step time decode and prompt chunks share, prefill = the \
+         prompt's chunked prefill (docs/perf-model.md (7)); $/Mtok: per million prompt tokens \
+         for prefill, output tokens otherwise\n",
     );
     out
 }

@@ -25,14 +25,18 @@ pub(super) struct Arrival {
 pub(super) struct Kind<'a> {
     pub role: Role,
     pub instance: perf::Instance<'a>,
-    /// Decode batch cap: the planned batch (an engine's `max_num_seqs`).
+    /// Decode batch cap (an engine's `max_num_seqs`): the planned batch, or an aggregated
+    /// candidate's batch limit (perf (7)).
     pub batch_cap: u32,
+    /// The planned batch, the unit of load for routing.
+    pub planned_batch: u32,
     /// KV bytes the instance holds (perf equation (1)).
     pub kv_capacity: f64,
-    /// Aggregated: the planned TPOT, which the chunked prefill fills each step up to.
-    pub planned_tpot: f64,
-    /// Aggregated: perf's prefill time per step at the planned batch, `(B/O)·t_pf`: the least
-    /// prefill time a step gets.
+    /// Aggregated: the candidate's step budget `T` (perf (7)), which prompt chunks fill each
+    /// step up to.
+    pub step_budget_s: f64,
+    /// Aggregated: the prefill part of a step at the batch limit, `T − t_step(cap)` (at the
+    /// planner's context): the least prefill time a step with waiting prompts gets.
     pub chunk_floor_s: f64,
     /// Width of a context bucket for the step-time cache, in tokens.
     pub bucket: f64,
@@ -414,7 +418,7 @@ impl<'a, 'k> Engine<'a, 'k> {
         for &i in &self.routes[w].aggregated {
             let inst = &self.insts[i];
             let load = inst.prompts.len() as f64 + f64::from(inst.assigned);
-            let load = load / f64::from(self.kinds[inst.kind].batch_cap.max(1));
+            let load = load / f64::from(self.kinds[inst.kind].planned_batch.max(1));
             if load < best.0 {
                 best = (load, i);
             }
@@ -438,8 +442,8 @@ impl<'a, 'k> Engine<'a, 'k> {
             let mut best = (f64::INFINITY, usize::MAX);
             for &d in &self.routes[w].decode {
                 let inst = &self.insts[d];
-                let load =
-                    f64::from(inst.assigned) / f64::from(self.kinds[inst.kind].batch_cap.max(1));
+                let load = f64::from(inst.assigned)
+                    / f64::from(self.kinds[inst.kind].planned_batch.max(1));
                 if load < best.0 {
                     best = (load, d);
                 }
@@ -506,10 +510,10 @@ impl<'a, 'k> Engine<'a, 'k> {
             0.0
         };
         if kind.role == Role::Aggregated && !inst.prompts.is_empty() {
-            // Chunked prefill: prompt tokens, FCFS, until the step reaches the planned TPOT,
-            // and at least perf's prefill share per step; alone (no decode) at least the
-            // whole first prompt.
-            let mut budget = (kind.planned_tpot - time).max(kind.chunk_floor_s);
+            // Chunked prefill: prompt tokens, FCFS, until the step reaches the budget `T`, and
+            // at least `T − t_step(cap)` (when the batch's context runs above the planner's);
+            // alone (no decode) at least the whole first prompt.
+            let mut budget = (kind.step_budget_s - time).max(kind.chunk_floor_s);
             for &r in inst.prompts.iter() {
                 if budget <= 0.0 {
                     break;

@@ -148,20 +148,26 @@ pub fn simulate_with_progress(
             kv: model.kv_cache,
         };
         let context = perf::mean_context(workload.input_tokens, workload.output_tokens);
-        let planned_tpot = candidate.tpot_s.unwrap_or(0.0);
-        let chunk_floor_s = if candidate.role == Role::Aggregated {
-            let step = instance.decode_step(f64::from(candidate.batch), context).time_s;
-            (planned_tpot - step).max(0.0)
+        // Aggregated: up to the batch limit, and chunks fill each step up to the step budget
+        // `T`, with at least the prefill part of a step at the batch limit (at the planner's
+        // context), so prompts progress whatever the batch.
+        let batch_cap = candidate.derivation.batch_limit.unwrap_or(candidate.batch).max(1);
+        let (step_budget_s, chunk_floor_s) = if candidate.role == Role::Aggregated {
+            let budget = candidate.derivation.step_budget_ms.unwrap_or(0.0) / 1e3;
+            let step =
+                instance.decode_step(f64::from(batch_cap), perf::batch_context(workload)).time_s;
+            (budget, (budget - step).max(0.0))
         } else {
-            0.0
+            (0.0, 0.0)
         };
         let k = kinds.len();
         kinds.push(Kind {
             role: candidate.role,
             instance,
-            batch_cap: candidate.batch.max(1),
+            batch_cap,
+            planned_batch: candidate.batch.max(1),
             kv_capacity: instance.memory().kv_capacity_bytes,
-            planned_tpot,
+            step_budget_s,
             chunk_floor_s,
             bucket: (context / 128.0).max(1.0),
             step_cache: HashMap::new(),
