@@ -38,11 +38,19 @@ fn example_simulations() {
     let options =
         SimOptions { traffic: Traffic::Requests(EXAMPLE_REQUESTS), ..SimOptions::default() };
     insta::glob!("../examples", "*.fleet", |path| {
-        let output = match simulate_file(path, &options) {
-            Some(report) => simulate::report_text(&report),
+        let report = simulate_file(path, &options);
+        let output = match &report {
+            Some(report) => simulate::report_text(report),
             None => "no plan: nothing to simulate\n".to_string(),
         };
         insta::assert_snapshot!(output);
+        // Every plan holds under the traffic it was planned for (the bar; a plan that
+        // does not is a planner defect to fix, not a snapshot to accept).
+        if let Some(report) = &report {
+            let misses: Vec<String> =
+                simulate::slo_misses(report).iter().map(|d| d.message()).collect();
+            assert!(misses.is_empty(), "{}: {misses:?}", path.display());
+        }
     });
 }
 
