@@ -387,3 +387,11 @@ fn perf_queue_tail_is_pessimistic_for_md1() {
         }
     }
 }
+
+/// The JSON report's shape and figures, pinned (the keys are documented in docs/simulate.md).
+#[test]
+fn json_report_is_pinned() {
+    let options = SimOptions { traffic: Traffic::Requests(3_000), ..SimOptions::default() };
+    let report = simulate_file(&example("chat.fleet"), &options).unwrap();
+    insta::assert_snapshot!(fleetplan::dump::json(&report));
+}
