@@ -53,20 +53,27 @@ pub enum Edge {
 
 /// Where retained KV can live.
 #[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case")]
 pub enum TierKind {
     /// A pool of SSD or DRAM devices, bought by the unit.
     Devices,
     /// The host DRAM of a compute pool's nodes: comes with the nodes the plan uses.
     HostMemory,
+    /// The HBM of a GPU or accelerator pool's instances that their own sequences never use
+    /// (`Derivation::spare_kv_gb`), read by other instances over the NIC: comes free with the
+    /// instances the plan uses, as much as they leave.
+    SpareHbm,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Tier {
     pub pool: String,
     pub kind: TierKind,
-    /// Per device (Devices) or per compute device's share of its node (HostMemory).
+    /// Per device (Devices) or per compute device's share of its node (HostMemory); for
+    /// SpareHbm each instance's own spare (`Derivation::spare_kv_gb`), so 0 here.
     pub capacity_bytes_per_unit: f64,
+    /// Per device: the tier's read bandwidth (Devices), the host link (HostMemory), the NIC
+    /// (SpareHbm).
     pub read_bytes_per_s_per_unit: f64,
     pub price_usd_per_hour_per_unit: f64,
     pub power_watts_per_unit: f64,
@@ -93,6 +100,16 @@ pub struct Demand {
     pub tiers: Vec<usize>,
     #[serde(skip)]
     pub span: Span,
+}
+
+impl TierKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            TierKind::Devices => "devices",
+            TierKind::HostMemory => "host memory",
+            TierKind::SpareHbm => "spare HBM",
+        }
+    }
 }
 
 /// Everything `solve` needs, and the graph that `--format dot` draws.
@@ -217,6 +234,19 @@ fn tiers(spec: &Spec) -> Vec<Tier> {
                 kind: TierKind::HostMemory,
                 capacity_bytes_per_unit: host / f64::from(pool.per_node.max(1)),
                 read_bytes_per_s_per_unit: HOST_LINK_BYTES_PER_S,
+                price_usd_per_hour_per_unit: 0.0,
+                power_watts_per_unit: 0.0,
+                min_units: 0,
+                max_units: pool.max_devices,
+            });
+        }
+        let has_hbm = matches!(device.kind, DeviceKind::Gpu | DeviceKind::Asic);
+        if let (true, Some(nic)) = (has_hbm, device.nic_bandwidth_bytes_per_s) {
+            tiers.push(Tier {
+                pool: pool.name.clone(),
+                kind: TierKind::SpareHbm,
+                capacity_bytes_per_unit: 0.0,
+                read_bytes_per_s_per_unit: nic,
                 price_usd_per_hour_per_unit: 0.0,
                 power_watts_per_unit: 0.0,
                 min_units: 0,

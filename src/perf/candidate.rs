@@ -68,6 +68,13 @@ pub struct Candidate {
     pub derivation: Derivation,
 }
 
+impl Candidate {
+    /// Bytes of retained KV one instance can hold in its spare HBM.
+    pub fn spare_kv_bytes(&self) -> f64 {
+        self.derivation.spare_kv_gb.unwrap_or(0.0) * 1e9
+    }
+}
+
 /// The intermediate figures, for `explain`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Derivation {
@@ -89,6 +96,10 @@ pub struct Derivation {
     pub queue_wait_ms: Option<f64>,
     pub kv_transfer_ms: Option<f64>,
     pub utilisation: Option<f64>,
+    /// KV memory of the instance its own sequences never use: the capacity less the KV of the
+    /// most sequences it admits (a prefill instance: one prompt; decode: its batch; aggregated:
+    /// its batch limit). Retained sessions may live there (the spare-HBM tier).
+    pub spare_kv_gb: Option<f64>,
 }
 
 /// Why a size and role cannot serve the workload.
@@ -148,12 +159,27 @@ pub fn candidates(
             Instance { model, device, tp, pp, weights: model.weights, kv: model.kv_cache };
         for role in Role::ALL {
             match evaluate(workload, pool, &instance, role) {
-                Ok(c) => found.push(c),
+                Ok(mut c) => {
+                    c.derivation.spare_kv_gb = Some(spare_kv_bytes(&instance, workload, &c) / 1e9);
+                    found.push(c)
+                }
                 Err(r) => rejected.push(r),
             }
         }
     }
     (found, rejected)
+}
+
+/// KV memory an instance's own sequences never use (see `Derivation::spare_kv_gb`). Sequences
+/// are counted at their time-averaged KV (`kv_tokens`), as the batch is sized.
+fn spare_kv_bytes(instance: &Instance<'_>, workload: &Workload, c: &Candidate) -> f64 {
+    let admitted = match c.role {
+        Role::Prefill => 1,
+        Role::Decode => c.batch,
+        Role::Aggregated => c.derivation.batch_limit.unwrap_or(c.batch),
+    };
+    let per_sequence = model::kv_bytes(instance.model, instance.kv, kv_tokens(workload));
+    (instance.memory().kv_capacity_bytes - f64::from(admitted) * per_sequence).max(0.0)
 }
 
 /// The length of a request at a bound's percentile: the `p`-quantile of `lengths`, or its mean
@@ -313,6 +339,7 @@ fn evaluate(
         queue_wait_ms: None,
         kv_transfer_ms: None,
         utilisation: None,
+        spare_kv_gb: None,
     };
     let prefill = instance.prefill(input);
     let nic =

@@ -92,7 +92,9 @@ pub struct WorkloadPlan {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Placement {
+    /// The pool that makes the tier.
     pub tier: String,
+    pub kind: TierKind,
     pub share: f64,
     pub gb: f64,
 }
@@ -249,20 +251,25 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
                 .filter(|(_, pt, _)| *pt == t)
                 .map(|(w, _, x)| g.demands[*w].rate_per_s * g.demands[*w].hit_bytes * x)
                 .sum();
+            let in_pool = || chosen.iter().filter(|(c, _)| c.pool == tier.pool);
             let units = match tier.kind {
                 TierKind::Devices => s.tier_units.get(t).copied().unwrap_or(0),
-                TierKind::HostMemory => chosen
-                    .iter()
-                    .filter(|(c, _)| c.pool == tier.pool)
-                    .map(|(c, n)| c.devices * n)
-                    .sum(),
+                TierKind::HostMemory | TierKind::SpareHbm => {
+                    in_pool().map(|(c, n)| c.devices * n).sum()
+                }
+            };
+            let capacity = match tier.kind {
+                TierKind::SpareHbm => {
+                    in_pool().map(|(c, n)| c.spare_kv_bytes() * f64::from(*n)).sum::<f64>()
+                }
+                _ => tier.capacity_bytes_per_unit * f64::from(units),
             };
             (used > 0.0 || (matches!(tier.kind, TierKind::Devices) && units > 0)).then(|| {
                 TierPlan {
                     pool: tier.pool.clone(),
                     kind: tier.kind.clone(),
                     units,
-                    capacity_gb: round(tier.capacity_bytes_per_unit * f64::from(units) / 1e9, 1),
+                    capacity_gb: round(capacity / 1e9, 1),
                     used_gb: round(used / 1e9, 1),
                     read_gb_per_s: round(reads / 1e9, 3),
                     read_capacity_gb_per_s: round(
@@ -318,6 +325,7 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
             .filter(|(pw, _, _)| Some(*pw) == index)
             .map(|(pw, t, x)| Placement {
                 tier: g.tiers[*t].pool.clone(),
+                kind: g.tiers[*t].kind.clone(),
                 share: round(*x, 4),
                 gb: round(g.demands[*pw].retained_bytes * x / 1e9, 1),
             })

@@ -2,6 +2,7 @@
 
 use super::plan::{LatencyCheck, Plan};
 use super::table::Table;
+use crate::graph::TierKind;
 use crate::solve::Status;
 use crate::spec::Percentile;
 
@@ -139,7 +140,7 @@ pub fn plan_text(plan: &Plan) -> String {
         for m in &plan.memory {
             table.row(vec![
                 m.pool.clone(),
-                format!("{:?}", m.kind).to_lowercase(),
+                m.kind.name().to_string(),
                 m.units.to_string(),
                 format!("{:.0} / {:.0} GB", m.used_gb, m.capacity_gb),
                 format!("{:.2} GB/s", m.read_gb_per_s),
@@ -155,7 +156,13 @@ pub fn plan_text(plan: &Plan) -> String {
             let parts: Vec<String> = w
                 .memory
                 .iter()
-                .map(|p| format!("{:.0}% ({:.0} GB) in {}", p.share * 100.0, p.gb, p.tier))
+                .map(|p| {
+                    let what = match p.kind {
+                        TierKind::Devices => p.tier.clone(),
+                        _ => format!("{} {}", p.tier, p.kind.name()),
+                    };
+                    format!("{:.0}% ({:.0} GB) in {what}", p.share * 100.0, p.gb)
+                })
                 .collect();
             out.push_str(&format!("  {}: retained KV {}\n", w.workload, parts.join(", ")));
         }

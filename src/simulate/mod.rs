@@ -28,7 +28,7 @@ pub use verify::{verify, verify_text, Round, Verification, MARGINS};
 use engine::{Arrival, Engine, Kind, Route, Window};
 use rng::Rng;
 
-use crate::graph::CandidateGraph;
+use crate::graph::{CandidateGraph, TierKind};
 use crate::perf::{self, Role};
 use crate::solve::Solution;
 use crate::spec::{Arrivals, Spec};
@@ -127,10 +127,46 @@ pub fn simulate_with_progress(
             rng: Rng::stream(options.seed, 3 * w as u64 + 2),
         });
     }
+    // Retained sessions in a pool's spare HBM take that share of every instance's spare KV.
+    let spare_used: Vec<f64> = graph
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(t, tier)| {
+            if !matches!(tier.kind, TierKind::SpareHbm) {
+                return 0.0;
+            }
+            let used: f64 = solution
+                .placement
+                .iter()
+                .filter(|(_, pt, _)| *pt == t)
+                .map(|(w, _, x)| graph.demands[*w].retained_bytes * x)
+                .sum();
+            let spare: f64 = graph
+                .candidates
+                .iter()
+                .zip(&solution.instances)
+                .filter(|(c, _)| c.pool == tier.pool)
+                .map(|(c, n)| c.spare_kv_bytes() * f64::from(*n))
+                .sum();
+            if spare > 0.0 {
+                (used / spare).min(1.0)
+            } else {
+                0.0
+            }
+        })
+        .collect();
     for (c, (candidate, &count)) in graph.candidates.iter().zip(&solution.instances).enumerate() {
         if count == 0 {
             continue;
         }
+        let held_share: f64 = graph
+            .tiers
+            .iter()
+            .zip(&spare_used)
+            .filter(|(tier, _)| tier.pool == candidate.pool)
+            .map(|(_, share)| share)
+            .sum();
         let Some(w) = names.iter().position(|n| **n == candidate.workload) else { continue };
         let workload = &spec.workloads[names[w]];
         let (Some(model), Some(pool)) =
@@ -166,7 +202,8 @@ pub fn simulate_with_progress(
             instance,
             batch_cap,
             planned_batch: candidate.batch.max(1),
-            kv_capacity: instance.memory().kv_capacity_bytes,
+            kv_capacity: instance.memory().kv_capacity_bytes
+                - held_share * candidate.spare_kv_bytes(),
             step_budget_s,
             chunk_floor_s,
             bucket: (context / 128.0).max(1.0),

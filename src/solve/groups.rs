@@ -137,8 +137,8 @@ fn respects_shared_limits(spec: &Spec, g: &CandidateGraph, s: &Solution) -> bool
 
 /// Groups of workloads (indices into `CandidateGraph::demands`) that share nothing but pool
 /// and site limits: workloads that may store KV in the same tier are grouped, and a workload
-/// that may use a pool's host memory is grouped with every workload that has candidates on
-/// that pool (their devices make that memory). Sorted, deterministic.
+/// that may use a pool's host memory or spare HBM is grouped with every workload that has
+/// candidates on that pool (their devices make that memory). Sorted, deterministic.
 pub fn components(
     g: &CandidateGraph,
     in_program: &[bool],
@@ -164,7 +164,7 @@ pub fn components(
         if users.is_empty() {
             continue;
         }
-        if matches!(tier.kind, TierKind::HostMemory) {
+        if matches!(tier.kind, TierKind::HostMemory | TierKind::SpareHbm) {
             for (c, candidate) in g.candidates.iter().enumerate() {
                 if in_program[c] && candidate.pool == tier.pool {
                     users.extend(demand_of[c]);

@@ -118,7 +118,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
                     if elastic { f64::from(t.max_units) * 64.0 } else { f64::from(t.max_units) };
                 Some(vars.add(variable().integer().min(f64::from(t.min_units)).max(max)))
             }
-            TierKind::HostMemory => None,
+            TierKind::HostMemory | TierKind::SpareHbm => None,
         })
         .collect();
     let mut placement = Vec::new();
@@ -225,21 +225,25 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
         if !any {
             continue;
         }
-        let units: Expression = match (&tier.kind, tier_units[t]) {
-            (TierKind::Devices, Some(y)) => Expression::from(y),
-            (TierKind::Devices, None) => Expression::from(0.0),
-            (TierKind::HostMemory, _) => {
-                // Host memory comes with the compute devices the plan uses in that pool.
-                let mut devices = Expression::from(0.0);
+        // Units: the tier's devices, or the compute devices the plan uses in that pool (host
+        // memory and spare HBM come with them). Scaled to GB and GB/s to keep the coefficients
+        // near 1.
+        let mut units = Expression::from(0.0);
+        let mut capacity_gb = Expression::from(0.0);
+        match (&tier.kind, tier_units[t]) {
+            (TierKind::Devices, Some(y)) => units += y,
+            (TierKind::Devices, None) => {}
+            (TierKind::HostMemory | TierKind::SpareHbm, _) => {
                 for &(c, x) in in_pool(&tier.pool) {
-                    devices += f64::from(c.devices) * x;
+                    units += f64::from(c.devices) * x;
+                    capacity_gb += c.spare_kv_bytes() / 1e9 * x;
                 }
-                devices
             }
-        };
-        // Scale to GB and GB/s to keep the coefficients near 1.
-        constraints
-            .push(constraint!(bytes / 1e9 <= (tier.capacity_bytes_per_unit / 1e9) * units.clone()));
+        }
+        if !matches!(tier.kind, TierKind::SpareHbm) {
+            capacity_gb = (tier.capacity_bytes_per_unit / 1e9) * units.clone();
+        }
+        constraints.push(constraint!(bytes / 1e9 <= capacity_gb));
         constraints
             .push(constraint!(reads / 1e9 <= (tier.read_bytes_per_s_per_unit / 1e9) * units));
     }
