@@ -8,6 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use fleetplan::diagnostic::RenderStyle;
+use fleetplan::graph::TierKind;
 use fleetplan::load::Root;
 use fleetplan::perf::{self, Role};
 use fleetplan::solve::Options;
@@ -388,4 +389,40 @@ fn compare_with_brute_force(case: usize, spec: &Spec) -> usize {
             panic!("case {case}: brute force found {best} but the MILP found no plan")
         }
     }
+}
+
+/// With no SSD and no host memory, retained sessions go to the HBM the planned instances leave
+/// unused, within it, and prefill shrinks by what the hits save.
+#[test]
+fn sessions_fit_in_spare_hbm() {
+    let text = |memory: &str| {
+        format!(
+            "use std.hardware.{{h200}}\nuse std.models.{{llama3_1_8b}}\n\
+             pool gpu {{ device = h200  per_node = 8  max = 64  price = 3 $/h }}\n\
+             workload agent {{ model = llama3_1_8b  rate = 20 req/s  input = 16k tokens  output = 200 tokens\n\
+               slo {{ ttft p90 <= 2 s  tpot p90 <= 40 ms }}\n{memory} }}\n"
+        )
+    };
+    let plan_of = |text: String| {
+        let spec = fleetplan::compile(Root::Text { name: "agent.fleet".into(), text })
+            .unwrap()
+            .result
+            .unwrap();
+        let g = fleetplan::graph::build(&spec);
+        let solution = fleetplan::solve::solve(&spec, &g, &Options::default()).unwrap();
+        let plan = fleetplan::report::plan("agent.fleet", &spec, &g, &solution);
+        verify(&spec, &plan);
+        plan
+    };
+    let without = plan_of(text(""));
+    let with = plan_of(text("memory { reuse = 90%  sessions = 200  context = 16k tokens }"));
+    let tier = with.memory.iter().find(|t| matches!(t.kind, TierKind::SpareHbm)).unwrap();
+    assert!(tier.used_gb > 0.0 && tier.used_gb <= tier.capacity_gb * (1.0 + 1e-5), "{tier:?}");
+    assert!(with.workloads[0].kv_hit_share > 0.5, "{:?}", with.workloads[0]);
+    assert!(
+        with.totals.cost_usd_per_hour < without.totals.cost_usd_per_hour,
+        "{} vs {}",
+        with.totals.cost_usd_per_hour,
+        without.totals.cost_usd_per_hour
+    );
 }
