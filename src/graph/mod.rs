@@ -59,15 +59,19 @@ pub enum TierKind {
     Devices,
     /// The host DRAM of a compute pool's nodes: comes with the nodes the plan uses.
     HostMemory,
-    /// The HBM of a GPU or accelerator pool's instances that their own sequences never use
-    /// (`Derivation::spare_kv_gb`), read by other instances over the NIC: comes free with the
-    /// instances the plan uses, as much as they leave.
+    /// The HBM of one workload's instances on a GPU or accelerator pool that their own
+    /// sequences never use (`Derivation::spare_kv_gb`), holding that workload's sessions (where
+    /// an engine's prefix cache keeps them) and read over the NIC: comes free with the
+    /// instances the plan uses, as much as they leave. One tier per workload and pool, so
+    /// that workloads stay independent for `solve`'s groups.
     SpareHbm,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Tier {
     pub pool: String,
+    /// The workload whose instances make the tier (SpareHbm); shared tiers have none.
+    pub workload: Option<String>,
     pub kind: TierKind,
     /// Per device (Devices) or per compute device's share of its node (HostMemory); for
     /// SpareHbm each instance's own spare (`Derivation::spare_kv_gb`), so 0 here.
@@ -198,7 +202,8 @@ pub fn build(spec: &Spec) -> CandidateGraph {
             let recompute = fastest_prefill * demand.hit_saving;
             for (i, tier) in tiers.iter().enumerate() {
                 let load = demand.hit_bytes / tier.read_bytes_per_s_per_unit.max(1.0);
-                if needs.reuse > 0.0 && load < recompute {
+                let mine = tier.workload.as_ref().is_none_or(|w| *w == workload.name);
+                if mine && needs.reuse > 0.0 && load < recompute {
                     demand.tiers.push(i);
                     graph.add_edge(memory, tier_nodes[i], Edge::StoredIn);
                 }
@@ -220,6 +225,7 @@ fn tiers(spec: &Spec) -> Vec<Tier> {
                 .unwrap_or(perf::calibration::defaults(device.kind).bandwidth_efficiency);
             tiers.push(Tier {
                 pool: pool.name.clone(),
+                workload: None,
                 kind: TierKind::Devices,
                 capacity_bytes_per_unit: device.memory_bytes,
                 read_bytes_per_s_per_unit: device.memory_bandwidth_bytes_per_s * efficiency,
@@ -231,6 +237,7 @@ fn tiers(spec: &Spec) -> Vec<Tier> {
         } else if let Some(host) = pool.host_memory_bytes {
             tiers.push(Tier {
                 pool: pool.name.clone(),
+                workload: None,
                 kind: TierKind::HostMemory,
                 capacity_bytes_per_unit: host / f64::from(pool.per_node.max(1)),
                 read_bytes_per_s_per_unit: HOST_LINK_BYTES_PER_S,
@@ -242,16 +249,19 @@ fn tiers(spec: &Spec) -> Vec<Tier> {
         }
         let has_hbm = matches!(device.kind, DeviceKind::Gpu | DeviceKind::Asic);
         if let (true, Some(nic)) = (has_hbm, device.nic_bandwidth_bytes_per_s) {
-            tiers.push(Tier {
-                pool: pool.name.clone(),
-                kind: TierKind::SpareHbm,
-                capacity_bytes_per_unit: 0.0,
-                read_bytes_per_s_per_unit: nic,
-                price_usd_per_hour_per_unit: 0.0,
-                power_watts_per_unit: 0.0,
-                min_units: 0,
-                max_units: pool.max_devices,
-            });
+            for workload in spec.workloads.values().filter(|w| w.memory.is_some()) {
+                tiers.push(Tier {
+                    pool: pool.name.clone(),
+                    workload: Some(workload.name.clone()),
+                    kind: TierKind::SpareHbm,
+                    capacity_bytes_per_unit: 0.0,
+                    read_bytes_per_s_per_unit: nic,
+                    price_usd_per_hour_per_unit: 0.0,
+                    power_watts_per_unit: 0.0,
+                    min_units: 0,
+                    max_units: pool.max_devices,
+                });
+            }
         }
     }
     tiers

@@ -251,7 +251,11 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
                 .filter(|(_, pt, _)| *pt == t)
                 .map(|(w, _, x)| g.demands[*w].rate_per_s * g.demands[*w].hit_bytes * x)
                 .sum();
-            let in_pool = || chosen.iter().filter(|(c, _)| c.pool == tier.pool);
+            let in_pool = || {
+                chosen.iter().filter(|(c, _)| {
+                    c.pool == tier.pool && tier.workload.as_ref().is_none_or(|w| *w == c.workload)
+                })
+            };
             let units = match tier.kind {
                 TierKind::Devices => s.tier_units.get(t).copied().unwrap_or(0),
                 TierKind::HostMemory | TierKind::SpareHbm => {

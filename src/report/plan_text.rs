@@ -15,7 +15,7 @@ fn status_text(plan: &Plan) -> String {
             format!("within {:.2}% of optimal ({solver}, MIP gap)", s.options.mip_gap * 100.0)
         }
         Status::TimeLimit => format!(
-            "best found in {} s, optimality not proven ({solver}, time limit)",
+            "best found within the {} s time limit, optimality not proven ({solver}, time limit)",
             s.options.time_limit_s
         ),
     }

@@ -146,7 +146,9 @@ pub fn simulate_with_progress(
                 .candidates
                 .iter()
                 .zip(&solution.instances)
-                .filter(|(c, _)| c.pool == tier.pool)
+                .filter(|(c, _)| {
+                    c.pool == tier.pool && tier.workload.as_ref().is_none_or(|w| *w == c.workload)
+                })
                 .map(|(c, n)| c.spare_kv_bytes() * f64::from(*n))
                 .sum();
             if spare > 0.0 {
@@ -164,7 +166,10 @@ pub fn simulate_with_progress(
             .tiers
             .iter()
             .zip(&spare_used)
-            .filter(|(tier, _)| tier.pool == candidate.pool)
+            .filter(|(tier, _)| {
+                tier.pool == candidate.pool
+                    && tier.workload.as_ref().is_none_or(|w| *w == candidate.workload)
+            })
             .map(|(_, share)| share)
             .sum();
         let Some(w) = names.iter().position(|n| **n == candidate.workload) else { continue };

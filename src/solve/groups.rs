@@ -58,15 +58,25 @@ fn combine(
         placement: Vec::new(),
         options: *options,
     };
-    for group in groups {
+    for (i, group) in groups.iter().enumerate() {
         let left = options.time_limit_s - started.elapsed().as_secs_f64();
         if left <= 0.0 {
             return None;
         }
+        // A fair share of what is left (at least 1 s), so that one hard group cannot take the
+        // time of all the others; a group that finds no plan in its share gets the rest.
+        let share = (left / (groups.len() - i) as f64).max(1.0).min(left);
         let scope = Scope::group(whole, demand_of, group);
-        let group_options = Options { time_limit_s: left, ..*options };
-        let (solution, _) =
-            solve_with_slacks(spec, g, &group_options, Limits::Hard, &scope).ok()?;
+        let solve = |time_limit_s: f64| {
+            let group_options = Options { time_limit_s, ..*options };
+            solve_with_slacks(spec, g, &group_options, Limits::Hard, &scope)
+        };
+        let (solution, _) = match solve(share) {
+            Ok(found) => found,
+            Err(SolveError::Infeasible) => return None,
+            Err(_) if share < left => solve(left).ok()?,
+            Err(_) => return None,
+        };
         combined.status = worse(combined.status, solution.status);
         combined.objective_usd_per_hour += solution.objective_usd_per_hour;
         for (sum, n) in combined.instances.iter_mut().zip(&solution.instances) {
@@ -137,8 +147,8 @@ fn respects_shared_limits(spec: &Spec, g: &CandidateGraph, s: &Solution) -> bool
 
 /// Groups of workloads (indices into `CandidateGraph::demands`) that share nothing but pool
 /// and site limits: workloads that may store KV in the same tier are grouped, and a workload
-/// that may use a pool's host memory or spare HBM is grouped with every workload that has
-/// candidates on that pool (their devices make that memory). Sorted, deterministic.
+/// that may use a pool's host memory is grouped with every workload that has candidates on that
+/// pool (their devices make that memory; a spare-HBM tier belongs to one workload). Sorted, deterministic.
 pub fn components(
     g: &CandidateGraph,
     in_program: &[bool],
@@ -164,7 +174,7 @@ pub fn components(
         if users.is_empty() {
             continue;
         }
-        if matches!(tier.kind, TierKind::HostMemory | TierKind::SpareHbm) {
+        if matches!(tier.kind, TierKind::HostMemory) {
             for (c, candidate) in g.candidates.iter().enumerate() {
                 if in_program[c] && candidate.pool == tier.pool {
                     users.extend(demand_of[c]);
