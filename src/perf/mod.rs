@@ -5,6 +5,7 @@
 //! peak bandwidth, prefill never computes faster than peak FLOP/s, and a batch never holds
 //! more KV cache than the memory left after the weights (property tests in `tests/perf.rs`).
 
+mod aggregated;
 pub mod calibration;
 pub mod candidate;
 mod estimate;

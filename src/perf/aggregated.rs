@@ -1,0 +1,410 @@
+//! (7) Aggregated serving: chunked prefill inside the decode steps. Split from `candidate`
+//! because it is the one role with its own queueing model (docs/perf-model.md (7)).
+
+use super::candidate::{
+    batch_context, length_at, per_million, prefill_service, Candidate, Derivation, Rejected, Role,
+    DEFAULT_MAX_UTILISATION, MAX_PLANNED_UTILISATION,
+};
+use super::instance::Instance;
+use super::queue;
+use crate::spec::{Metric, Percentile, Pool, SloBound, Workload};
+
+/// (7) Aggregated serving: chunked prefill inside the decode steps (docs/perf-model.md (7)).
+///
+/// The engine caps a step at the budget `T` (the TPOT bound, so every step and hence every
+/// sequence's TPOT is within it at any percentile; without a TPOT bound one mean prompt's
+/// prefill work beside the decode step, `T = t_step(B) + E[t_pf]`). A step decodes the batch in
+/// `t_step(B)` and fills the rest, `T − t_step(B)`, with prompt chunks, first come first
+/// served. `t_pf(L)` is the compute and communication of a prompt's prefill (what its chunks add
+/// to the steps). A prompt therefore progresses at the share `φ = (T − t_step(B))/T` of wall
+/// time: it is served in `S_eff(L) = t_pf(L)/φ` by a GI/G/1 prefill server at
+/// `ρ = λ·E[S_eff]`. Then
+///
+/// ```text
+/// TTFT_p   = w_p(E[S_eff], ρ) + S_eff(I_p) + t_step(B) + ρ·(T − t_step(B))
+/// TPOT     = t_step(B) / (1 − λ·E[t_pf])                       (≤ t_step + ρ(T − t_step) ≤ T)
+/// λ(B)     = min(B / (O·t_step(B) + B·E[t_pf]),  ρ_max(B) / E[S_eff])
+/// ```
+///
+/// with `ρ_max` the highest utilisation meeting the TTFT bound (at most
+/// [`MAX_PLANNED_UTILISATION`]; [`DEFAULT_MAX_UTILISATION`] without a bound). The decode side
+/// of `λ` grows with `B` and the prefill side shrinks (the decode part of a step leaves less
+/// room for prompts), so the batch is the one where they cross, among the batches that meet
+/// the TTFT bound at all.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn aggregated(
+    workload: &Workload,
+    pool: &Pool,
+    instance: &Instance<'_>,
+    mut derivation: Derivation,
+    cost: f64,
+    max_batch: u32,
+    tpot: Option<&SloBound>,
+    ttft: Option<&SloBound>,
+    reject: impl Fn(String, Option<f64>, Option<Metric>) -> Rejected,
+) -> Result<Candidate, Rejected> {
+    let output = workload.output_tokens;
+    let context = batch_context(workload);
+    let percentile = ttft.map_or(Percentile::Mean, |t| t.percentile);
+    let tokens = length_at(&workload.input, percentile);
+    let work = |l: f64| {
+        let p = instance.prefill(l);
+        p.compute_s + p.communication_s
+    };
+    // E[t_pf] and cs² of the prefill work (cs² is that of S_eff too: φ only scales it).
+    let service = prefill_service(&workload.input, work);
+    let variability =
+        queue::Variability { arrivals_scv: workload.arrivals.scv(), service_scv: service.scv };
+    let mean_work = service.mean_s;
+    // The prompt the TTFT bound is checked for (at its percentile).
+    let work_p = if tokens == workload.input_tokens { mean_work } else { work(tokens) };
+    let at = |b: u32| {
+        Chunked::at(
+            instance,
+            b,
+            context,
+            output,
+            tpot,
+            ttft,
+            percentile,
+            mean_work,
+            work_p,
+            variability,
+        )
+    };
+    let first = at(1);
+    if first.rho_max.is_none() {
+        let (metric, best) = if first.budget <= first.step.time_s {
+            (Metric::Tpot, first.step.time_s)
+        } else {
+            (Metric::Ttft, first.ttft(0.0, percentile, variability))
+        };
+        return Err(reject(
+            format!("even one sequence misses {}: {:.2} ms", metric.name(), best * 1e3),
+            Some(best),
+            Some(metric),
+        ));
+    }
+    // The largest batch that meets the bounds at all (at no load)...
+    let (mut good, mut bad) = (1u32, max_batch.saturating_add(1));
+    while bad - good > 1 {
+        let mid = good + (bad - good) / 2;
+        if at(mid).rho_max.is_some() {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    let largest = good;
+    // ...and below it the last batch whose decode side is not above its prefill side; it or
+    // the next one serves the most requests.
+    let (mut low, mut high) = (0u32, largest.saturating_add(1));
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        let point = at(mid);
+        if point.decode_rate() <= point.prefill_rate() {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    let chosen = [low, low.saturating_add(1)]
+        .into_iter()
+        .filter(|&b| b >= 1 && b <= largest)
+        .map(at)
+        .reduce(|a, b| if b.rate() > a.rate() { b } else { a })
+        .unwrap_or(first);
+    let requests = chosen.rate();
+    let rho = requests * chosen.mean_eff;
+    let t_tft = chosen.ttft(rho, percentile, variability);
+    let t_pot = chosen.step.time_s / (1.0 - requests * mean_work);
+    derivation.step_ms = Some(chosen.step.time_s * 1e3);
+    derivation.step_bound = Some(chosen.step.bound);
+    derivation.step_budget_ms = Some(chosen.budget * 1e3);
+    derivation.batch_limit = Some(largest);
+    derivation.prefill_ms = Some(chosen.eff_p * 1e3);
+    derivation.queue_wait_ms =
+        Some(queue::wait_gg1(chosen.mean_eff, rho, percentile, variability) * 1e3);
+    derivation.utilisation = Some(rho);
+    let tokens = requests * output;
+    Ok(Candidate {
+        workload: workload.name.clone(),
+        pool: pool.name.clone(),
+        role: Role::Aggregated,
+        devices: instance.devices(),
+        tensor_parallel: instance.tp,
+        pipeline_stages: instance.pp,
+        batch: chosen.batch,
+        requests_per_s: requests,
+        tokens_per_s: tokens,
+        ttft_s: Some(t_tft),
+        tpot_s: Some(t_pot),
+        cost_usd_per_hour: cost,
+        usd_per_million_tokens: per_million(cost, tokens),
+        derivation,
+    })
+}
+
+/// One batch of an aggregated instance under (7).
+#[derive(Clone, Copy, Debug)]
+struct Chunked {
+    batch: u32,
+    /// Decode part of a step, `t_step(B)`.
+    step: super::instance::Step,
+    /// Step budget `T`.
+    budget: f64,
+    /// `E[t_pf]` and `E[S_eff] = E[t_pf]/φ`.
+    mean_work: f64,
+    mean_eff: f64,
+    /// `S_eff(I_p)`.
+    eff_p: f64,
+    output: f64,
+    /// Highest utilisation of the prefill server within the TTFT bound; `None` when the batch
+    /// misses a bound even unloaded.
+    rho_max: Option<f64>,
+}
+
+impl Chunked {
+    #[allow(clippy::too_many_arguments)]
+    fn at(
+        instance: &Instance<'_>,
+        batch: u32,
+        context: f64,
+        output: f64,
+        tpot: Option<&SloBound>,
+        ttft: Option<&SloBound>,
+        percentile: Percentile,
+        mean_work: f64,
+        work_p: f64,
+        variability: queue::Variability,
+    ) -> Chunked {
+        let step = instance.decode_step(f64::from(batch), context);
+        let budget = tpot.map_or(step.time_s + mean_work, |b| b.limit_s);
+        let share = if budget > step.time_s { (budget - step.time_s) / budget } else { 0.0 };
+        let (mean_eff, eff_p) = if share > 0.0 {
+            (mean_work / share, work_p / share)
+        } else {
+            (f64::INFINITY, f64::INFINITY)
+        };
+        let mut point =
+            Chunked { batch, step, budget, mean_work, mean_eff, eff_p, output, rho_max: None };
+        if share <= 0.0 || !mean_eff.is_finite() {
+            return point;
+        }
+        point.rho_max = match ttft {
+            None => Some(DEFAULT_MAX_UTILISATION),
+            Some(b) => {
+                let within = |rho: f64| point.ttft(rho, percentile, variability) <= b.limit_s;
+                if within(0.0) {
+                    let (mut good, mut bad) = (0.0, 1.0);
+                    for _ in 0..60 {
+                        let mid = (good + bad) / 2.0;
+                        if within(mid) {
+                            good = mid;
+                        } else {
+                            bad = mid;
+                        }
+                    }
+                    Some(f64::min(good, MAX_PLANNED_UTILISATION))
+                } else {
+                    None
+                }
+            }
+        };
+        point
+    }
+
+    /// `TTFT_p = w_p + S_eff(I_p) + t_step(B) + ρ·(T − t_step(B))`: the wait, the prompt's
+    /// chunks, and the step that makes the first token, full when other prompts wait.
+    fn ttft(&self, rho: f64, percentile: Percentile, variability: queue::Variability) -> f64 {
+        let t = self.step.time_s;
+        queue::wait_gg1(self.mean_eff, rho, percentile, variability)
+            + self.eff_p
+            + t
+            + rho * (self.budget - t).max(0.0)
+    }
+
+    /// Requests per second with every slot of the batch decoding: `B / (O·t_step + B·E[t_pf])`.
+    fn decode_rate(&self) -> f64 {
+        let b = f64::from(self.batch);
+        b / (self.output * self.step.time_s + b * self.mean_work)
+    }
+
+    /// Requests per second the prefill server takes within the TTFT bound: `ρ_max / E[S_eff]`.
+    fn prefill_rate(&self) -> f64 {
+        self.rho_max.map_or(0.0, |rho| rho / self.mean_eff)
+    }
+
+    fn rate(&self) -> f64 {
+        self.decode_rate().min(self.prefill_rate())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Root;
+    use crate::perf::calibration::SCHEDULER_MAX_BATCH;
+    use crate::perf::candidate::{bound, candidates, kv_tokens};
+    use crate::spec::Spec;
+
+    fn spec() -> Spec {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/chat.fleet"))
+                .unwrap_or_default();
+        match crate::compile(Root::Text { name: "chat.fleet".into(), text }).map(|c| c.result) {
+            Ok(Ok(spec)) => spec,
+            _ => panic!("examples/chat.fleet does not compile"),
+        }
+    }
+
+    /// The aggregated candidates of a workload on the `gpu` pool, with their instances.
+    fn aggregated_of<'s>(spec: &'s Spec, w: &Workload) -> Vec<(Candidate, Instance<'s>)> {
+        let (pool, model) = (&spec.pools["gpu"], &spec.models[&w.model]);
+        let device = &spec.devices[&pool.device];
+        let (found, _) = candidates(w, model, pool, device);
+        found
+            .into_iter()
+            .filter(|c| c.role == Role::Aggregated)
+            .map(|c| {
+                let instance = Instance {
+                    model,
+                    device,
+                    tp: c.tensor_parallel,
+                    pp: c.pipeline_stages,
+                    weights: model.weights,
+                    kv: model.kv_cache,
+                };
+                (c, instance)
+            })
+            .collect()
+    }
+
+    fn work(instance: &Instance<'_>, tokens: f64) -> f64 {
+        let p = instance.prefill(tokens);
+        p.compute_s + p.communication_s
+    }
+
+    #[test]
+    fn aggregated_prompts_get_the_steps_prefill_share() {
+        let spec = spec();
+        let w = spec.workloads["chat"].clone();
+        let found = aggregated_of(&spec, &w);
+        assert!(!found.is_empty());
+        for (c, instance) in found {
+            let d = &c.derivation;
+            let (t, budget) =
+                (d.step_ms.unwrap_or(0.0) / 1e3, d.step_budget_ms.unwrap_or(0.0) / 1e3);
+            // T is the TPOT bound, and the decode part leaves room for prompts.
+            assert_eq!(budget, 0.040);
+            assert!(t > 0.0 && t < budget, "{t} {budget}");
+            // S_eff(I) = W(I) · T / (T − t_step(B)).
+            let share = (budget - t) / budget;
+            let eff = work(&instance, w.input_tokens) / share;
+            assert!((d.prefill_ms.unwrap_or(0.0) / 1e3 - eff).abs() < 1e-9 * eff, "{c:?}");
+            // ρ = λ·E[S_eff] (one prompt length: E[S_eff] = S_eff(I)), at most the cap.
+            let rho = d.utilisation.unwrap_or(0.0);
+            assert!((rho - c.requests_per_s * eff).abs() < 1e-9, "{rho}");
+            assert!(rho > 0.0 && rho <= MAX_PLANNED_UTILISATION);
+            // TTFT_p = w_p + S_eff(I_p) + t_step + ρ(T − t_step), within the bound.
+            let wait = queue::wait(eff, rho, Percentile::P(90.0));
+            let ttft = wait + eff + t + rho * (budget - t);
+            assert!((c.ttft_s.unwrap_or(0.0) - ttft).abs() < 1e-9, "{c:?}");
+            assert!(ttft <= 1.0 + 1e-9);
+            // TPOT = t_step / (1 − λ·E[t_pf]), between t_step and the time average, under T.
+            let tpot = c.tpot_s.unwrap_or(0.0);
+            let lambda_w = c.requests_per_s * work(&instance, w.input_tokens);
+            assert!((tpot - t / (1.0 - lambda_w)).abs() < 1e-12);
+            assert!(t < tpot && tpot <= t + rho * (budget - t) + 1e-12 && tpot <= budget);
+            // Little's law: the planned batch decodes at the planned rate, at most its capacity.
+            let b = f64::from(c.batch);
+            assert!(
+                c.requests_per_s
+                    <= b / (w.output_tokens * t + b * work(&instance, 2000.0)) * (1.0 + 1e-12)
+            );
+            // The batch limit is above the planned batch, and its step leaves room too.
+            let limit = d.batch_limit.unwrap_or(0);
+            assert!(limit >= c.batch, "{limit} {}", c.batch);
+            let context = batch_context(&w);
+            assert!(instance.decode_step(f64::from(limit), context).time_s < budget);
+        }
+    }
+
+    #[test]
+    fn aggregated_planned_at_the_crossing_of_decode_and_prefill() {
+        let spec = spec();
+        let w = spec.workloads["chat"].clone();
+        let (tpot, ttft) = (bound(&w, Metric::Tpot), bound(&w, Metric::Ttft));
+        for (c, instance) in aggregated_of(&spec, &w) {
+            let mean = work(&instance, w.input_tokens);
+            let at = |b: u32| {
+                Chunked::at(
+                    &instance,
+                    b,
+                    batch_context(&w),
+                    w.output_tokens,
+                    tpot.as_ref(),
+                    ttft.as_ref(),
+                    Percentile::P(90.0),
+                    mean,
+                    mean,
+                    queue::Variability::MD1,
+                )
+            };
+            let chosen = at(c.batch);
+            assert!((chosen.rate() - c.requests_per_s).abs() < 1e-12);
+            // No feasible batch serves more.
+            let limit = c.derivation.batch_limit.unwrap_or(0);
+            for b in 1..=limit {
+                assert!(at(b).rate() <= c.requests_per_s * (1.0 + 1e-12), "{b}");
+            }
+            assert!(at(limit + 1).rho_max.is_none() || limit == instance_max(&instance, &w));
+        }
+    }
+
+    fn instance_max(instance: &Instance<'_>, w: &Workload) -> u32 {
+        instance.max_batch(kv_tokens(w)).min(SCHEDULER_MAX_BATCH)
+    }
+
+    #[test]
+    fn aggregated_unloaded_is_the_prefill_and_a_step() {
+        // With a step budget far above the decode step, a lone prompt takes its prefill work
+        // and one step: S_eff → W as φ → 1.
+        let spec = spec();
+        let w = spec.workloads["chat"].clone();
+        let (_, instance) = aggregated_of(&spec, &w).into_iter().next().expect("a candidate");
+        let loose = SloBound { limit_s: 1e6, ..bound(&w, Metric::Tpot).expect("a TPOT bound") };
+        let mean = work(&instance, w.input_tokens);
+        let point = Chunked::at(
+            &instance,
+            1,
+            batch_context(&w),
+            w.output_tokens,
+            Some(&loose),
+            None,
+            Percentile::Mean,
+            mean,
+            mean,
+            queue::Variability::MD1,
+        );
+        let step = instance.decode_step(1.0, batch_context(&w)).time_s;
+        let alone = point.ttft(0.0, Percentile::Mean, queue::Variability::MD1);
+        assert!((alone - (mean + step)).abs() < 1e-6 * alone, "{alone} {mean} {step}");
+        // Without a TPOT bound the budget is one mean prompt's work beside the decode step.
+        let free = Chunked::at(
+            &instance,
+            1,
+            batch_context(&w),
+            w.output_tokens,
+            None,
+            None,
+            Percentile::Mean,
+            mean,
+            mean,
+            queue::Variability::MD1,
+        );
+        assert_eq!(free.budget, step + mean);
+        assert_eq!(free.rho_max, Some(DEFAULT_MAX_UTILISATION));
+        assert!((free.mean_eff - (mean + step)).abs() < 1e-12);
+    }
+}
