@@ -335,13 +335,7 @@ fn root(file: &str) -> Result<Root, String> {
 
 /// Compiles one file, reporting its diagnostics; `None` when there were any.
 fn compile(file: &str, out: &mut Output) -> Option<fleetplan::spec::Spec> {
-    let root = match root(file) {
-        Ok(root) => root,
-        Err(message) => {
-            out.plain_error(message);
-            return None;
-        }
-    };
+    let root = root_or_report(file, out)?;
     match fleetplan::compile(root) {
         Ok(compiled) => match compiled.result {
             Ok(spec) => Some(spec),
@@ -364,13 +358,7 @@ fn debug(form: DebugForm, file: &str, out: &mut Output) -> ExitCode {
             None => ExitCode::FAILURE,
         },
         DebugForm::Ast => {
-            let root = match root(file) {
-                Ok(root) => root,
-                Err(message) => {
-                    out.plain_error(message);
-                    return ExitCode::FAILURE;
-                }
-            };
+            let Some(root) = root_or_report(file, out) else { return ExitCode::FAILURE };
             let (name, text) = match root {
                 Root::Path(path) => match std::fs::read_to_string(&path) {
                     Ok(text) => (path.display().to_string(), text),
@@ -540,26 +528,40 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
     })
 }
 
+/// The file's root, or its error reported.
+fn root_or_report(file: &str, out: &mut Output) -> Option<Root> {
+    match root(file) {
+        Ok(root) => Some(root),
+        Err(message) => {
+            out.plain_error(message);
+            None
+        }
+    }
+}
+
+/// The file planned, or the error that stopped it before any stage ran reported.
+fn plan_file(
+    file: &str,
+    options: &fleetplan::solve::Options,
+    out: &mut Output,
+) -> Option<fleetplan::Planned> {
+    let root = root_or_report(file, out)?;
+    match fleetplan::plan(root, options) {
+        Ok(planned) => Some(planned),
+        Err(error) => {
+            out.plain_error(error.to_string());
+            None
+        }
+    }
+}
+
 fn plan(
     file: &str,
     format: PlanFormat,
     options: &fleetplan::solve::Options,
     out: &mut Output,
 ) -> ExitCode {
-    let root = match root(file) {
-        Ok(root) => root,
-        Err(message) => {
-            out.plain_error(message);
-            return ExitCode::FAILURE;
-        }
-    };
-    let planned = match fleetplan::plan(root, options) {
-        Ok(planned) => planned,
-        Err(error) => {
-            out.plain_error(error.to_string());
-            return ExitCode::FAILURE;
-        }
-    };
+    let Some(planned) = plan_file(file, options, out) else { return ExitCode::FAILURE };
     let sources = &planned.program.sources;
     match planned.outcome {
         fleetplan::PlanOutcome::Invalid(diagnostics) => {
@@ -654,19 +656,8 @@ fn simulate(
     format: Format,
     out: &mut Output,
 ) -> ExitCode {
-    let root = match root(file) {
-        Ok(root) => root,
-        Err(message) => {
-            out.plain_error(message);
-            return ExitCode::FAILURE;
-        }
-    };
-    let planned = match fleetplan::plan(root, &fleetplan::solve::Options::default()) {
-        Ok(planned) => planned,
-        Err(error) => {
-            out.plain_error(error.to_string());
-            return ExitCode::FAILURE;
-        }
+    let Some(planned) = plan_file(file, &fleetplan::solve::Options::default(), out) else {
+        return ExitCode::FAILURE;
     };
     let root_file = planned.program.root;
     let mut sources = planned.program.sources;
@@ -710,13 +701,7 @@ fn plan_verified(
     trace: Option<&std::path::Path>,
     out: &mut Output,
 ) -> ExitCode {
-    let root = match root(file) {
-        Ok(root) => root,
-        Err(message) => {
-            out.plain_error(message);
-            return ExitCode::FAILURE;
-        }
-    };
+    let Some(root) = root_or_report(file, out) else { return ExitCode::FAILURE };
     let mut compiled = match fleetplan::compile(root) {
         Ok(compiled) => compiled,
         Err(error) => {

@@ -142,28 +142,21 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
                 c.requests_per_s * f64::from(*n);
         }
     }
-    // Share of prompt tokens served from retained KV (reported), and share of prefill work
-    // saved (what prefill instances are relieved of).
-    let prefill_saved: BTreeMap<String, f64> = g
-        .demands
-        .iter()
-        .enumerate()
-        .map(|(w, d)| {
-            let stored: f64 =
+    // Of each workload's retained KV, the share some tier holds; hits then serve `reuse` of
+    // its prompt tokens (reported) and save `hit_saving` of its prefill work (what prefill
+    // instances are relieved of).
+    let stored: Vec<f64> = (0..g.demands.len())
+        .map(|w| {
+            let share: f64 =
                 s.placement.iter().filter(|(pw, _, _)| *pw == w).map(|(_, _, x)| x).sum();
-            (d.workload.clone(), d.hit_saving * stored.min(1.0))
+            share.min(1.0)
         })
         .collect();
-    let hit_share: BTreeMap<String, f64> = g
-        .demands
-        .iter()
-        .enumerate()
-        .map(|(w, d)| {
-            let stored: f64 =
-                s.placement.iter().filter(|(pw, _, _)| *pw == w).map(|(_, _, x)| x).sum();
-            (d.workload.clone(), d.reuse * stored.min(1.0))
-        })
-        .collect();
+    let by_workload = |per_share: fn(&crate::graph::Demand) -> f64| -> BTreeMap<String, f64> {
+        g.demands.iter().zip(&stored).map(|(d, x)| (d.workload.clone(), per_share(d) * x)).collect()
+    };
+    let prefill_saved = by_workload(|d| d.hit_saving);
+    let hit_share = by_workload(|d| d.reuse);
     let demand_of = |workload: &str, phase: &str| -> f64 {
         let Some(w) = spec.workloads.get(workload) else { return 0.0 };
         let hit = prefill_saved.get(workload).copied().unwrap_or(0.0);
