@@ -193,23 +193,10 @@ impl Chunked {
         }
         point.rho_max = match ttft {
             None => Some(DEFAULT_MAX_UTILISATION),
-            Some(b) => {
-                let within = |rho: f64| point.ttft(rho, percentile, variability) <= b.limit_s;
-                if within(0.0) {
-                    let (mut good, mut bad) = (0.0, 1.0);
-                    for _ in 0..60 {
-                        let mid = (good + bad) / 2.0;
-                        if within(mid) {
-                            good = mid;
-                        } else {
-                            bad = mid;
-                        }
-                    }
-                    Some(f64::min(good, MAX_PLANNED_UTILISATION))
-                } else {
-                    None
-                }
-            }
+            Some(b) => queue::highest_utilisation(|rho| {
+                point.ttft(rho, percentile, variability) <= b.limit_s
+            })
+            .map(|rho| rho.min(MAX_PLANNED_UTILISATION)),
         };
         point
     }
@@ -243,20 +230,10 @@ impl Chunked {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::Root;
     use crate::perf::calibration::SCHEDULER_MAX_BATCH;
+    use crate::perf::candidate::tests::spec;
     use crate::perf::candidate::{bound, candidates, kv_tokens};
     use crate::spec::Spec;
-
-    fn spec() -> Spec {
-        let text =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/chat.fleet"))
-                .unwrap_or_default();
-        match crate::compile(Root::Text { name: "chat.fleet".into(), text }).map(|c| c.result) {
-            Ok(Ok(spec)) => spec,
-            _ => panic!("examples/chat.fleet does not compile"),
-        }
-    }
 
     /// The aggregated candidates of a workload on the `gpu` pool, with their instances.
     fn aggregated_of<'s>(spec: &'s Spec, w: &Workload) -> Vec<(Candidate, Instance<'s>)> {

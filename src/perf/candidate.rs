@@ -480,12 +480,13 @@ pub struct PoolExplanation {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::load::Root;
     use crate::spec::{Arrivals, Spec};
 
-    fn spec() -> Spec {
+    /// examples/chat.fleet, checked (the perf tests' fixture).
+    pub(in crate::perf) fn spec() -> Spec {
         let text =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/chat.fleet"))
                 .unwrap_or_default();

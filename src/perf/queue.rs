@@ -81,7 +81,12 @@ pub fn max_utilisation_gg1(
     percentile: Percentile,
     v: Variability,
 ) -> Option<f64> {
-    let within = |rho: f64| wait_gg1(mean_service, rho, percentile, v) + service + fixed <= limit;
+    highest_utilisation(|rho| wait_gg1(mean_service, rho, percentile, v) + service + fixed <= limit)
+}
+
+/// Highest utilisation in [0, 1) for which `within` holds (by bisection, to 2⁻⁶⁰), if it
+/// holds for an idle server; `within` must hold below some level and fail above it.
+pub fn highest_utilisation(within: impl Fn(f64) -> bool) -> Option<f64> {
     if !within(0.0) {
         return None;
     }
