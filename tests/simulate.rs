@@ -116,6 +116,7 @@ fn a_missed_slo_is_a_diagnostic_at_its_bound() {
     assert_eq!(found, [("fleet::slo_missed".to_string(), "ttft p90 <= 1 s".to_string())]);
     let text = common::render(&compiled.program.sources, &diagnostics);
     assert!(text.contains("workload `chat` misses `ttft p90 <= 1.00 s` in simulation"), "{text}");
+    insta::assert_snapshot!(text);
 }
 
 /// A trace whose requests arrive far apart: nothing queues, so each request sees perf's
@@ -218,6 +219,7 @@ x,chat,100,10
     assert_eq!(found, expected);
     let rendered = common::render(&sources, &diagnostics);
     assert!(rendered.contains("did you mean `chat`?"), "{rendered}");
+    insta::assert_snapshot!(rendered);
 }
 
 #[test]
