@@ -9,7 +9,7 @@ use super::error::CheckError;
 use super::fields::{Checked, FieldChecker};
 use super::schema::{Expect, FieldSpec, Range};
 use super::units::Dim;
-use crate::diagnostic::did_you_mean;
+use crate::diagnostic::suggest;
 use crate::load::quoted_list;
 use crate::source::Span;
 use crate::spec::{Arrivals, Lengths};
@@ -97,10 +97,9 @@ impl FieldChecker<'_> {
                     Some((_, example)) => {
                         format!("`{}` takes parameters: write `{example}`", name.text)
                     }
-                    None => match did_you_mean(&name.text, ARRIVAL_NAMES.iter().copied()) {
-                        Some(best) => format!("did you mean `{best}`?"),
-                        None => "write `poisson` or `bursty(cv = 2)`".to_string(),
-                    },
+                    None => suggest(&name.text, ARRIVAL_NAMES, || {
+                        "write `poisson` or `bursty(cv = 2)`".to_string()
+                    }),
                 };
                 self.errors.push(CheckError::UnknownDistribution {
                     name: name.text.clone(),
@@ -322,10 +321,9 @@ impl FieldChecker<'_> {
                 continue;
             };
             let Some(p) = params.iter().find(|p| p.name == arg_name.text) else {
-                let help = match did_you_mean(&arg_name.text, names.iter().copied()) {
-                    Some(best) => format!("did you mean `{best}`?"),
-                    None => format!("the parameters of `{name}` are {}", quoted_list(&names)),
-                };
+                let help = suggest(&arg_name.text, &names, || {
+                    format!("the parameters of `{name}` are {}", quoted_list(&names))
+                });
                 self.errors.push(CheckError::UnknownParameter {
                     param: arg_name.text.clone(),
                     call: name.to_string(),
@@ -395,10 +393,7 @@ impl FieldChecker<'_> {
             let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
             format!("`{name}` is not {article} {what}; write {}", quoted_list(&examples))
         } else {
-            match did_you_mean(name, names.iter().copied()) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None => format!("the {what}s are {}", quoted_list(&names)),
-            }
+            suggest(name, &names, || format!("the {what}s are {}", quoted_list(&names)))
         };
         self.errors.push(CheckError::UnknownDistribution {
             name: name.clone(),

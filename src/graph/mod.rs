@@ -106,6 +106,35 @@ pub struct Demand {
     pub span: Span,
 }
 
+impl Tier {
+    /// Whether a candidate's devices make this tier (host memory and spare HBM come with the
+    /// instances; a spare-HBM tier only with its own workload's).
+    pub fn backed_by(&self, c: &Candidate) -> bool {
+        c.pool == self.pool && self.workload.as_ref().is_none_or(|w| *w == c.workload)
+    }
+}
+
+impl CandidateGraph {
+    /// Bytes of retained KV a placement `(workload, tier, share)` puts in tier `t`.
+    pub fn tier_used_bytes(&self, placement: &[(usize, usize, f64)], t: usize) -> f64 {
+        placement
+            .iter()
+            .filter(|(_, pt, _)| *pt == t)
+            .map(|(w, _, x)| self.demands[*w].retained_bytes * x)
+            .sum()
+    }
+
+    /// Spare HBM that `instances` (per candidate) leave in tier `t`'s pool for its workload.
+    pub fn spare_hbm_bytes(&self, instances: &[u32], t: usize) -> f64 {
+        self.candidates
+            .iter()
+            .zip(instances)
+            .filter(|(c, _)| self.tiers[t].backed_by(c))
+            .map(|(c, n)| c.spare_kv_bytes() * f64::from(*n))
+            .sum()
+    }
+}
+
 impl TierKind {
     pub fn name(&self) -> &'static str {
         match self {

@@ -349,8 +349,11 @@ mod tests {
         // and one step: S_eff → W as φ → 1.
         let spec = spec();
         let w = spec.workloads["chat"].clone();
-        let (_, instance) = aggregated_of(&spec, &w).into_iter().next().expect("a candidate");
-        let loose = SloBound { limit_s: 1e6, ..bound(&w, Metric::Tpot).expect("a TPOT bound") };
+        let Some((_, instance)) = aggregated_of(&spec, &w).into_iter().next() else {
+            panic!("chat has no aggregated candidate")
+        };
+        let Some(tpot) = bound(&w, Metric::Tpot) else { panic!("chat has no TPOT bound") };
+        let loose = SloBound { limit_s: 1e6, ..tpot };
         let mean = work(&instance, w.input_tokens);
         let point = Chunked::at(
             &instance,

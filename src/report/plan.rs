@@ -232,33 +232,23 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
         .iter()
         .enumerate()
         .filter_map(|(t, tier)| {
-            let used: f64 = s
-                .placement
-                .iter()
-                .filter(|(_, pt, _)| *pt == t)
-                .map(|(w, _, x)| g.demands[*w].retained_bytes * x)
-                .sum();
+            let used = g.tier_used_bytes(&s.placement, t);
             let reads: f64 = s
                 .placement
                 .iter()
                 .filter(|(_, pt, _)| *pt == t)
                 .map(|(w, _, x)| g.demands[*w].rate_per_s * g.demands[*w].hit_bytes * x)
                 .sum();
-            let in_pool = || {
-                chosen.iter().filter(|(c, _)| {
-                    c.pool == tier.pool && tier.workload.as_ref().is_none_or(|w| *w == c.workload)
-                })
-            };
             let units = match tier.kind {
                 TierKind::Devices => s.tier_units.get(t).copied().unwrap_or(0),
-                TierKind::HostMemory | TierKind::SpareHbm => {
-                    in_pool().map(|(c, n)| c.devices * n).sum()
-                }
+                TierKind::HostMemory | TierKind::SpareHbm => chosen
+                    .iter()
+                    .filter(|(c, _)| tier.backed_by(c))
+                    .map(|(c, n)| c.devices * n)
+                    .sum(),
             };
             let capacity = match tier.kind {
-                TierKind::SpareHbm => {
-                    in_pool().map(|(c, n)| c.spare_kv_bytes() * f64::from(*n)).sum::<f64>()
-                }
+                TierKind::SpareHbm => g.spare_hbm_bytes(&s.instances, t),
                 _ => tier.capacity_bytes_per_unit * f64::from(units),
             };
             (used > 0.0 || (matches!(tier.kind, TierKind::Devices) && units > 0)).then(|| {

@@ -136,21 +136,8 @@ pub fn simulate_with_progress(
             if !matches!(tier.kind, TierKind::SpareHbm) {
                 return 0.0;
             }
-            let used: f64 = solution
-                .placement
-                .iter()
-                .filter(|(_, pt, _)| *pt == t)
-                .map(|(w, _, x)| graph.demands[*w].retained_bytes * x)
-                .sum();
-            let spare: f64 = graph
-                .candidates
-                .iter()
-                .zip(&solution.instances)
-                .filter(|(c, _)| {
-                    c.pool == tier.pool && tier.workload.as_ref().is_none_or(|w| *w == c.workload)
-                })
-                .map(|(c, n)| c.spare_kv_bytes() * f64::from(*n))
-                .sum();
+            let used = graph.tier_used_bytes(&solution.placement, t);
+            let spare = graph.spare_hbm_bytes(&solution.instances, t);
             if spare > 0.0 {
                 (used / spare).min(1.0)
             } else {
@@ -166,10 +153,7 @@ pub fn simulate_with_progress(
             .tiers
             .iter()
             .zip(&spare_used)
-            .filter(|(tier, _)| {
-                tier.pool == candidate.pool
-                    && tier.workload.as_ref().is_none_or(|w| *w == candidate.workload)
-            })
+            .filter(|(tier, _)| tier.backed_by(candidate))
             .map(|(_, share)| share)
             .sum();
         let Some(w) = names.iter().position(|n| **n == candidate.workload) else { continue };

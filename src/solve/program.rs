@@ -235,7 +235,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
             (TierKind::Devices, None) => {}
             (TierKind::HostMemory | TierKind::SpareHbm, _) => {
                 for &(c, x) in in_pool(&tier.pool) {
-                    if tier.workload.as_ref().is_none_or(|w| *w == c.workload) {
+                    if tier.backed_by(c) {
                         units += f64::from(c.devices) * x;
                         capacity_gb += c.spare_kv_bytes() / 1e9 * x;
                     }
