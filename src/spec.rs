@@ -22,6 +22,16 @@ pub struct Spec {
     pub objective: Objective,
 }
 
+impl Spec {
+    /// Watts one device of pool `pool` draws: the pool's `power`, else its device's, else 0.
+    pub fn pool_power_watts(&self, pool: &str) -> f64 {
+        self.pools
+            .get(pool)
+            .and_then(|p| p.power_watts.or_else(|| self.devices.get(&p.device)?.power_watts))
+            .unwrap_or(0.0)
+    }
+}
+
 macro_rules! keyword_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*

@@ -332,20 +332,8 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
 
     let devices = pools.iter().map(|p| p.devices_used).sum();
     let cost = s.objective_usd_per_hour;
-    let power: f64 = pools
-        .iter()
-        .map(|p| {
-            let per_device = spec
-                .pools
-                .get(&p.pool)
-                .and_then(|pool| {
-                    pool.power_watts
-                        .or_else(|| spec.devices.get(&pool.device).and_then(|d| d.power_watts))
-                })
-                .unwrap_or(0.0);
-            per_device * f64::from(p.devices_used)
-        })
-        .sum();
+    let power: f64 =
+        pools.iter().map(|p| spec.pool_power_watts(&p.pool) * f64::from(p.devices_used)).sum();
     let tokens: f64 = spec.workloads.values().map(|w| w.rate_per_s * w.output_tokens).sum();
     Plan {
         schema_version: SCHEMA_VERSION,

@@ -122,11 +122,7 @@ fn respects_shared_limits(spec: &Spec, g: &CandidateGraph, s: &Solution) -> bool
         if has_candidates && devices < pool.min_devices {
             return false;
         }
-        let per_device = pool
-            .power_watts
-            .or_else(|| spec.devices.get(&pool.device).and_then(|d| d.power_watts))
-            .unwrap_or(0.0);
-        power_watts += per_device * f64::from(devices);
+        power_watts += spec.pool_power_watts(&pool.name) * f64::from(devices);
     }
     for (tier, units) in g.tiers.iter().zip(&s.tier_units) {
         if matches!(tier.kind, TierKind::Devices) {

@@ -255,15 +255,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
     if let Some(max_power) = spec.site.max_power_watts {
         let mut power = Expression::from(0.0);
         for &(c, x) in &active {
-            let per_device = spec
-                .pools
-                .get(&c.pool)
-                .and_then(|p| {
-                    p.power_watts
-                        .or_else(|| spec.devices.get(&p.device).and_then(|d| d.power_watts))
-                })
-                .unwrap_or(0.0);
-            power += per_device * f64::from(c.devices) / 1e3 * x;
+            power += spec.pool_power_watts(&c.pool) * f64::from(c.devices) / 1e3 * x;
         }
         for (t, y) in g.tiers.iter().zip(&tier_units) {
             if let Some(y) = y {
