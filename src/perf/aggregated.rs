@@ -2,8 +2,8 @@
 //! because it is the one role with its own queueing model (docs/perf-model.md (7)).
 
 use super::candidate::{
-    batch_context, length_at, per_million, prefill_service, Candidate, Derivation, Rejected, Role,
-    DEFAULT_MAX_UTILISATION, MAX_PLANNED_UTILISATION,
+    batch_context, length_at, per_million, prefill_service, prefill_side, Candidate, Derivation,
+    Rejected, Role, Slots, DEFAULT_MAX_UTILISATION, MAX_PLANNED_UTILISATION,
 };
 use super::instance::Instance;
 use super::queue;
@@ -45,6 +45,11 @@ pub(super) fn aggregated(
 ) -> Result<Candidate, Rejected> {
     let output = workload.output_tokens;
     let context = batch_context(workload);
+    // The prompts are held to the prefill side of the TTFT bound; the wait for a slot in the
+    // batch to its admission share (below).
+    let whole_ttft = ttft;
+    let ttft = ttft.map(prefill_side);
+    let ttft = ttft.as_ref();
     let percentile = ttft.map_or(Percentile::Mean, |t| t.percentile);
     let tokens = length_at(&workload.input, percentile);
     let work = |l: f64| {
@@ -114,7 +119,12 @@ pub(super) fn aggregated(
         .map(at)
         .reduce(|a, b| if b.rate() > a.rate() { b } else { a })
         .unwrap_or(first);
-    let requests = chosen.rate();
+    // A prefilled prompt decodes in its own instance's batch, up to the batch limit: the
+    // slots of one instance, each held for `O` steps of at most `T`.
+    let slots = Slots::new(workload, largest, output * chosen.budget, false);
+    let slot_capacity = f64::from(largest) / slots.holding_s;
+    let requests = chosen.rate().min(slots.max_utilisation(whole_ttft) * slot_capacity);
+    derivation.slot_wait_probability = Some(slots.wait_probability(requests / slot_capacity));
     let rho = requests * chosen.mean_eff;
     let t_tft = chosen.ttft(rho, percentile, variability);
     let t_pot = chosen.step.time_s / (1.0 - requests * mean_work);

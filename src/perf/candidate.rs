@@ -45,6 +45,128 @@ pub const DEFAULT_MAX_UTILISATION: f64 = 0.8;
 /// poor near saturation, and a few percent more traffic than planned would make it unstable.
 pub const MAX_PLANNED_UTILISATION: f64 = 0.95;
 
+/// The share of a TTFT bound's miss budget `1 − p` given to waiting for a decode slot. A
+/// request's first token waits for the prefill side (queue, prefill, KV transfer, first step)
+/// and then, when every decode slot is taken, for a slot; the two are held separately, each
+/// to its share of the budget, so that by the union bound at most `1 − p` of requests miss the
+/// bound whatever the correlation of the two waits. Halves, as an end-to-end bound is split
+/// between the first token and the output.
+pub const ADMISSION_SHARE: f64 = 0.5;
+
+/// For a bound on the mean TTFT (no miss budget to share), the share of its limit left to the
+/// mean wait for a decode slot; the prefill side is held to the rest.
+pub const ADMISSION_MEAN_SHARE: f64 = 0.1;
+
+/// How a TTFT bound is shared between the prefill side and the wait for a decode slot
+/// ([`ADMISSION_SHARE`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TtftSplit {
+    /// The percentile the prefill side is held at (for `p`: `1 − (1 − p)(1 − share)`).
+    pub prefill_percentile: Percentile,
+    /// The limit of the prefill side.
+    pub prefill_limit_s: f64,
+    /// The slot wait at this percentile (for `p`: `1 − (1 − p)·share`) must be within
+    /// `admission_limit_s`: zero for a percentile bound, so that at most that share of requests
+    /// waits for a slot at all.
+    pub admission_percentile: Percentile,
+    pub admission_limit_s: f64,
+}
+
+/// The split of a TTFT bound ([`TtftSplit`]).
+pub fn ttft_split(bound: &SloBound) -> TtftSplit {
+    match bound.percentile {
+        Percentile::P(p) => {
+            let miss = 100.0 - p;
+            TtftSplit {
+                prefill_percentile: Percentile::P(100.0 - miss * (1.0 - ADMISSION_SHARE)),
+                prefill_limit_s: bound.limit_s,
+                admission_percentile: Percentile::P(100.0 - miss * ADMISSION_SHARE),
+                admission_limit_s: 0.0,
+            }
+        }
+        Percentile::Mean => TtftSplit {
+            prefill_percentile: Percentile::Mean,
+            prefill_limit_s: bound.limit_s * (1.0 - ADMISSION_MEAN_SHARE),
+            admission_percentile: Percentile::Mean,
+            admission_limit_s: bound.limit_s * ADMISSION_MEAN_SHARE,
+        },
+    }
+}
+
+/// The prefill side of a workload's TTFT bound: the bound at the prefill side's percentile and
+/// limit ([`ttft_split`]).
+pub fn prefill_side(bound: &SloBound) -> SloBound {
+    let split = ttft_split(bound);
+    SloBound { percentile: split.prefill_percentile, limit_s: split.prefill_limit_s, ..*bound }
+}
+
+/// The decode slots a prefilled request waits for: `per_instance` sequences per instance, each
+/// held `holding_s` seconds (its `O` steps). Where the router sends a prefilled request to the
+/// least loaded of the workload's decode instances, the slots are pooled across them: at
+/// utilisation `ρ` the workload's offered load `λ · holding` (`pooled_load`) needs
+/// `λ · holding / ρ` slots, and never fewer than one instance's. Where a request decodes in
+/// the instance that prefilled it (aggregated), `pooled_load` is 0: one instance's slots.
+#[derive(Clone, Copy, Debug)]
+pub struct Slots {
+    pub per_instance: u32,
+    pub holding_s: f64,
+    pub pooled_load: f64,
+    /// The workload's arrivals (prefill spreads them, which this ignores: conservative for
+    /// bursty arrivals) and the holding times, proportional to the output length.
+    pub variability: queue::Variability,
+}
+
+impl Slots {
+    pub fn new(workload: &Workload, per_instance: u32, holding_s: f64, pooled: bool) -> Slots {
+        Slots {
+            per_instance,
+            holding_s,
+            pooled_load: if pooled { workload.rate_per_s * holding_s } else { 0.0 },
+            variability: queue::Variability {
+                arrivals_scv: workload.arrivals.scv(),
+                service_scv: workload.output.scv(),
+            },
+        }
+    }
+
+    fn servers(&self, rho: f64) -> f64 {
+        let one = f64::from(self.per_instance.max(1));
+        if rho > 0.0 {
+            one.max(self.pooled_load / rho)
+        } else {
+            one
+        }
+    }
+
+    /// Highest utilisation of the slots at which the wait for one stays within the TTFT
+    /// bound's admission share ([`ttft_split`]); without a TTFT bound,
+    /// [`MAX_PLANNED_UTILISATION`].
+    pub fn max_utilisation(&self, ttft: Option<&SloBound>) -> f64 {
+        let Some(bound) = ttft else { return MAX_PLANNED_UTILISATION };
+        let split = ttft_split(bound);
+        queue::highest_utilisation(|rho| {
+            queue::slot_wait(
+                self.servers(rho),
+                self.holding_s,
+                rho,
+                split.admission_percentile,
+                self.variability,
+            ) <= split.admission_limit_s
+        })
+        .unwrap_or(0.0)
+    }
+
+    /// The probability that a request waits for a slot at utilisation `rho`.
+    pub fn wait_probability(&self, rho: f64) -> f64 {
+        queue::slot_wait_probability(self.servers(rho), rho, self.variability)
+    }
+
+    /// The wait for a slot at `percentile` and utilisation `rho`.
+    pub fn wait(&self, rho: f64, percentile: Percentile) -> f64 {
+        queue::slot_wait(self.servers(rho), self.holding_s, rho, percentile, self.variability)
+    }
+}
+
 /// A candidate that can serve its role within the SLOs.
 #[derive(Clone, Debug, Serialize)]
 pub struct Candidate {
@@ -97,6 +219,9 @@ pub struct Derivation {
     pub queue_wait_ms: Option<f64>,
     pub kv_transfer_ms: Option<f64>,
     pub utilisation: Option<f64>,
+    /// Decode and aggregated: the probability that a prefilled request waits for a decode slot
+    /// at the planned utilisation of the slots ([`Slots`]).
+    pub slot_wait_probability: Option<f64>,
     /// KV memory of the instance its own sequences never use: the capacity less the KV of the
     /// most sequences it admits (a prefill instance: one prompt; decode: its batch; aggregated:
     /// its batch limit). Retained sessions may live there (the spare-HBM tier).
@@ -340,6 +465,7 @@ fn evaluate(
         queue_wait_ms: None,
         kv_transfer_ms: None,
         utilisation: None,
+        slot_wait_probability: None,
         spare_kv_gb: None,
     };
     let prefill = instance.prefill(input);
@@ -367,7 +493,13 @@ fn evaluate(
             };
             derivation.step_ms = Some(step.time_s * 1e3);
             derivation.step_bound = Some(step.bound);
-            let tokens = f64::from(batch) / step.time_s;
+            // Each sequence holds a slot for its output, O steps; the slots are planned busy
+            // only as far as the wait for one stays within the TTFT bound.
+            let slots = Slots::new(workload, batch, output * step.time_s, true);
+            let rho = slots.max_utilisation(ttft);
+            derivation.utilisation = Some(rho);
+            derivation.slot_wait_probability = Some(slots.wait_probability(rho));
+            let tokens = rho * f64::from(batch) / step.time_s;
             Ok(Candidate {
                 workload: workload.name.clone(),
                 pool: pool.name.clone(),
@@ -386,6 +518,8 @@ fn evaluate(
             })
         }
         Role::Prefill => {
+            let ttft = ttft.map(prefill_side);
+            let ttft = ttft.as_ref();
             let percentile = ttft.map_or(Percentile::Mean, |b| b.percentile);
             // The request the bound is checked for has the prompt length at its percentile.
             let tokens = length_at(&workload.input, percentile);
@@ -395,7 +529,7 @@ fn evaluate(
                 (service.mean_s, instance.prefill(tokens).time_s)
             };
             // The first token also waits for the KV transfer and one decode step.
-            let first_step = instance.decode_step(1.0, tokens).time_s;
+            let first_step = first_token_step(instance, tpot, percentile, tokens);
             let kv_transfer = kv_transfer_of(tokens);
             let fixed = kv_transfer + first_step;
             let rho = match ttft {
@@ -452,6 +586,30 @@ fn evaluate(
         Role::Aggregated => {
             aggregated(workload, pool, instance, derivation, cost, max_batch, tpot, ttft, reject)
         }
+    }
+}
+
+/// The time from a sequence's arrival at a decode instance to its first token: the rest of
+/// the step under way and the step it joins. Each takes at most the TPOT bound's limit `T`
+/// (every decode candidate meets it); the rest of a step is uniform on `[0, T]`, so at the
+/// prefill side's percentile `p` it is `p·T` (the mean `T/2`). Without a TPOT bound, one step
+/// of a lone sequence on this device.
+fn first_token_step(
+    instance: &Instance<'_>,
+    tpot: Option<&SloBound>,
+    percentile: Percentile,
+    context: f64,
+) -> f64 {
+    let alone = instance.decode_step(1.0, context).time_s;
+    match tpot {
+        Some(t) => {
+            let rest = match percentile {
+                Percentile::Mean => 0.5,
+                Percentile::P(p) => p / 100.0,
+            };
+            alone.max(t.limit_s * (1.0 + rest))
+        }
+        None => alone,
     }
 }
 
