@@ -100,27 +100,35 @@ pub fn prefill_side(bound: &SloBound) -> SloBound {
     SloBound { percentile: split.prefill_percentile, limit_s: split.prefill_limit_s, ..*bound }
 }
 
-/// The decode slots a prefilled request waits for: `per_instance` sequences per instance, each
-/// held `holding_s` seconds (its `O` steps). Where the router sends a prefilled request to the
-/// least loaded of the workload's decode instances, the slots are pooled across them: at
-/// utilisation `ρ` the workload's offered load `λ · holding` (`pooled_load`) needs
-/// `λ · holding / ρ` slots, and never fewer than one instance's. Where a request decodes in
-/// the instance that prefilled it (aggregated), `pooled_load` is 0: one instance's slots.
+/// The servers a workload's requests queue for: its prefill instances (one server each,
+/// service: a prompt's prefill) or its decode slots (`batch` per instance, service: a
+/// sequence's `O` steps). Where the router sends a request to the instance where it is served
+/// first (prefill: where it would finish first; decode: the least loaded), the servers are
+/// pooled across the workload's instances, a GI/G/c queue: at utilisation `ρ` the workload's
+/// offered load `λ · E[S]` (`pooled_load`) needs `λ · E[S] / ρ` servers, and never fewer than
+/// one instance's. Where a request is served by the instance it was routed to before
+/// (aggregated decode: the instance that prefilled it), `pooled_load` is 0: one instance.
 #[derive(Clone, Copy, Debug)]
-pub struct Slots {
+pub struct ServerPool {
     pub per_instance: u32,
-    pub holding_s: f64,
+    pub mean_service_s: f64,
     pub pooled_load: f64,
-    /// The workload's arrivals (prefill spreads them, which this ignores: conservative for
-    /// bursty arrivals) and the holding times, proportional to the output length.
     pub variability: queue::Variability,
 }
 
-impl Slots {
-    pub fn new(workload: &Workload, per_instance: u32, holding_s: f64, pooled: bool) -> Slots {
-        Slots {
+impl ServerPool {
+    /// The decode slots of a workload: holding times proportional to the output length, the
+    /// workload's arrivals (prefill spreads them, which this ignores: conservative for bursty
+    /// arrivals).
+    pub fn decode_slots(
+        workload: &Workload,
+        per_instance: u32,
+        holding_s: f64,
+        pooled: bool,
+    ) -> ServerPool {
+        ServerPool {
             per_instance,
-            holding_s,
+            mean_service_s: holding_s,
             pooled_load: if pooled { workload.rate_per_s * holding_s } else { 0.0 },
             variability: queue::Variability {
                 arrivals_scv: workload.arrivals.scv(),
@@ -138,32 +146,26 @@ impl Slots {
         }
     }
 
-    /// Highest utilisation of the slots at which the wait for one stays within the TTFT
+    /// Highest utilisation of decode slots at which the wait for one stays within the TTFT
     /// bound's admission share ([`ttft_split`]); without a TTFT bound,
     /// [`MAX_PLANNED_UTILISATION`].
-    pub fn max_utilisation(&self, ttft: Option<&SloBound>) -> f64 {
+    pub fn admission_utilisation(&self, ttft: Option<&SloBound>) -> f64 {
         let Some(bound) = ttft else { return MAX_PLANNED_UTILISATION };
         let split = ttft_split(bound);
         queue::highest_utilisation(|rho| {
-            queue::slot_wait(
-                self.servers(rho),
-                self.holding_s,
-                rho,
-                split.admission_percentile,
-                self.variability,
-            ) <= split.admission_limit_s
+            self.wait(rho, split.admission_percentile) <= split.admission_limit_s
         })
         .unwrap_or(0.0)
     }
 
-    /// The probability that a request waits for a slot at utilisation `rho`.
+    /// The probability that a request waits at utilisation `rho`.
     pub fn wait_probability(&self, rho: f64) -> f64 {
-        queue::slot_wait_probability(self.servers(rho), rho, self.variability)
+        queue::waiting_probability_ggc(self.servers(rho), rho, self.variability)
     }
 
-    /// The wait for a slot at `percentile` and utilisation `rho`.
+    /// The wait at `percentile` and utilisation `rho`.
     pub fn wait(&self, rho: f64, percentile: Percentile) -> f64 {
-        queue::slot_wait(self.servers(rho), self.holding_s, rho, percentile, self.variability)
+        queue::wait_ggc(self.servers(rho), self.mean_service_s, rho, percentile, self.variability)
     }
 }
 
@@ -220,7 +222,7 @@ pub struct Derivation {
     pub kv_transfer_ms: Option<f64>,
     pub utilisation: Option<f64>,
     /// Decode and aggregated: the probability that a prefilled request waits for a decode slot
-    /// at the planned utilisation of the slots ([`Slots`]).
+    /// at the planned utilisation of the slots ([`ServerPool::admission_utilisation`]).
     pub slot_wait_probability: Option<f64>,
     /// KV memory of the instance its own sequences never use: the capacity less the KV of the
     /// most sequences it admits (a prefill instance: one prompt; decode: its batch; aggregated:
@@ -495,8 +497,8 @@ fn evaluate(
             derivation.step_bound = Some(step.bound);
             // Each sequence holds a slot for its output, O steps; the slots are planned busy
             // only as far as the wait for one stays within the TTFT bound.
-            let slots = Slots::new(workload, batch, output * step.time_s, true);
-            let rho = slots.max_utilisation(ttft);
+            let slots = ServerPool::decode_slots(workload, batch, output * step.time_s, true);
+            let rho = slots.admission_utilisation(ttft);
             derivation.utilisation = Some(rho);
             derivation.slot_wait_probability = Some(slots.wait_probability(rho));
             let tokens = rho * f64::from(batch) / step.time_s;
@@ -532,15 +534,16 @@ fn evaluate(
             let first_step = first_token_step(instance, tpot, percentile, tokens);
             let kv_transfer = kv_transfer_of(tokens);
             let fixed = kv_transfer + first_step;
+            let servers = ServerPool {
+                per_instance: 1,
+                mean_service_s: mean_service,
+                pooled_load: prefill_rate(workload, instance.model) * mean_service,
+                variability,
+            };
             let rho = match ttft {
-                Some(b) => match queue::max_utilisation_gg1(
-                    mean_service,
-                    service,
-                    fixed,
-                    b.limit_s,
-                    b.percentile,
-                    variability,
-                ) {
+                Some(b) => match queue::highest_utilisation(|rho| {
+                    servers.wait(rho, b.percentile) + service + fixed <= b.limit_s
+                }) {
                     Some(rho) => rho.min(MAX_PLANNED_UTILISATION),
                     None => {
                         let best = service + fixed;
@@ -556,7 +559,7 @@ fn evaluate(
                 },
                 None => DEFAULT_MAX_UTILISATION,
             };
-            let wait = queue::wait_gg1(mean_service, rho, percentile, variability);
+            let wait = servers.wait(rho, percentile);
             derivation.prefill_ms = Some(service * 1e3);
             derivation.queue_wait_ms = Some(wait * 1e3);
             derivation.kv_transfer_ms = Some(kv_transfer * 1e3);
@@ -587,6 +590,18 @@ fn evaluate(
             aggregated(workload, pool, instance, derivation, cost, max_batch, tpot, ttft, reject)
         }
     }
+}
+
+/// Requests per second of whole-prompt prefill work the workload brings at the least: its
+/// rate, less the prefill that KV hits save if every session is retained
+/// (`perf::memory::hit_saving`). Pooling the prefill queue over this fewest work is
+/// conservative: fewer servers wait more.
+fn prefill_rate(workload: &Workload, model: &Model) -> f64 {
+    let saving = workload
+        .memory
+        .as_ref()
+        .map_or(0.0, |m| super::memory::hit_saving(model, workload.input_tokens, m.reuse));
+    workload.rate_per_s * (1.0 - saving)
 }
 
 /// The time from a sequence's arrival at a decode instance to its first token: the rest of

@@ -102,8 +102,9 @@ pub fn highest_utilisation(within: impl Fn(f64) -> bool) -> Option<f64> {
     Some(good)
 }
 
-/// Waiting for a decode slot: a many-server queue of `servers` slots, each held for a mean
-/// `holding` seconds (a sequence's `O × TPOT`), at utilisation `rho` of the slots.
+/// Waiting time at `percentile` of a GI/G/c queue of `servers` servers with mean service
+/// time `holding` at utilisation `rho` (< 1): the prefill instances of a workload (service: a
+/// prompt's prefill), or its decode slots (service: a sequence's `O × TPOT`).
 ///
 /// An arrival waits with the probability `P_w` of Erlang's C formula (M/M/c), taken at
 /// `c / f` servers and offered load `a / f` with `f = max(1, (ca² + cs²)/2)`: the
@@ -114,7 +115,7 @@ pub fn highest_utilisation(within: impl Fn(f64) -> bool) -> Option<f64> {
 /// that happens is exponential with the M/M/c mean `f · holding / (c (1 − ρ))`, scaled by the
 /// variability as Kingman's is; its `p`-quantile is `mean · ln(P_w / (1 − p))` when
 /// `P_w > 1 − p`, else 0. With one slot this is [`wait_gg1`]'s form.
-pub fn slot_wait(
+pub fn wait_ggc(
     servers: f64,
     holding: f64,
     rho: f64,
@@ -128,7 +129,7 @@ pub fn slot_wait(
         return f64::INFINITY;
     }
     let f = (v.arrivals_scv + v.service_scv) / 2.0;
-    let probability = slot_wait_probability(servers, rho, v);
+    let probability = waiting_probability_ggc(servers, rho, v);
     let mean_if_waiting = f * holding / (servers * (1.0 - rho));
     match percentile {
         Percentile::Mean => probability * mean_if_waiting,
@@ -143,9 +144,9 @@ pub fn slot_wait(
     }
 }
 
-/// The probability that an arrival waits in [`slot_wait`]'s queue: Erlang C at `c / f`
+/// The probability that an arrival waits in [`wait_ggc`]'s queue: Erlang C at `c / f`
 /// servers, `f = max(1, (ca² + cs²)/2)`.
-pub fn slot_wait_probability(servers: f64, rho: f64, v: Variability) -> f64 {
+pub fn waiting_probability_ggc(servers: f64, rho: f64, v: Variability) -> f64 {
     let f = ((v.arrivals_scv + v.service_scv) / 2.0).max(1.0);
     waiting_probability(servers / f, rho)
 }
@@ -287,13 +288,13 @@ mod tests {
 
     #[test]
     fn halfin_whitt_continues_erlang_c() {
-        // At the switch the limit is within 2% (relative) of the exact formula.
-        for rho in [0.9, 0.95, 0.98] {
+        // At the switch the limit is within half a percentage point of the exact formula.
+        for rho in [0.85, 0.9, 0.95, 0.98] {
             let exact = waiting_probability(EXACT_ERLANG_UP_TO, rho);
             let beta = (1.0 - rho) * EXACT_ERLANG_UP_TO.sqrt();
             let density = (-0.5 * beta * beta).exp() / (2.0 * std::f64::consts::PI).sqrt();
             let limit = 1.0 / (1.0 + beta * normal_cdf(beta) / density);
-            assert!((limit - exact).abs() < 0.02 * exact, "{rho}: {limit} {exact}");
+            assert!((limit - exact).abs() < 0.005, "{rho}: {limit} {exact}");
         }
         // Φ at known points.
         assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
@@ -302,12 +303,12 @@ mod tests {
     }
 
     #[test]
-    fn one_slot_waits_as_the_single_server_queue() {
+    fn one_server_waits_as_the_single_server_queue() {
         // f = 1 (Poisson arrivals, exponential holding): the same tail as `wait_gg1`.
         let v = Variability { arrivals_scv: 1.0, service_scv: 1.0 };
         for rho in [0.3, 0.8] {
             for p in [Percentile::Mean, Percentile::P(90.0), Percentile::P(99.0)] {
-                let a = slot_wait(1.0, 2.0, rho, p, v);
+                let a = wait_ggc(1.0, 2.0, rho, p, v);
                 let b = wait_gg1(2.0, rho, p, v);
                 assert!((a - b).abs() < 1e-12 * b.max(1.0), "{rho} {p:?}: {a} {b}");
             }
@@ -315,8 +316,8 @@ mod tests {
         // More slots at the same utilisation wait less; more variability waits more.
         let p90 = Percentile::P(90.0);
         let md = Variability { arrivals_scv: 1.0, service_scv: 0.0 };
-        assert!(slot_wait(64.0, 10.0, 0.9, p90, md) < slot_wait(8.0, 10.0, 0.9, p90, md));
+        assert!(wait_ggc(64.0, 10.0, 0.9, p90, md) < wait_ggc(8.0, 10.0, 0.9, p90, md));
         let bursty = Variability { arrivals_scv: 4.0, service_scv: 0.0 };
-        assert!(slot_wait(64.0, 10.0, 0.9, p90, bursty) > slot_wait(64.0, 10.0, 0.9, p90, md));
+        assert!(wait_ggc(64.0, 10.0, 0.9, p90, bursty) > wait_ggc(64.0, 10.0, 0.9, p90, md));
     }
 }
