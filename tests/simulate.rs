@@ -148,8 +148,8 @@ fn an_idle_fleet_gives_the_unloaded_figures() {
         weights: model.weights,
         kv: model.kv_cache,
     };
-    // The plan's prefill instances have 2 GPUs; its decode instances 1 or 2.
-    let prefill = instance(2);
+    // The plan's prefill instances have 1 GPU; its decode instances 1 or 2.
+    let prefill = instance(1);
     let first_step = |tp| instance(tp).decode_step(1.0, 2000.0).time_s;
     let base = prefill.prefill(2000.0).time_s + prefill.kv_transfer_s(2000.0);
     let ttft = w.ttft_ms.unwrap();
