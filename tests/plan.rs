@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use fleetplan::diagnostic::RenderStyle;
-use fleetplan::graph::TierKind;
+use fleetplan::graph::{Demand, TierKind};
 use fleetplan::load::Root;
 use fleetplan::perf::{self, Role};
 use fleetplan::solve::Options;
@@ -256,6 +256,7 @@ fn brute_force(g: &fleetplan::graph::CandidateGraph, spec: &Spec) -> Option<f64>
                 }
             }
             for d in &g.demands {
+                let stored = best_stored_share(g, d, counts);
                 let mut pre = 0.0;
                 let mut dec = 0.0;
                 for (c, n) in g.candidates.iter().zip(counts.iter()) {
@@ -269,7 +270,8 @@ fn brute_force(g: &fleetplan::graph::CandidateGraph, spec: &Spec) -> Option<f64>
                         dec += c.requests_per_s * f64::from(*n);
                     }
                 }
-                if pre < d.rate_per_s || dec < d.rate_per_s {
+                // Hits save `hit_saving` of a prompt's prefill for the share stored.
+                if pre < d.rate_per_s * (1.0 - d.hit_saving * stored) - 1e-9 || dec < d.rate_per_s {
                     return;
                 }
             }
@@ -279,6 +281,21 @@ fn brute_force(g: &fleetplan::graph::CandidateGraph, spec: &Spec) -> Option<f64>
                 .zip(counts.iter())
                 .map(|(c, n)| c.cost_usd_per_hour * f64::from(*n))
                 .sum();
+            let power: f64 = g
+                .candidates
+                .iter()
+                .zip(counts.iter())
+                .map(|(c, n)| {
+                    let device = &spec.devices[&spec.pools[&c.pool].device];
+                    let watts = spec.pools[&c.pool].power_watts.or(device.power_watts);
+                    watts.unwrap_or(0.0) * f64::from(c.devices * n)
+                })
+                .sum();
+            if spec.site.budget_usd_per_hour.is_some_and(|b| cost > b + 1e-9)
+                || spec.site.max_power_watts.is_some_and(|p| power > p + 1e-9)
+            {
+                return;
+            }
             if best.is_none_or(|b| cost < b) {
                 *best = Some(cost);
             }
@@ -303,6 +320,38 @@ fn brute_force(g: &fleetplan::graph::CandidateGraph, spec: &Spec) -> Option<f64>
     let mut best = None;
     search(0, g, spec, &mut BTreeMap::new(), &mut vec![0; g.candidates.len()], &mut best);
     best
+}
+
+/// The largest share of a workload's retained KV that the instances `counts` can hold, for a
+/// workload that shares no tier with another (as the generated cases are): every tier it may
+/// use holds at most its capacity and serves at most its read bandwidth, separately, so the
+/// best share is their sum, capped at the whole. Free tiers only (spare HBM, host memory): the
+/// cases buy no SSD.
+fn best_stored_share(g: &fleetplan::graph::CandidateGraph, d: &Demand, counts: &[u32]) -> f64 {
+    if d.retained_bytes <= 0.0 {
+        return 0.0;
+    }
+    let mut share = 0.0;
+    for &t in &d.tiers {
+        let tier = &g.tiers[t];
+        let backing = g.candidates.iter().zip(counts).filter(|(c, _)| {
+            c.pool == tier.pool && tier.workload.as_ref().is_none_or(|w| *w == c.workload)
+        });
+        let (mut devices, mut spare) = (0.0, 0.0);
+        for (c, n) in backing {
+            devices += f64::from(c.devices * n);
+            spare += c.derivation.spare_kv_gb.unwrap_or(0.0) * 1e9 * f64::from(*n);
+        }
+        let capacity = match tier.kind {
+            TierKind::SpareHbm => spare,
+            TierKind::HostMemory => tier.capacity_bytes_per_unit * devices,
+            TierKind::Devices => panic!("the brute force buys no SSD"),
+        };
+        let reads = tier.read_bytes_per_s_per_unit * devices;
+        let by_reads = if d.hit_bytes > 0.0 { reads / (d.rate_per_s * d.hit_bytes) } else { 1.0 };
+        share += (capacity / d.retained_bytes).min(by_reads);
+    }
+    share.min(1.0)
 }
 
 #[test]
@@ -363,6 +412,44 @@ fn milp_cost_equals_brute_force_with_shared_pools() {
         compared += compare_with_brute_force(case, &spec);
     }
     assert!(compared >= 6, "only {compared} feasible cases compared");
+}
+
+/// One workload with retained sessions on a small pool: the spare HBM of the instances (and
+/// host memory when the pool has it) holds sessions, whose hits save prefill; with minimums,
+/// power and budget limits. Optimality then depends on every resource a candidate carries
+/// (a pruning rule that ignored spare KV memory lost it).
+#[test]
+fn milp_cost_equals_brute_force_with_memory() {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut compared = 0;
+    for case in 0..60 {
+        let device = *rng.pick(&["h100_sxm", "h200"]);
+        let model = *rng.pick(&["llama3_1_8b", "llama2_7b"]);
+        let rate = *rng.pick(&[0.5, 1.0, 2.0, 4.0]);
+        let input = *rng.pick(&["8k", "16k", "32k", "32k"]);
+        let reuse = *rng.pick(&[50, 90, 90]);
+        let sessions = *rng.pick(&[10, 30, 100, 100, 300]);
+        let max = *rng.pick(&[4, 6]);
+        let min = *rng.pick(&[0, 0, 2]);
+        let host = *rng.pick(&["", "", "host_memory = 64 GB"]);
+        let site = *rng.pick(&["", "site { power = 5 kW }", "site { budget = 14 $/h }"]);
+        let text = format!(
+            "use std.hardware.{{{device}}}
+use std.models.{{{model}}}
+             pool p {{ device = {device}  per_node = 4  max = {max}  min = {min}  price = 2 $/h  {host} }}
+             workload w {{ model = {model}  rate = {rate} req/s  input = {input} tokens  output = 200 tokens
+               slo {{ ttft p90 <= 3 s  tpot p90 <= 50 ms }}
+               memory {{ reuse = {reuse}%  sessions = {sessions}  context = {input} tokens }} }}
+{site}
+"
+        );
+        let spec = fleetplan::compile(Root::Text { name: format!("memory{case}.fleet"), text })
+            .unwrap()
+            .result
+            .unwrap();
+        compared += compare_with_brute_force(case, &spec);
+    }
+    assert!(compared >= 25, "only {compared} feasible cases compared");
 }
 
 /// 1 when the MILP and brute force agree on a plan, 0 when both find none; panics otherwise.

@@ -49,7 +49,7 @@ pub(super) struct Scope {
 impl Scope {
     /// The whole program, without the dominated candidates.
     pub fn whole(g: &CandidateGraph) -> Scope {
-        let dominated = super::prune::dominated(g);
+        let dominated = super::prune::dominated(&g.candidates);
         Scope {
             candidates: dominated.iter().map(|d| !d).collect(),
             demands: vec![true; g.demands.len()],

@@ -2,28 +2,31 @@
 
 use std::collections::BTreeMap;
 
-use crate::graph::CandidateGraph;
 use crate::perf::{Candidate, Role};
 
 /// Which candidates are dominated. `b` is dominated by `a` when both serve the same workload
 /// from the same pool, `a` covers every phase `b` covers (an aggregated candidate covers both),
 /// `b`'s size is a whole multiple `m` of `a`'s, and `m` instances of `a` serve at least as many
-/// requests per second as one of `b` for no more cost. Swapping every instance of `b` for `m`
-/// of `a` then uses the same devices of the same pool (so the same pool limits, power and host
-/// memory) and covers at least as much: some optimum uses no `b`. Equal candidates keep the
-/// first. Dominance is transitive, so every dominated candidate has an undominated dominator.
-pub fn dominated(g: &CandidateGraph) -> Vec<bool> {
+/// requests per second as one of `b`, leave at least as much spare KV memory, for no more
+/// cost. Swapping every instance of `b` for `m` of `a` then uses the same devices of the same
+/// pool (so the same pool limits, power, host-memory units, and NIC read bandwidth of the
+/// spare-HBM tier, all counted per device) and covers at least as much of every row the
+/// program has (phase demand, spare-HBM capacity): some optimum uses no `b`. These are every
+/// figure of a candidate the program reads (`solve/program.rs`: devices, pool, role,
+/// requests per second, spare KV bytes, cost). Equal candidates keep the first. Dominance is
+/// transitive, so every dominated candidate has an undominated dominator.
+pub fn dominated(candidates: &[Candidate]) -> Vec<bool> {
     // Only candidates of one workload on one pool can dominate each other: compare within
     // those buckets (a large fleet has ~10⁵ candidates but ~10 per bucket).
     let mut buckets: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
-    for (i, c) in g.candidates.iter().enumerate() {
+    for (i, c) in candidates.iter().enumerate() {
         buckets.entry((c.workload.as_str(), c.pool.as_str())).or_default().push(i);
     }
-    let mut out = vec![false; g.candidates.len()];
+    let mut out = vec![false; candidates.len()];
     for bucket in buckets.values() {
         for &ib in bucket {
-            let b = &g.candidates[ib];
-            out[ib] = bucket.iter().any(|&ia| ia != ib && dominates(&g.candidates[ia], ia, b, ib));
+            let b = &candidates[ib];
+            out[ib] = bucket.iter().any(|&ia| ia != ib && dominates(&candidates[ia], ia, b, ib));
         }
     }
     out
@@ -43,13 +46,72 @@ fn dominates(a: &Candidate, ia: usize, b: &Candidate, ib: usize) -> bool {
     let m = f64::from(b.devices / a.devices);
     let serves = m * a.requests_per_s >= b.requests_per_s;
     let cheaper = m * a.cost_usd_per_hour <= b.cost_usd_per_hour * (1.0 + 1e-12);
-    if !(serves && cheaper) {
+    let spare = m * a.spare_kv_bytes() >= b.spare_kv_bytes();
+    if !(serves && cheaper && spare) {
         return false;
     }
     // Mutual dominance means equal in everything the program sees: keep the first.
     let mutual = covers(b.role, a.role)
         && a.devices == b.devices
         && a.requests_per_s == b.requests_per_s
+        && a.spare_kv_bytes() == b.spare_kv_bytes()
         && a.cost_usd_per_hour == b.cost_usd_per_hour;
     !mutual || ia < ib
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::perf::Derivation;
+
+    fn candidate(role: Role, devices: u32, requests_per_s: f64, spare_kv_gb: f64) -> Candidate {
+        Candidate {
+            workload: "w".into(),
+            pool: "p".into(),
+            role,
+            devices,
+            tensor_parallel: devices,
+            pipeline_stages: 1,
+            batch: 1,
+            requests_per_s,
+            tokens_per_s: requests_per_s,
+            ttft_s: None,
+            tpot_s: None,
+            cost_usd_per_hour: 2.0 * f64::from(devices),
+            usd_per_million_tokens: 1.0,
+            derivation: Derivation {
+                weight_gb_per_device: 0.0,
+                kv_capacity_gb: 0.0,
+                max_batch_by_memory: 1,
+                step_ms: None,
+                step_bound: None,
+                step_budget_ms: None,
+                batch_limit: None,
+                prefill_ms: None,
+                queue_wait_ms: None,
+                kv_transfer_ms: None,
+                utilisation: None,
+                slot_wait_probability: None,
+                spare_kv_gb: Some(spare_kv_gb),
+            },
+        }
+    }
+
+    #[test]
+    fn more_of_a_smaller_instance_dominates_only_with_as_much_spare_memory() {
+        // Two one-device instances serve more than one two-device instance at the same cost...
+        let small = candidate(Role::Prefill, 1, 3.0, 10.0);
+        // ...but the two-device one holds the weights once and leaves more KV memory spare:
+        // sessions kept there save prefill, so it must stay in the program.
+        let large_spare = candidate(Role::Prefill, 2, 5.0, 60.0);
+        assert_eq!(dominated(&[small.clone(), large_spare]), [false, false]);
+        // With no more spare memory than the two small ones, it is dominated.
+        let large_plain = candidate(Role::Prefill, 2, 5.0, 20.0);
+        assert_eq!(dominated(&[small.clone(), large_plain]), [false, true]);
+        // An aggregated candidate covers a decode one; a prefill one does not.
+        let aggregated = candidate(Role::Aggregated, 1, 3.0, 10.0);
+        let decode = candidate(Role::Decode, 1, 3.0, 10.0);
+        assert_eq!(dominated(&[aggregated, decode.clone()]), [false, true]);
+        assert_eq!(dominated(&[small, decode]), [false, false]);
+    }
 }
