@@ -6,6 +6,7 @@ use super::candidate::{
     Rejected, Role, ServerPool, DEFAULT_MAX_UTILISATION, MAX_PLANNED_UTILISATION,
 };
 use super::instance::Instance;
+use super::load::AtLoad;
 use super::queue;
 use crate::spec::{Metric, Percentile, Pool, SloBound, Workload};
 
@@ -152,6 +153,22 @@ pub(super) fn aggregated(
         cost_usd_per_hour: cost,
         usd_per_million_tokens: per_million(cost, tokens),
         derivation,
+        at_load: AtLoad::Aggregated {
+            // Each instance queues its own prompts (GI/G/1, as (7) plans them).
+            servers: ServerPool {
+                per_instance: 1,
+                mean_service_s: chosen.mean_eff,
+                pooled_load: 0.0,
+                variability,
+            },
+            requests_max: requests,
+            percentile,
+            mean_eff_s: chosen.mean_eff,
+            eff_p_s: chosen.eff_p,
+            step_s: chosen.step.time_s,
+            budget_s: chosen.budget,
+            mean_work_s: mean_work,
+        },
     })
 }
 

@@ -8,6 +8,7 @@ use super::aggregated::aggregated;
 use super::calibration::SCHEDULER_MAX_BATCH;
 use super::estimate::{layout_for, mean_context};
 use super::instance::{max_batch_within, Bound, Instance};
+use super::load::AtLoad;
 use super::{model, queue};
 use crate::spec::{
     Device, DeviceKind, Lengths, Metric, Model, Percentile, Pool, SloBound, Workload,
@@ -191,6 +192,9 @@ pub struct Candidate {
     /// Dollars per million tokens of its role (prompt tokens for prefill, output otherwise).
     pub usd_per_million_tokens: f64,
     pub derivation: Derivation,
+    /// Its latencies below capacity, for the report's predictions at the planned load.
+    #[serde(skip)]
+    pub at_load: AtLoad,
 }
 
 impl Candidate {
@@ -502,6 +506,14 @@ fn evaluate(
             derivation.utilisation = Some(rho);
             derivation.slot_wait_probability = Some(slots.wait_probability(rho));
             let tokens = rho * f64::from(batch) / step.time_s;
+            let at_load = AtLoad::Decode {
+                slots,
+                rho_max: rho,
+                admission: ttft.map_or(Percentile::Mean, |b| ttft_split(b).admission_percentile),
+                batch,
+                step_one_s: instance.decode_step(1.0, context).time_s,
+                step_batch_s: step.time_s,
+            };
             Ok(Candidate {
                 workload: workload.name.clone(),
                 pool: pool.name.clone(),
@@ -517,6 +529,7 @@ fn evaluate(
                 cost_usd_per_hour: cost,
                 usd_per_million_tokens: per_million(cost, tokens),
                 derivation,
+                at_load,
             })
         }
         Role::Prefill => {
@@ -584,6 +597,15 @@ fn evaluate(
                 cost_usd_per_hour: cost,
                 usd_per_million_tokens: per_million(cost, requests * input),
                 derivation,
+                at_load: AtLoad::Prefill {
+                    servers,
+                    // The NIC may hold the rate below the queue's: the queue then runs at
+                    // `requests · E[S]`.
+                    rho_max: requests * mean_service,
+                    percentile,
+                    service_s: service,
+                    fixed_s: fixed,
+                },
             })
         }
         Role::Aggregated => {

@@ -10,6 +10,7 @@ pub mod calibration;
 pub mod candidate;
 mod estimate;
 mod instance;
+pub mod load;
 pub mod memory;
 pub mod model;
 pub mod precision;

@@ -71,8 +71,13 @@ pub struct LatencyCheck {
     pub metric: Metric,
     pub percentile: Percentile,
     pub slo_ms: f64,
-    /// The slowest chosen candidate's prediction at the planned load.
+    /// The prediction at the load the plan gives each deployment (perf's `AtLoad`): for TTFT
+    /// the slowest prompt path (queue, prefill, KV transfer, first step) and the wait for a
+    /// decode slot, each at its share of the bound's miss budget, so an upper estimate of the
+    /// bound's percentile; for TPOT the slowest deployment's step at its mean batch.
     pub predicted_ms: f64,
+    /// Share of the bound the prediction leaves unused (`1 − predicted / bound`).
+    pub headroom: f64,
     pub met: bool,
 }
 
@@ -276,21 +281,30 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
     for w in spec.workloads.values() {
         let mine: Vec<&(&Candidate, u32)> =
             chosen.iter().filter(|(c, _)| c.workload == w.name).collect();
+        // Each deployment's latencies at the share of its capacity the plan uses (perf's
+        // `AtLoad`): the slowest prompt path, plus the wait for a slot on a decode instance.
+        let loaded: Vec<(Role, crate::perf::load::Loaded)> =
+            mine.iter().map(|(c, _)| (c.role, c.at_load.at(utilisation(c)))).collect();
+        let slowest = |roles: &[Role], f: fn(&crate::perf::load::Loaded) -> Option<f64>| {
+            loaded
+                .iter()
+                .filter(|(r, _)| roles.contains(r))
+                .filter_map(|(_, l)| f(l))
+                .fold(None, |acc: Option<f64>, x| Some(acc.map_or(x, |a: f64| a.max(x))))
+        };
+        let ttft = slowest(&[Role::Prefill, Role::Aggregated], |l| Some(l.ttft_part_s))
+            .map(|t| t + slowest(&[Role::Decode], |l| Some(l.ttft_part_s)).unwrap_or(0.0));
+        let tpot = slowest(&[Role::Decode, Role::Aggregated], |l| l.tpot_s);
         let latency = w
             .slo
             .iter()
             .filter_map(|b| {
-                let worst = |f: fn(&Candidate) -> Option<f64>| {
-                    mine.iter()
-                        .filter_map(|(c, _)| f(c))
-                        .fold(None, |acc: Option<f64>, x| Some(acc.map_or(x, |a| a.max(x))))
-                };
                 let predicted = match b.metric {
-                    Metric::Ttft => worst(|c| c.ttft_s)?,
-                    Metric::Tpot => worst(|c| c.tpot_s)?,
+                    Metric::Ttft => ttft?,
+                    Metric::Tpot => tpot?,
                     Metric::E2e => {
                         let output = crate::perf::length_at(&w.output, b.percentile);
-                        worst(|c| c.ttft_s)? + worst(|c| c.tpot_s)? * output
+                        ttft? + tpot? * output
                     }
                 };
                 Some(LatencyCheck {
@@ -298,6 +312,7 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
                     percentile: b.percentile,
                     slo_ms: round(b.limit_s * 1e3, 3),
                     predicted_ms: round(predicted * 1e3, 3),
+                    headroom: round(1.0 - predicted / b.limit_s, 4),
                     met: predicted <= b.limit_s * (1.0 + 1e-9),
                 })
             })

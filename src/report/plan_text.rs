@@ -27,11 +27,12 @@ fn latency_text(l: &LatencyCheck) -> String {
         Percentile::P(v) => format!("p{v}"),
     };
     format!(
-        "{} {p} {} ≤ {} {}",
+        "{} {p} {} ≤ {} {} ({:.0}% headroom)",
         l.metric.name(),
         ms(l.predicted_ms),
         ms(l.slo_ms),
-        if l.met { "✓" } else { "✗" }
+        if l.met { "✓" } else { "✗" },
+        (l.headroom * 100.0).max(0.0)
     )
 }
 

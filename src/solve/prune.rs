@@ -62,7 +62,11 @@ fn dominates(a: &Candidate, ia: usize, b: &Candidate, ib: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::perf::candidate::ServerPool;
+    use crate::perf::load::AtLoad;
+    use crate::perf::queue::Variability;
     use crate::perf::Derivation;
+    use crate::spec::Percentile;
 
     fn candidate(role: Role, devices: u32, requests_per_s: f64, spare_kv_gb: f64) -> Candidate {
         Candidate {
@@ -93,6 +97,18 @@ mod tests {
                 utilisation: None,
                 slot_wait_probability: None,
                 spare_kv_gb: Some(spare_kv_gb),
+            },
+            at_load: AtLoad::Prefill {
+                servers: ServerPool {
+                    per_instance: 1,
+                    mean_service_s: 1.0,
+                    pooled_load: 0.0,
+                    variability: Variability::MD1,
+                },
+                rho_max: 0.5,
+                percentile: Percentile::Mean,
+                service_s: 1.0,
+                fixed_s: 0.0,
             },
         }
     }
