@@ -167,7 +167,6 @@ pub(super) fn aggregated(
             eff_p_s: chosen.eff_p,
             step_s: chosen.step.time_s,
             budget_s: chosen.budget,
-            mean_work_s: mean_work,
         },
     })
 }

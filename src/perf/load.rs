@@ -38,7 +38,7 @@ pub enum AtLoad {
         step_batch_s: f64,
     },
     /// (7) at `λ = u · λ_max`: `TTFT = w_p(E[S_eff], ρ) + S_eff(I_p) + t_step + ρ (T − t_step)`
-    /// with `ρ = λ E[S_eff]`, and `TPOT = t_step / (1 − λ E[t_pf])`.
+    /// with `ρ = λ E[S_eff]`, and TPOT the steps' time average `t_step + ρ (T − t_step)`.
     Aggregated {
         #[serde(skip)]
         servers: ServerPool,
@@ -48,7 +48,6 @@ pub enum AtLoad {
         eff_p_s: f64,
         step_s: f64,
         budget_s: f64,
-        mean_work_s: f64,
     },
 }
 
@@ -89,7 +88,6 @@ impl AtLoad {
                 eff_p_s,
                 step_s,
                 budget_s,
-                mean_work_s,
             } => {
                 let requests = u * requests_max;
                 let rho = requests * mean_eff_s;
@@ -97,7 +95,10 @@ impl AtLoad {
                     + eff_p_s
                     + step_s
                     + rho * (budget_s - step_s).max(0.0);
-                let tpot = step_s / (1.0 - requests * mean_work_s).max(f64::MIN_POSITIVE);
+                // The time average of the steps (prompts fill a step to `T` with probability
+                // ρ), above their harmonic mean, which is the mean TPOT (7): a sequence's TPOT
+                // at a percentile above the median is nearer this.
+                let tpot = step_s + rho.min(1.0) * (budget_s - step_s).max(0.0);
                 Loaded { ttft_part_s: ttft, tpot_s: Some(tpot) }
             }
         }

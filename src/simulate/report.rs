@@ -66,15 +66,43 @@ pub struct SloCheck {
     pub slo_ms: f64,
     /// Share of counted requests within the bound.
     pub attainment: f64,
+    /// One-sided 95% confidence bound on the attainment (lower) for a percentile bound, or on
+    /// the mean latency in ms (upper) for a mean bound, by batch means: the counted requests,
+    /// in the order they finish, split into [`BATCHES`] consecutive batches whose figures are
+    /// nearly independent; Student's t over them. `None` with too few requests.
+    pub confidence_95: Option<f64>,
     /// The share the percentile asks for (`None` for a mean bound).
     pub required: Option<f64>,
     /// The simulated latency at the bound's percentile (or the mean).
     pub simulated_ms: Option<f64>,
     /// The plan's prediction for this bound.
     pub predicted_ms: Option<f64>,
+    /// The bound holds at 95% confidence: the attainment's lower bound at or above the
+    /// percentile (the mean's upper bound within the limit).
     pub met: bool,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// Batches of the batch-means confidence bounds.
+pub const BATCHES: usize = 10;
+
+/// Student's t quantile at 0.95 with `BATCHES − 1` = 9 degrees of freedom.
+const T95_9: f64 = 1.833_112_933;
+
+/// One-sided 95% bound of the mean of `f` over [`BATCHES`] consecutive batches of `values`
+/// (lower when `lower`), if every batch has at least 30 values.
+fn batch_means_bound(values: &[f64], f: impl Fn(&[f64]) -> f64, lower: bool) -> Option<f64> {
+    let size = values.len() / BATCHES;
+    if size < 30 {
+        return None;
+    }
+    let means: Vec<f64> = values.chunks_exact(size).take(BATCHES).map(f).collect();
+    let k = means.len() as f64;
+    let mean = means.iter().sum::<f64>() / k;
+    let variance = means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (k - 1.0);
+    let half = T95_9 * (variance / k).sqrt();
+    Some(if lower { mean - half } else { mean + half })
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -144,9 +172,8 @@ pub(super) fn assemble(
     let mut workloads = Vec::new();
     for (w, (name, workload)) in spec.workloads.iter().enumerate() {
         let Some(samples) = outcome.samples.get(w) else { continue };
-        let mut ttft = samples.ttft.clone();
-        let mut tpot = samples.tpot.clone();
-        let mut e2e = samples.e2e.clone();
+        let (mut ttft, mut tpot, mut e2e) =
+            (samples.ttft.clone(), samples.tpot.clone(), samples.e2e.clone());
         for v in [&mut ttft, &mut tpot, &mut e2e] {
             v.sort_by(f64::total_cmp);
         }
@@ -155,10 +182,10 @@ pub(super) fn assemble(
             .slo
             .iter()
             .map(|bound| {
-                let values = match bound.metric {
-                    Metric::Ttft => &ttft,
-                    Metric::Tpot => &tpot,
-                    Metric::E2e => &e2e,
+                let (values, in_order) = match bound.metric {
+                    Metric::Ttft => (&ttft, &samples.ttft),
+                    Metric::Tpot => (&tpot, &samples.tpot),
+                    Metric::E2e => (&e2e, &samples.e2e),
                 };
                 let predicted_ms = planned.and_then(|p| {
                     p.latency
@@ -170,7 +197,7 @@ pub(super) fn assemble(
                         })
                         .map(|l| l.predicted_ms)
                 });
-                check(bound, values, predicted_ms)
+                check(bound, values, in_order, predicted_ms)
             })
             .collect();
         workloads.push(WorkloadSim {
@@ -283,22 +310,38 @@ pub(super) fn assemble(
     }
 }
 
-fn check(bound: &SloBound, sorted: &[f64], predicted_ms: Option<f64>) -> SloCheck {
+/// `sorted` and `in_order` hold the same latencies, sorted and in the order requests finished
+/// (for the batch means).
+fn check(
+    bound: &SloBound,
+    sorted: &[f64],
+    in_order: &[f64],
+    predicted_ms: Option<f64>,
+) -> SloCheck {
     let n = sorted.len();
     // A latency equal to the bound up to rounding meets it: an aggregated step filled to its
     // budget `T` (the TPOT bound) sums to `T` within a few ulps.
     let limit = bound.limit_s * (1.0 + 1e-9);
     let within = sorted.partition_point(|&x| x <= limit);
     let attainment = if n > 0 { within as f64 / n as f64 } else { 1.0 };
-    let (required, simulated, met) = match bound.percentile {
+    let share_within = |batch: &[f64]| {
+        batch.iter().filter(|&&x| x <= limit).count() as f64 / batch.len().max(1) as f64
+    };
+    let mean_of = |batch: &[f64]| batch.iter().sum::<f64>() / batch.len().max(1) as f64;
+    let (required, simulated, confidence, met) = match bound.percentile {
         Percentile::P(p) => {
             let required = p / 100.0;
-            // A share at or above the percentile meets it; no requests is vacuously met.
-            (Some(required), quantile(sorted, required), n == 0 || attainment >= required)
+            let lower = batch_means_bound(in_order, share_within, true);
+            // The lower bound (the attainment itself with too few requests for batches) at or
+            // above the percentile meets it; no requests is vacuously met.
+            let met = n == 0 || lower.unwrap_or(attainment) >= required;
+            (Some(required), quantile(sorted, required), lower, met)
         }
         Percentile::Mean => {
-            let mean = (n > 0).then(|| sorted.iter().sum::<f64>() / n as f64);
-            (None, mean, mean.is_none_or(|m| m <= limit))
+            let mean = (n > 0).then(|| mean_of(sorted));
+            let upper = batch_means_bound(in_order, mean_of, false);
+            let met = upper.or(mean).is_none_or(|m| m <= limit);
+            (None, mean, upper.map(|u| u * 1e3), met)
         }
     };
     SloCheck {
@@ -306,6 +349,7 @@ fn check(bound: &SloBound, sorted: &[f64], predicted_ms: Option<f64>) -> SloChec
         percentile: bound.percentile,
         slo_ms: round(bound.limit_s * 1e3, 3),
         attainment: round(attainment, 5),
+        confidence_95: confidence.map(|c| round(c, 5)),
         required,
         simulated_ms: simulated.map(|x| round(x * 1e3, 3)),
         predicted_ms,
@@ -365,6 +409,15 @@ fn percent(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
+/// The 95% confidence bound: on the attainment (`≥ 90.3%`) or the mean (`≤ 412 ms`).
+fn confidence_text(c: &SloCheck) -> String {
+    match (c.confidence_95, c.required) {
+        (None, _) => "-".into(),
+        (Some(lower), Some(_)) => format!("≥ {}", percent(lower)),
+        (Some(upper), None) => format!("≤ {}", duration_ms_text(upper)),
+    }
+}
+
 /// One diagnostic per SLO the simulation misses, at the bound in the source.
 pub fn slo_misses(report: &SimReport) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
@@ -377,9 +430,10 @@ pub fn slo_misses(report: &SimReport) -> Diagnostics {
                     percent(c.attainment),
                     percent(r),
                     format!(
-                        "{} in simulation ({} short); the plan predicted {}",
+                        "{} in simulation ({} within, {} at 95% confidence); the plan predicted {}",
                         simulated,
-                        percent(r - c.attainment),
+                        percent(c.attainment),
+                        confidence_text(c),
                         predicted
                     ),
                 ),
@@ -440,8 +494,17 @@ pub fn report_text(r: &SimReport) -> String {
     }
     out.push_str(&indent(&t.render()));
     out.push_str("\nSLOs (simulated against the plan)\n");
-    let mut t = Table::new(&["workload", "slo", "simulated", "planned", "within", "required", ""])
-        .right_align(&[2, 3, 4, 5]);
+    let mut t = Table::new(&[
+        "workload",
+        "slo",
+        "simulated",
+        "planned",
+        "within",
+        "95% bound",
+        "required",
+        "",
+    ])
+    .right_align(&[2, 3, 4, 5, 6]);
     for w in &r.workloads {
         for c in &w.slo_attainment {
             t.row(vec![
@@ -450,6 +513,7 @@ pub fn report_text(r: &SimReport) -> String {
                 c.simulated_ms.map_or("-".into(), duration_ms_text),
                 c.predicted_ms.map_or("-".into(), duration_ms_text),
                 percent(c.attainment),
+                confidence_text(c),
                 c.required.map_or("mean".into(), percent),
                 if c.met { "✓".into() } else { "✗ missed".into() },
             ]);
