@@ -185,6 +185,9 @@ pub fn build(spec: &Spec) -> CandidateGraph {
         graph.add_edge(w, prefill, Edge::Has);
         graph.add_edge(w, decode, Edge::Has);
         let mut fastest_prefill = f64::INFINITY;
+        // The least a hit saves on any instance that may prefill the workload (perf's
+        // `hit_cost_share`): the program counts one saving per workload, so the smallest.
+        let mut dearest_hit: Option<f64> = None;
         for pool in spec.pools.values() {
             let Some(device) = spec.devices.get(&pool.device) else { continue };
             let (found, missed) = perf::candidates(workload, model, pool, device);
@@ -195,6 +198,9 @@ pub fn build(spec: &Spec) -> CandidateGraph {
                     graph.add_edge(prefill, node, Edge::ServedBy);
                     fastest_prefill = fastest_prefill
                         .min(candidate.derivation.prefill_ms.unwrap_or(f64::INFINITY) / 1e3);
+                    if let Some(share) = candidate.derivation.hit_cost_share {
+                        dearest_hit = Some(dearest_hit.map_or(share, |d| d.max(share)));
+                    }
                 }
                 if matches!(candidate.role, Role::Decode | Role::Aggregated) {
                     graph.add_edge(decode, node, Edge::ServedBy);
@@ -221,7 +227,10 @@ pub fn build(spec: &Spec) -> CandidateGraph {
             let reused_tokens = needs.reuse * workload.input_tokens;
             demand.retained_bytes = perf::memory::retained_kv_bytes(model, needs);
             demand.reuse = needs.reuse;
-            demand.hit_saving = perf::memory::hit_saving(model, workload.input_tokens, needs.reuse);
+            demand.hit_saving = match dearest_hit {
+                Some(share) => 1.0 - share,
+                None => perf::memory::hit_saving(model, workload.input_tokens, needs.reuse),
+            };
             demand.hit_bytes = perf::model::kv_bytes(model, model.kv_cache, reused_tokens);
             let memory = graph.add_node(Node::Phase(workload.name.clone(), Phase::Memory));
             graph.add_edge(w, memory, Edge::Has);

@@ -225,6 +225,11 @@ pub struct Derivation {
     pub queue_wait_ms: Option<f64>,
     pub kv_transfer_ms: Option<f64>,
     pub utilisation: Option<f64>,
+    /// Prefill and aggregated, for a workload with retained sessions: the prefill time of a
+    /// hit (the mean prompt's new tokens after its reused ones) over a whole mean prompt's.
+    /// More than the FLOPs' ratio where the hit's few new tokens are bound by reading the
+    /// weights (perf (4) after (10)).
+    pub hit_cost_share: Option<f64>,
     /// Decode and aggregated: the probability that a prefilled request waits for a decode slot
     /// at the planned utilisation of the slots ([`ServerPool::admission_utilisation`]).
     pub slot_wait_probability: Option<f64>,
@@ -293,6 +298,7 @@ pub fn candidates(
             match evaluate(workload, pool, &instance, role) {
                 Ok(mut c) => {
                     c.derivation.spare_kv_gb = Some(spare_kv_bytes(&instance, workload, &c) / 1e9);
+                    c.derivation.hit_cost_share = hit_cost_share(&instance, workload, role);
                     found.push(c)
                 }
                 Err(r) => rejected.push(r),
@@ -300,6 +306,25 @@ pub fn candidates(
         }
     }
     (found, rejected)
+}
+
+/// See `Derivation::hit_cost_share`. A prefill instance is busy for a prompt's whole prefill
+/// time; an aggregated one adds a prompt's compute and communication to its steps (perf (7)).
+fn hit_cost_share(instance: &Instance<'_>, workload: &Workload, role: Role) -> Option<f64> {
+    let reuse = workload.memory.as_ref()?.reuse;
+    if role == Role::Decode || reuse <= 0.0 {
+        return None;
+    }
+    let input = workload.input_tokens;
+    let cached = (reuse.clamp(0.0, 1.0) * input).min(input - 1.0).max(0.0);
+    let (full, hit) = (instance.prefill(input), instance.prefill_after(input - cached, cached));
+    let share = match role {
+        Role::Aggregated => {
+            (hit.compute_s + hit.communication_s) / (full.compute_s + full.communication_s)
+        }
+        _ => hit.time_s / full.time_s,
+    };
+    share.is_finite().then_some(share.clamp(0.0, 1.0))
 }
 
 /// KV memory an instance's own sequences never use (see `Derivation::spare_kv_gb`). Sequences
@@ -472,6 +497,7 @@ fn evaluate(
         kv_transfer_ms: None,
         utilisation: None,
         slot_wait_probability: None,
+        hit_cost_share: None,
         spare_kv_gb: None,
     };
     let prefill = instance.prefill(input);
@@ -544,7 +570,8 @@ fn evaluate(
                 (service.mean_s, instance.prefill(tokens).time_s)
             };
             // The first token also waits for the KV transfer and one decode step.
-            let first_step = first_token_step(instance, tpot, percentile, tokens);
+            let first_step =
+                first_token_step(instance, tpot, percentile, tokens, (max_batch, context));
             let kv_transfer = kv_transfer_of(tokens);
             let fixed = kv_transfer + first_step;
             let servers = ServerPool {
@@ -553,10 +580,13 @@ fn evaluate(
                 pooled_load: prefill_rate(workload, instance.model) * mean_service,
                 variability,
             };
+            let nic = NicQueue::new(instance, workload, mean_service, &kv_transfer_of);
+            let within = |rho: f64, b: &SloBound| {
+                servers.wait(rho, b.percentile) + nic.wait(rho, b.percentile) + service + fixed
+                    <= b.limit_s
+            };
             let rho = match ttft {
-                Some(b) => match queue::highest_utilisation(|rho| {
-                    servers.wait(rho, b.percentile) + service + fixed <= b.limit_s
-                }) {
+                Some(b) => match queue::highest_utilisation(|rho| within(rho, b)) {
                     Some(rho) => rho.min(MAX_PLANNED_UTILISATION),
                     None => {
                         let best = service + fixed;
@@ -570,18 +600,15 @@ fn evaluate(
                         ));
                     }
                 },
-                None => DEFAULT_MAX_UTILISATION,
+                // No bound: the prefill server and the NIC each at most at the default.
+                None => DEFAULT_MAX_UTILISATION.min(DEFAULT_MAX_UTILISATION / nic.load_per_rho),
             };
-            let wait = servers.wait(rho, percentile);
+            let wait = servers.wait(rho, percentile) + nic.wait(rho, percentile);
             derivation.prefill_ms = Some(service * 1e3);
             derivation.queue_wait_ms = Some(wait * 1e3);
             derivation.kv_transfer_ms = Some(kv_transfer * 1e3);
             derivation.utilisation = Some(rho);
-            // The NIC must also carry every prompt's KV to the decode instances.
-            let nic_limit = f64::from(devices)
-                * instance.device.nic_bandwidth_bytes_per_s.unwrap_or(f64::INFINITY)
-                / model::kv_bytes(instance.model, instance.kv, input).max(1.0);
-            let requests = (rho / mean_service).min(nic_limit);
+            let requests = rho / mean_service;
             Ok(Candidate {
                 workload: workload.name.clone(),
                 pool: pool.name.clone(),
@@ -599,9 +626,8 @@ fn evaluate(
                 derivation,
                 at_load: AtLoad::Prefill {
                     servers,
-                    // The NIC may hold the rate below the queue's: the queue then runs at
-                    // `requests · E[S]`.
-                    rho_max: requests * mean_service,
+                    nic,
+                    rho_max: rho,
                     percentile,
                     service_s: service,
                     fixed_s: fixed,
@@ -611,6 +637,57 @@ fn evaluate(
         Role::Aggregated => {
             aggregated(workload, pool, instance, derivation, cost, max_batch, tpot, ttft, reject)
         }
+    }
+}
+
+/// The KV transfers of a prefill instance: one after another over its NICs (FCFS, a GI/G/1
+/// queue per instance, as the prompts it prefilled finish), each of a whole prompt's KV. A
+/// request whose reused KV was loaded from a tier costs the prefill server only
+/// `hit_cost_share` of a prompt but still sends its whole KV: with every session retained,
+/// one prompt's worth of prefill work sends `1 / hit_cost_share` transfers. At prefill
+/// utilisation `ρ` (of whole prompts, `λ = ρ / E[S]`) the NIC is busy
+/// `ρ_nic = λ · E[t_x] / hit_cost_share`, `load_per_rho · ρ`. A NIC at or above 100% has no
+/// steady state: its wait is unbounded and the bisection stops below it.
+#[derive(Clone, Copy, Debug)]
+pub struct NicQueue {
+    pub mean_transfer_s: f64,
+    pub load_per_rho: f64,
+    pub variability: queue::Variability,
+}
+
+impl NicQueue {
+    fn new(
+        instance: &Instance<'_>,
+        workload: &Workload,
+        mean_service: f64,
+        transfer_of: &dyn Fn(f64) -> f64,
+    ) -> NicQueue {
+        let mean_transfer_s = transfer_of(workload.input.mean());
+        let transfers_per_prompt = hit_cost_share(instance, workload, Role::Prefill)
+            .filter(|share| *share > 0.0)
+            .map_or(1.0, |share| 1.0 / share);
+        let load_per_rho = if mean_service > 0.0 && mean_transfer_s.is_finite() {
+            mean_transfer_s * transfers_per_prompt / mean_service
+        } else {
+            0.0
+        };
+        NicQueue {
+            mean_transfer_s,
+            load_per_rho,
+            // Transfers are as long as the prompts; they arrive as the prompts did.
+            variability: queue::Variability {
+                arrivals_scv: workload.arrivals.scv(),
+                service_scv: workload.input.scv(),
+            },
+        }
+    }
+
+    /// The wait for the NIC at `percentile` when the prefill server is at `rho`.
+    pub fn wait(&self, rho: f64, percentile: Percentile) -> f64 {
+        if self.load_per_rho <= 0.0 {
+            return 0.0;
+        }
+        queue::wait_gg1(self.mean_transfer_s, rho * self.load_per_rho, percentile, self.variability)
     }
 }
 
@@ -629,25 +706,27 @@ fn prefill_rate(workload: &Workload, model: &Model) -> f64 {
 /// The time from a sequence's arrival at a decode instance to its first token: the rest of
 /// the step under way and the step it joins. Each takes at most the TPOT bound's limit `T`
 /// (every decode candidate meets it); the rest of a step is uniform on `[0, T]`, so at the
-/// prefill side's percentile `p` it is `p·T` (the mean `T/2`). Without a TPOT bound, one step
-/// of a lone sequence on this device.
+/// prefill side's percentile `p` it is `p·T` (the mean `T/2`). Without a TPOT bound a decode
+/// step may be as long as a full batch's: `T` is then this device's step at the largest
+/// batch it holds (`max_batch` at context `context`), an upper bound where decode runs on the
+/// same device.
 fn first_token_step(
     instance: &Instance<'_>,
     tpot: Option<&SloBound>,
     percentile: Percentile,
-    context: f64,
+    tokens: f64,
+    (max_batch, context): (u32, f64),
 ) -> f64 {
-    let alone = instance.decode_step(1.0, context).time_s;
-    match tpot {
-        Some(t) => {
-            let rest = match percentile {
-                Percentile::Mean => 0.5,
-                Percentile::P(p) => p / 100.0,
-            };
-            alone.max(t.limit_s * (1.0 + rest))
-        }
-        None => alone,
-    }
+    let alone = instance.decode_step(1.0, tokens).time_s;
+    let longest = match tpot {
+        Some(t) => t.limit_s,
+        None => instance.decode_step(f64::from(max_batch.max(1)), context).time_s,
+    };
+    let rest = match percentile {
+        Percentile::Mean => 0.5,
+        Percentile::P(p) => p / 100.0,
+    };
+    alone.max(longest * (1.0 + rest))
 }
 
 pub(super) fn per_million(cost_per_hour: f64, tokens_per_s: f64) -> f64 {

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::candidate::ServerPool;
+use super::candidate::{NicQueue, ServerPool};
 use crate::spec::Percentile;
 
 /// How a candidate's latencies depend on its utilisation `u` (the share of its capacity the
@@ -20,6 +20,9 @@ pub enum AtLoad {
     Prefill {
         #[serde(skip)]
         servers: ServerPool,
+        /// The KV transfers that follow (their wait is part of the TTFT).
+        #[serde(skip)]
+        nic: NicQueue,
         rho_max: f64,
         percentile: Percentile,
         service_s: f64,
@@ -65,8 +68,11 @@ impl AtLoad {
     pub fn at(&self, u: f64) -> Loaded {
         let u = if u.is_finite() { u.clamp(0.0, 1.0) } else { 1.0 };
         match *self {
-            AtLoad::Prefill { servers, rho_max, percentile, service_s, fixed_s } => Loaded {
-                ttft_part_s: servers.wait(u * rho_max, percentile) + service_s + fixed_s,
+            AtLoad::Prefill { servers, nic, rho_max, percentile, service_s, fixed_s } => Loaded {
+                ttft_part_s: servers.wait(u * rho_max, percentile)
+                    + nic.wait(u * rho_max, percentile)
+                    + service_s
+                    + fixed_s,
                 tpot_s: None,
             },
             AtLoad::Decode { slots, rho_max, admission, batch, step_one_s, step_batch_s } => {
@@ -124,6 +130,11 @@ mod tests {
         // One server: the GI/G/1 wait of perf (6) at ρ = u·ρ_max.
         let at_load = AtLoad::Prefill {
             servers: pool(0.0),
+            nic: NicQueue {
+                mean_transfer_s: 0.0,
+                load_per_rho: 0.0,
+                variability: queue::Variability::MD1,
+            },
             rho_max: 0.8,
             percentile: Percentile::P(90.0),
             service_s: 0.2,

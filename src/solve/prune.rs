@@ -62,7 +62,7 @@ fn dominates(a: &Candidate, ia: usize, b: &Candidate, ib: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::perf::candidate::ServerPool;
+    use crate::perf::candidate::{NicQueue, ServerPool};
     use crate::perf::load::AtLoad;
     use crate::perf::queue::Variability;
     use crate::perf::Derivation;
@@ -96,6 +96,7 @@ mod tests {
                 kv_transfer_ms: None,
                 utilisation: None,
                 slot_wait_probability: None,
+                hit_cost_share: None,
                 spare_kv_gb: Some(spare_kv_gb),
             },
             at_load: AtLoad::Prefill {
@@ -103,6 +104,11 @@ mod tests {
                     per_instance: 1,
                     mean_service_s: 1.0,
                     pooled_load: 0.0,
+                    variability: Variability::MD1,
+                },
+                nic: NicQueue {
+                    mean_transfer_s: 0.0,
+                    load_per_rho: 0.0,
                     variability: Variability::MD1,
                 },
                 rho_max: 0.5,

@@ -1,0 +1,222 @@
+//! Plans hold: generated one-workload cases (GPUs of three vendors, an LPU, a CPU; fixed and
+//! spread lengths; Poisson and bursty arrivals; bounds from p50 to p99; with and without
+//! retained sessions and an SSD tier), each planned at the highest rate its pool allows (a
+//! bisection of `plan`) or a fraction of it, then simulated: every plan must meet every SLO
+//! in the simulator at 95% confidence (the lower batch-means bound of each attainment at or
+//! above its percentile, `simulate::report`).
+//!
+//! The oracle is the simulator, which shares the physics (`perf` step and prefill times) but
+//! none of the planner's queueing: it serves requests one by one. The default run draws
+//! `CASES` cases; `FLEETPLAN_HOLD_CASES=1000 cargo test --release --test plans_hold -- --nocapture`
+//! is the long version. Seeded: the same cases every run.
+#![allow(clippy::unwrap_used)]
+
+use fleetplan::load::Root;
+use fleetplan::simulate::{self, SimOptions, Traffic};
+use fleetplan::solve::Options;
+use fleetplan::spec::Spec;
+
+/// Cases in the default run.
+const CASES: usize = 200;
+
+/// xorshift64*, to draw cases deterministically.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[(self.next() % xs.len() as u64) as usize]
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+/// One drawn case: a file with `RATE` in place of the rate, and how much of the highest rate
+/// to plan.
+struct Case {
+    text: String,
+    fraction: f64,
+    label: String,
+}
+
+fn draw(rng: &mut Rng) -> Case {
+    // (device, per_node, max, models it can hold, TPOT bounds it can reach)
+    let hardware: &[(&str, u32, &[u32], &[&str], &[&str])] = &[
+        ("h100_sxm", 8, &[8, 16, 32], &["llama3_1_8b", "qwen3_32b", "llama3_1_70b_fp8"], &[
+            "20 ms", "40 ms", "80 ms",
+        ]),
+        ("h200", 8, &[8, 32, 64], &["llama3_1_8b", "llama3_1_70b_fp8", "mixtral_8x7b"], &[
+            "20 ms", "40 ms", "80 ms",
+        ]),
+        ("b200", 8, &[8, 16], &["llama3_1_8b", "llama3_1_70b_fp8"], &["15 ms", "30 ms"]),
+        ("mi300x", 8, &[8, 32], &["qwen3_32b", "llama3_1_70b_fp8"], &["25 ms", "50 ms"]),
+        ("groq_lpu", 576, &[600, 1200, 2400], &["llama3_1_8b", "llama3_1_70b_fp8"], &[
+            "4 ms", "10 ms",
+        ]),
+        ("xeon6_6980p", 2, &[8, 32], &["llama3_1_8b"], &["100 ms", "300 ms"]),
+    ];
+    let &(device, per_node, maxes, models, tpots) = rng.pick(hardware);
+    let max = *rng.pick(maxes);
+    let model = *rng.pick(models);
+    let input = *rng.pick(&[
+        "500 tokens",
+        "2k tokens",
+        "6k tokens",
+        "uniform(low = 500 tokens, high = 3k tokens)",
+        "lognormal(mean = 2k tokens, cv = 0.8)",
+        "lognormal(p50 = 1k tokens, p99 = 8k tokens)",
+    ]);
+    let output = *rng.pick(&["100 tokens", "400 tokens", "lognormal(mean = 300 tokens, cv = 1)"]);
+    let arrivals = *rng.pick(&["poisson", "poisson", "bursty(cv = 1.5)", "bursty(cv = 2.5)"]);
+    let p = *rng.pick(&["p50", "p90", "p90", "p95", "p99"]);
+    let ttft = *rng.pick(&["300 ms", "1 s", "3 s", "10 s"]);
+    let tpot = *rng.pick(tpots);
+    let slo = if rng.chance(0.15) {
+        format!("e2e {p} <= 60 s")
+    } else if rng.chance(0.1) {
+        format!("ttft {p} <= {ttft}")
+    } else {
+        format!("ttft {p} <= {ttft}  tpot {p} <= {tpot}")
+    };
+    let memory = rng.chance(0.25);
+    let ssd = memory && rng.chance(0.5);
+    let memory_block = if memory {
+        let reuse = *rng.pick(&[50, 80, 95]);
+        let sessions = *rng.pick(&["100", "2k", "50k"]);
+        format!("  memory {{ reuse = {reuse}%  sessions = {sessions}  context = 8k tokens }}\n")
+    } else {
+        String::new()
+    };
+    let ssd_pool = if ssd {
+        "pool ssd { device = micron_9550  max = 16  price = 0.35 $/h }\n"
+    } else {
+        ""
+    };
+    let hardware_use = if ssd { format!("{device}, micron_9550") } else { device.to_string() };
+    let fraction = *rng.pick(&[1.0, 1.0, 1.0, 0.6, 0.05]);
+    let text = format!(
+        "use std.hardware.{{{hardware_use}}}\n\
+         use std.models.{{llama3_1_8b, qwen3_32b, llama3_1_70b, mixtral_8x7b}}\n\
+         model llama3_1_70b_fp8 from llama3_1_70b {{ weights = fp8 }}\n\
+         pool p {{ device = {device}  per_node = {per_node}  max = {max}  price = 2 $/h }}\n\
+         {ssd_pool}\
+         workload w {{\n  model = {model}\n  rate = RATE req/s\n  input = {input}\n  output = {output}\n  \
+         arrivals = {arrivals}\n  slo {{ {slo} }}\n{memory_block}}}\n"
+    );
+    let label = format!(
+        "{device}×{max} {model} in={input} out={output} {arrivals} [{slo}] mem={memory} ssd={ssd} at {fraction}"
+    );
+    Case { text, fraction, label }
+}
+
+fn compile(text: &str) -> Option<Spec> {
+    fleetplan::compile(Root::Text { name: "case.fleet".into(), text: text.into() }).ok()?.result.ok()
+}
+
+/// Plans `text` at `rate`: the spec, graph and solution, if a plan exists.
+fn plan_at(
+    case: &Case,
+    rate: f64,
+) -> Option<(Spec, fleetplan::graph::CandidateGraph, fleetplan::solve::Solution)> {
+    let spec = compile(&case.text.replace("RATE", &format!("{rate:.6}")))?;
+    let g = fleetplan::graph::build(&spec);
+    let solution = fleetplan::solve::solve(&spec, &g, &Options::default()).ok()?;
+    Some((spec, g, solution))
+}
+
+/// The highest rate (to 2%) at which `plan` finds a plan, if it finds one at 0.01 req/s.
+fn highest_rate(case: &Case) -> Option<f64> {
+    let mut low = 0.01;
+    plan_at(case, low)?;
+    let mut high = 1.0;
+    while plan_at(case, high).is_some() {
+        low = high;
+        high *= 4.0;
+        if high > 1e5 {
+            return Some(low);
+        }
+    }
+    while high / low > 1.02 {
+        let mid = (low * high).sqrt();
+        if plan_at(case, mid).is_some() {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    Some(low)
+}
+
+#[test]
+fn generated_plans_hold_in_simulation() {
+    let cases = std::env::var("FLEETPLAN_HOLD_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(CASES);
+    let mut rng = Rng(0x5EED_F1EE_7000_0012);
+    let (mut simulated, mut infeasible, mut failures) = (0, 0, Vec::new());
+    let mut worst: Option<(f64, String)> = None;
+    for i in 0..cases {
+        let case = draw(&mut rng);
+        let Some(rate) = highest_rate(&case) else {
+            infeasible += 1;
+            continue;
+        };
+        let Some((spec, g, solution)) = plan_at(&case, rate * case.fraction) else {
+            failures.push(format!("case {i}: no plan at {} of the highest rate", case.fraction));
+            continue;
+        };
+        // Enough requests for ten batches of at least a few hundred each, more for p99.
+        let requests = if case.label.contains("p99") { 40_000 } else { 12_000 };
+        let options = SimOptions {
+            traffic: Traffic::Requests(requests),
+            seed: 1 + i as u64,
+            ..SimOptions::default()
+        };
+        let report = simulate::simulate(&spec, &g, &solution, &options);
+        simulated += 1;
+        for w in &report.workloads {
+            for c in &w.slo_attainment {
+                if let (Some(required), Some(lower)) = (c.required, c.confidence_95) {
+                    let margin = lower - required;
+                    if worst.as_ref().is_none_or(|(m, _)| margin < *m) {
+                        worst = Some((margin, format!("case {i}: {}", case.label)));
+                    }
+                }
+                if !c.met {
+                    if let Ok(dir) = std::env::var("FLEETPLAN_HOLD_DUMP") {
+                        let text = case.text.replace("RATE", &format!("{:.6}", rate * case.fraction));
+                        std::fs::write(format!("{dir}/case{i}.fleet"), text).unwrap();
+                    }
+                    failures.push(format!(
+                        "case {i} ({:.3} req/s): {} {:?} {} ms: {:.4} within, 95% bound {:?}, \
+                         simulated {:?} ms, predicted {:?} ms\n  {}",
+                        rate * case.fraction,
+                        c.metric.name(),
+                        c.percentile,
+                        c.slo_ms,
+                        c.attainment,
+                        c.confidence_95,
+                        c.simulated_ms,
+                        c.predicted_ms,
+                        case.label
+                    ));
+                }
+            }
+        }
+    }
+    println!(
+        "{simulated} plans simulated, {infeasible} cases with no plan at 0.01 req/s, {} misses",
+        failures.len()
+    );
+    if let Some((margin, label)) = &worst {
+        println!("smallest margin of a 95% lower bound over its percentile: {margin:+.4} ({label})");
+    }
+    assert!(simulated >= cases / 2, "only {simulated} of {cases} cases planned");
+    assert!(failures.is_empty(), "{} plans miss an SLO:\n{}", failures.len(), failures.join("\n"));
+}
