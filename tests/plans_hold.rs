@@ -47,17 +47,29 @@ struct Case {
 fn draw(rng: &mut Rng) -> Case {
     // (device, per_node, max, models it can hold, TPOT bounds it can reach)
     let hardware: &[(&str, u32, &[u32], &[&str], &[&str])] = &[
-        ("h100_sxm", 8, &[8, 16, 32], &["llama3_1_8b", "qwen3_32b", "llama3_1_70b_fp8"], &[
-            "20 ms", "40 ms", "80 ms",
-        ]),
-        ("h200", 8, &[8, 32, 64], &["llama3_1_8b", "llama3_1_70b_fp8", "mixtral_8x7b"], &[
-            "20 ms", "40 ms", "80 ms",
-        ]),
+        (
+            "h100_sxm",
+            8,
+            &[8, 16, 32],
+            &["llama3_1_8b", "qwen3_32b", "llama3_1_70b_fp8"],
+            &["20 ms", "40 ms", "80 ms"],
+        ),
+        (
+            "h200",
+            8,
+            &[8, 32, 64],
+            &["llama3_1_8b", "llama3_1_70b_fp8", "mixtral_8x7b"],
+            &["20 ms", "40 ms", "80 ms"],
+        ),
         ("b200", 8, &[8, 16], &["llama3_1_8b", "llama3_1_70b_fp8"], &["15 ms", "30 ms"]),
         ("mi300x", 8, &[8, 32], &["qwen3_32b", "llama3_1_70b_fp8"], &["25 ms", "50 ms"]),
-        ("groq_lpu", 576, &[600, 1200, 2400], &["llama3_1_8b", "llama3_1_70b_fp8"], &[
-            "4 ms", "10 ms",
-        ]),
+        (
+            "groq_lpu",
+            576,
+            &[600, 1200, 2400],
+            &["llama3_1_8b", "llama3_1_70b_fp8"],
+            &["4 ms", "10 ms"],
+        ),
         ("xeon6_6980p", 2, &[8, 32], &["llama3_1_8b"], &["100 ms", "300 ms"]),
     ];
     let &(device, per_node, maxes, models, tpots) = rng.pick(hardware);
@@ -92,11 +104,8 @@ fn draw(rng: &mut Rng) -> Case {
     } else {
         String::new()
     };
-    let ssd_pool = if ssd {
-        "pool ssd { device = micron_9550  max = 16  price = 0.35 $/h }\n"
-    } else {
-        ""
-    };
+    let ssd_pool =
+        if ssd { "pool ssd { device = micron_9550  max = 16  price = 0.35 $/h }\n" } else { "" };
     let hardware_use = if ssd { format!("{device}, micron_9550") } else { device.to_string() };
     let fraction = *rng.pick(&[1.0, 1.0, 1.0, 0.6, 0.05]);
     let text = format!(
@@ -115,7 +124,10 @@ fn draw(rng: &mut Rng) -> Case {
 }
 
 fn compile(text: &str) -> Option<Spec> {
-    fleetplan::compile(Root::Text { name: "case.fleet".into(), text: text.into() }).ok()?.result.ok()
+    fleetplan::compile(Root::Text { name: "case.fleet".into(), text: text.into() })
+        .ok()?
+        .result
+        .ok()
 }
 
 /// Plans `text` at `rate`: the spec, graph and solution, if a plan exists.
@@ -154,10 +166,8 @@ fn highest_rate(case: &Case) -> Option<f64> {
 
 #[test]
 fn generated_plans_hold_in_simulation() {
-    let cases = std::env::var("FLEETPLAN_HOLD_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(CASES);
+    let cases =
+        std::env::var("FLEETPLAN_HOLD_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(CASES);
     let mut rng = Rng(0x5EED_F1EE_7000_0012);
     let (mut simulated, mut infeasible, mut failures) = (0, 0, Vec::new());
     let mut worst: Option<(f64, String)> = None;
@@ -190,7 +200,8 @@ fn generated_plans_hold_in_simulation() {
                 }
                 if !c.met {
                     if let Ok(dir) = std::env::var("FLEETPLAN_HOLD_DUMP") {
-                        let text = case.text.replace("RATE", &format!("{:.6}", rate * case.fraction));
+                        let text =
+                            case.text.replace("RATE", &format!("{:.6}", rate * case.fraction));
                         std::fs::write(format!("{dir}/case{i}.fleet"), text).unwrap();
                     }
                     failures.push(format!(
@@ -215,7 +226,9 @@ fn generated_plans_hold_in_simulation() {
         failures.len()
     );
     if let Some((margin, label)) = &worst {
-        println!("smallest margin of a 95% lower bound over its percentile: {margin:+.4} ({label})");
+        println!(
+            "smallest margin of a 95% lower bound over its percentile: {margin:+.4} ({label})"
+        );
     }
     assert!(simulated >= cases / 2, "only {simulated} of {cases} cases planned");
     assert!(failures.is_empty(), "{} plans miss an SLO:\n{}", failures.len(), failures.join("\n"));

@@ -363,6 +363,25 @@ pub fn batch_context(workload: &Workload) -> f64 {
     mean_context(workload.input.mean(), workload.output.length_biased_mean())
 }
 
+/// The mean context of a full batch of `batch` sequences at a TPOT bound's percentile: the
+/// batch's mean context is an average over its sequences, near [`batch_context`] with the
+/// standard deviation `σ_c/√B` (the central limit theorem), where `σ_c²` is the variance of one
+/// sequence's context, `Var[I] + Var[O]/4 + E[O]²/12` (its prompt, and its progress through an
+/// output uniform over `[0, O]`). A step at the mean context meets the bound only half the time
+/// a batch is full; at the `p`-quantile of the mean context, `p` of the time. `Mean` and
+/// percentiles below the median take the mean.
+pub fn batch_context_at(workload: &Workload, batch: u32, percentile: Percentile) -> f64 {
+    let z = match percentile {
+        Percentile::P(p) if p > 50.0 => crate::traffic::inverse_normal_cdf(p / 100.0),
+        _ => return batch_context(workload),
+    };
+    let (input, output) = (&workload.input, &workload.output);
+    let variance = input.scv() * input.mean().powi(2)
+        + output.scv() * output.mean().powi(2) / 4.0
+        + output.mean().powi(2) / 12.0;
+    batch_context(workload) + z * (variance / f64::from(batch.max(1))).sqrt()
+}
+
 /// A tall sequence, which one instance must hold alone: the 99th percentiles of the prompt and
 /// output lengths (for fixed lengths, `I + O`).
 pub fn longest_tokens(workload: &Workload) -> f64 {
@@ -375,26 +394,48 @@ pub const LONGEST_QUANTILE: f64 = 0.99;
 /// Service times of a prefill queue whose prompts have the workload's lengths.
 #[derive(Clone, Copy, Debug)]
 pub struct PrefillService {
-    /// `E[S] = S(E[I])`.
+    /// `E[S]`.
     pub mean_s: f64,
-    /// `cs² = b²·Var[I] / E[S]²`.
+    /// `cs² = Var[S] / E[S]²`.
     pub scv: f64,
 }
 
-/// (6a) Prefill time `S(L)` (from `time`) taken as affine in the prompt length near its mean:
-/// `S(L) ≈ S(μ) + b·(L − μ)`, with `b` the chord slope over one standard deviation either side,
-/// `b = (S(μ+σ) − S(max(μ−σ, 1))) / (μ+σ − max(μ−σ, 1))`. Then `E[S] = S(μ)`,
-/// `E[S²] = E[S]² + b²σ²` and `cs² = b²σ²/E[S]²`. One prompt length gives `cs² = 0`.
+/// Points of the length distribution [`prefill_service`] averages over.
+const SERVICE_POINTS: u32 = 64;
+
+/// (6a) Moments of the prefill time `S(L)` (from `time`) over the prompt lengths: `E[S]` and
+/// `E[S²]` by the midpoint rule in probability (the lengths at the quantiles `(k + ½)/K`,
+/// `K =` [`SERVICE_POINTS`], the last bin halved down to 2⁻³⁰ for long tails), and
+/// `cs² = E[S²]/E[S]² − 1`. `S` is
+/// convex in the length where a floor (the layer latency of SRAM parts, the weight reads of a
+/// short prompt) gives way to compute, so `S(E[L])` would understate the mean. One prompt
+/// length gives `E[S] = S(L)` and `cs² = 0` exactly.
 pub fn prefill_service(input: &Lengths, time: impl Fn(f64) -> f64) -> PrefillService {
-    let mean = input.mean();
-    let mean_s = time(mean);
-    let sigma = input.scv().sqrt() * mean;
-    if sigma <= 0.0 || mean_s <= 0.0 || !mean_s.is_finite() {
+    if let Lengths::Fixed { tokens } = input {
+        return PrefillService { mean_s: time(*tokens), scv: 0.0 };
+    }
+    let (mut first, mut second, mut weight) = (0.0, 0.0, 0.0);
+    let mut add = |low: f64, width: f64| {
+        let t = time(input.quantile(low + width / 2.0).max(1.0));
+        first += width * t;
+        second += width * t * t;
+        weight += width;
+    };
+    let width = 1.0 / f64::from(SERVICE_POINTS);
+    for k in 0..SERVICE_POINTS - 1 {
+        add(f64::from(k) * width, width);
+    }
+    // The last bin holds the long tail: halve it again and again, down to 2⁻³⁰.
+    let (mut low, mut rest) = (1.0 - width, width);
+    while rest > 1e-9 {
+        add(low, rest / 2.0);
+        low += rest / 2.0;
+        rest /= 2.0;
+    }
+    let (mean_s, second) = (first / weight, second / weight);
+    if mean_s <= 0.0 || !mean_s.is_finite() {
         return PrefillService { mean_s, scv: 0.0 };
     }
-    let (low, high) = ((mean - sigma).max(1.0), mean + sigma);
-    let slope = if high > low { (time(high) - time(low)) / (high - low) } else { 0.0 };
-    let second = mean_s * mean_s + slope * slope * sigma * sigma;
     PrefillService { mean_s, scv: (second / (mean_s * mean_s) - 1.0).max(0.0) }
 }
 
@@ -510,7 +551,12 @@ fn evaluate(
     match role {
         Role::Decode => {
             let (batch, step) = match tpot {
-                Some(b) => match max_batch_within(instance, max_batch, context, b.limit_s) {
+                Some(b) => match max_batch_within(
+                    instance,
+                    max_batch,
+                    |batch| batch_context_at(workload, batch, b.percentile),
+                    b.limit_s,
+                ) {
                     Some(found) => found,
                     None => {
                         let best = instance.decode_step(1.0, context).time_s;
@@ -785,9 +831,31 @@ pub(super) mod tests {
         // S(L) = 0.01 + 0.001 L over uniform(1000, 3000): E[S] = 2.01, Var[S] = 1e-6 · 1e6/3.
         let u = Lengths::Uniform { low: 1000.0, high: 3000.0 };
         let s = prefill_service(&u, |l| 0.01 + 0.001 * l);
-        assert!((s.mean_s - 2.01).abs() < 1e-12);
-        assert!((s.scv - (1.0 / 3.0) / (2.01 * 2.01)).abs() < 1e-12, "{}", s.scv);
+        assert!((s.mean_s - 2.01).abs() < 1e-6);
+        // The midpoint rule's variance is short by the factor 1 − 1/K².
+        let scv = (1.0 / 3.0) / (2.01 * 2.01);
+        assert!((s.scv - scv).abs() < 1e-3 * scv, "{}", s.scv);
         assert_eq!(prefill_service(&Lengths::fixed(2000.0), |l| l * l).scv, 0.0);
+    }
+
+    #[test]
+    fn convex_service_is_averaged_not_taken_at_the_mean() {
+        // A floor of 1 s until 1,000 tokens, then 1 s per 1,000 tokens: over lognormal lengths
+        // with median 1,000 the mean is well above S(E[L]). Oracle: the closed form
+        // E[max(1, L/1000)] = P(L ≤ 1000) + E[L/1000; L > 1000] for a lognormal,
+        // = Φ(−μ'/σ)... with μ' = ln 1000 − μ = 0: ½ + e^{σ²/2}·Φ(σ)·(median/1000).
+        let sigma: f64 = 0.9;
+        let lengths = Lengths::Lognormal { mean: 1000.0 * (sigma * sigma / 2.0).exp(), cv: 0.0 };
+        let lengths = match lengths {
+            Lengths::Lognormal { mean, .. } => {
+                Lengths::Lognormal { mean, cv: ((sigma * sigma).exp() - 1.0).sqrt() }
+            }
+            other => other,
+        };
+        let s = prefill_service(&lengths, |l| (l / 1000.0).max(1.0));
+        let exact = 0.5 + (sigma * sigma / 2.0).exp() * queue::normal_cdf(sigma);
+        assert!((s.mean_s - exact).abs() < 0.01 * exact, "{} {exact}", s.mean_s);
+        assert!(s.mean_s > (lengths.mean() / 1000.0) * 1.05);
     }
 
     #[test]

@@ -145,7 +145,7 @@ pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
     };
     let fits = why_not.is_none();
     let at_slo = match (fits, req.tpot_s) {
-        (true, Some(tpot)) => max_batch_within(&instance, max_batch, context, tpot),
+        (true, Some(tpot)) => max_batch_within(&instance, max_batch, |_| context, tpot),
         _ => None,
     };
     let batch = req.batch.unwrap_or(match at_slo {

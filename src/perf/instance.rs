@@ -245,14 +245,16 @@ fn combine(overhead: f64, floor: f64, memory: f64, compute: f64, communication: 
 }
 
 /// Largest batch in `1..=limit` whose step time is at most `tpot` (step time grows with the
-/// batch), and that step.
+/// batch), and that step; a batch of `b` sequences is taken at the mean context `context(b)`
+/// (which may shrink with `b`, as long as `b · context(b)` does not).
 pub fn max_batch_within(
     instance: &Instance<'_>,
     limit: u32,
-    context: f64,
+    context: impl Fn(u32) -> f64,
     tpot: f64,
 ) -> Option<(u32, Step)> {
-    let ok = |b: u32| instance.decode_step(f64::from(b), context).time_s <= tpot;
+    let step = |b: u32| instance.decode_step(f64::from(b), context(b));
+    let ok = |b: u32| step(b).time_s <= tpot;
     if limit == 0 || !ok(1) {
         return None;
     }
@@ -265,5 +267,5 @@ pub fn max_batch_within(
             bad = mid;
         }
     }
-    Some((good, instance.decode_step(f64::from(good), context)))
+    Some((good, step(good)))
 }

@@ -44,7 +44,11 @@ pub fn wait_gg1(mean_service: f64, rho: f64, percentile: Percentile, v: Variabil
         return f64::INFINITY;
     }
     // (ca² + cs²) · E[S] / (2(1−ρ)): for M/D/1 the factor is exactly 1, so the result is
-    // bit-for-bit `s / (2(1−ρ))`.
+    // bit-for-bit `s / (2(1−ρ))`. Burstier arrivals than Poisson also wait at light load
+    // (`waiting_probability_ggc`, `arrival_root`): the same as `wait_ggc` with one server.
+    if v.arrivals_scv != 1.0 {
+        return wait_ggc(1.0, mean_service, rho, percentile, v);
+    }
     let tail_mean = (v.arrivals_scv + v.service_scv) * mean_service / (2.0 * (1.0 - rho));
     match percentile {
         Percentile::Mean => rho * tail_mean,
@@ -130,7 +134,11 @@ pub fn wait_ggc(
     }
     let f = (v.arrivals_scv + v.service_scv) / 2.0;
     let probability = waiting_probability_ggc(servers, rho, v);
-    let mean_if_waiting = f * holding / (servers * (1.0 - rho));
+    // Kingman's heavy-traffic mean, or GI/M/c's exact one `E[S] / (c(1 − σ))` scaled by the
+    // service variability, whichever is longer (they agree for Poisson arrivals).
+    let sigma = arrival_root(rho, v.arrivals_scv);
+    let mean_if_waiting = (f * holding / (servers * (1.0 - rho)))
+        .max((1.0 + v.service_scv) / 2.0 * holding / (servers * (1.0 - sigma)));
     match percentile {
         Percentile::Mean => probability * mean_if_waiting,
         Percentile::P(p) => {
@@ -145,10 +153,47 @@ pub fn wait_ggc(
 }
 
 /// The probability that an arrival waits in [`wait_ggc`]'s queue: Erlang C at `c / f`
-/// servers, `f = max(1, (ca² + cs²)/2)`.
+/// servers, `f = max(1, (ca² + cs²)/2)` (heavy traffic), times `σ / ρ` (light traffic), at most
+/// 1. `σ` is GI/M/1's waiting probability for the arrivals ([`arrival_root`]): for Poisson
+/// arrivals `σ = ρ`; bursty arrivals come in clusters, so even at light load a share of them
+/// finds the server busy (gamma gaps of `cv = 2.5` at 1% load: σ ≈ 0.3).
 pub fn waiting_probability_ggc(servers: f64, rho: f64, v: Variability) -> f64 {
+    if rho <= 0.0 {
+        return 0.0;
+    }
     let f = ((v.arrivals_scv + v.service_scv) / 2.0).max(1.0);
-    waiting_probability(servers / f, rho)
+    let clustering = arrival_root(rho, v.arrivals_scv) / rho;
+    (waiting_probability(servers / f, rho) * clustering.max(1.0)).min(1.0)
+}
+
+/// `σ` of a GI/M/1 queue at utilisation `rho` whose inter-arrival times are gamma with squared
+/// coefficient of variation `scv` (the language's arrival processes): the root in (0, 1) of
+/// `σ = A*(μ(1 − σ))`, `A*(s) = (1 + s/(αλ))^(−α)`, `α = 1/scv`, that is
+/// `σ = (1 + (1 − σ)/(αρ))^(−α)`. An arrival waits with probability `σ`, and a wait is
+/// exponential with mean `E[S]/(1 − σ)`. Poisson arrivals (`scv = 1`) give `σ = ρ` exactly.
+pub fn arrival_root(rho: f64, scv: f64) -> f64 {
+    if rho <= 0.0 {
+        return 0.0;
+    }
+    if rho >= 1.0 {
+        return 1.0;
+    }
+    if scv == 1.0 || scv <= 0.0 || !scv.is_finite() {
+        return rho;
+    }
+    let alpha = 1.0 / scv;
+    let gap = |sigma: f64| (1.0 + (1.0 - sigma) / (alpha * rho)).powf(-alpha) - sigma;
+    // gap > 0 at 0 and < 0 just below 1 (its slope at 1 is 1/ρ − 1 > 0): bisect.
+    let (mut low, mut high) = (0.0, 1.0 - 1e-12);
+    for _ in 0..80 {
+        let mid = 0.5 * (low + high);
+        if gap(mid) > 0.0 {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    high
 }
 
 /// Above this many servers Erlang's C formula is replaced by its Halfin–Whitt limit, which is
@@ -226,9 +271,16 @@ mod tests {
 
     #[test]
     fn kingman_scales_the_md1_wait_by_the_variability() {
-        // ρ = 0.5, E[S] = 1, ca² = 4 (bursty cv 2), cs² = 0.5: E[W] = 2.25 · 1 · 1 = 2.25
+        // ρ = 0.5, E[S] = 1, ca² = 4 (bursty cv 2), cs² = 0.5: Kingman's E[W] = 2.25 · 1 · 1
+        // = 2.25 is a heavy-traffic figure; bursty arrivals also wait more often than ρ (σ of
+        // GI/M/1), so the mean is at least Kingman's.
         let v = Variability { arrivals_scv: 4.0, service_scv: 0.5 };
-        assert!((wait_gg1(1.0, 0.5, Percentile::Mean, v) - 2.25).abs() < 1e-12);
+        let mean = wait_gg1(1.0, 0.5, Percentile::Mean, v);
+        let sigma = arrival_root(0.5, 4.0);
+        assert!(mean >= 2.25 - 1e-12 && sigma > 0.5, "{mean} {sigma}");
+        // It is σ times the longer of the two conditional means.
+        let conditional = (2.25 / 0.5_f64).max(0.75 / (1.0 - sigma));
+        assert!((mean - sigma * conditional).abs() < 1e-9, "{mean}");
         // M/M/1 (ca² = cs² = 1): E[W] = ρ/(1−ρ) · E[S]
         let mm1 = Variability { arrivals_scv: 1.0, service_scv: 1.0 };
         assert!((wait_gg1(2.0, 0.75, Percentile::Mean, mm1) - 6.0).abs() < 1e-12);
@@ -257,6 +309,21 @@ mod tests {
         let total = wait(0.2, rho, Percentile::P(99.0)) + 0.25;
         assert!((total - 1.0).abs() < 1e-6, "{total}");
         assert_eq!(max_utilisation(0.2, 0.9, 1.0, Percentile::P(99.0)), None);
+    }
+
+    #[test]
+    fn gamma_arrivals_wait_as_gi_m_1() {
+        // Poisson: σ = ρ.
+        assert_eq!(arrival_root(0.4, 1.0), 0.4);
+        // Erlang-2 arrivals (scv ½) at ρ = ½: σ = (2 − σ)^(−2), that is
+        // (σ − 1)(σ² − 3σ + 1) = 0, whose root in (0, 1) is (3 − √5)/2.
+        let exact = (3.0 - 5f64.sqrt()) / 2.0;
+        assert!((arrival_root(0.5, 0.5) - exact).abs() < 1e-9, "{}", arrival_root(0.5, 0.5));
+        // Bursty gaps wait more than Poisson at any load, and far more at light load.
+        for rho in [0.01, 0.3, 0.8] {
+            assert!(arrival_root(rho, 6.25) > rho);
+        }
+        assert!(arrival_root(0.01, 6.25) > 0.2, "{}", arrival_root(0.01, 6.25));
     }
 
     #[test]
