@@ -4,15 +4,16 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod verifier;
 
 use std::collections::BTreeMap;
 
 use fleetplan::diagnostic::RenderStyle;
 use fleetplan::graph::{Demand, TierKind};
 use fleetplan::load::Root;
-use fleetplan::perf::{self, Role};
+use fleetplan::perf::Role;
 use fleetplan::solve::Options;
-use fleetplan::spec::{Metric, Spec};
+use fleetplan::spec::Spec;
 use fleetplan::{PlanOutcome, Planned};
 
 fn plan_file(path: &std::path::Path, options: &Options) -> Planned {
@@ -38,123 +39,81 @@ fn example_plans() {
     });
 }
 
-/// Re-evaluates a plan with `perf` alone: each chosen deployment is a candidate `perf` derives
-/// again for that workload and pool, with the same figures; every SLO holds at the predicted
-/// latencies; demand is covered; pool limits hold; the cost adds up.
+/// The independent verifier (tests/verifier): physics and limits from the spec alone.
 fn verify(spec: &Spec, plan: &fleetplan::report::Plan) {
-    let mut prefill: BTreeMap<&str, f64> = BTreeMap::new();
-    let mut decode: BTreeMap<&str, f64> = BTreeMap::new();
-    let mut cost = 0.0;
-    let mut devices_per_pool: BTreeMap<&str, u32> = BTreeMap::new();
-    for chosen in plan.candidates.iter().filter(|c| c.instances > 0) {
-        let c = &chosen.candidate;
-        let w = &spec.workloads[&c.workload];
-        let model = &spec.models[&w.model];
-        let pool = &spec.pools[&c.pool];
-        let device = &spec.devices[&pool.device];
-        let (again, _) = perf::candidates(w, model, pool, device);
-        let same = again
-            .iter()
-            .find(|a| a.role == c.role && a.devices == c.devices)
-            .unwrap_or_else(|| {
-                panic!(
-                    "{} {} ×{} is not a candidate perf derives",
-                    c.pool,
-                    c.role.name(),
-                    c.devices
-                )
-            });
-        assert_eq!(same.batch, c.batch);
-        assert!((same.requests_per_s - c.requests_per_s).abs() <= 1e-9 * c.requests_per_s.max(1.0));
-        for bound in &w.slo {
-            let predicted = match bound.metric {
-                Metric::Ttft => same.ttft_s,
-                Metric::Tpot => same.tpot_s,
-                Metric::E2e => None,
-            };
-            if let Some(p) = predicted {
-                assert!(
-                    p <= bound.limit_s * (1.0 + 1e-9),
-                    "{}: {:?} {p} > {}",
-                    c.workload,
-                    bound.metric,
-                    bound.limit_s
-                );
-            }
-        }
-        let n = f64::from(chosen.instances);
-        if matches!(c.role, Role::Prefill | Role::Aggregated) {
-            *prefill.entry(c.workload.as_str()).or_default() += n * same.requests_per_s;
-        }
-        if matches!(c.role, Role::Decode | Role::Aggregated) {
-            *decode.entry(c.workload.as_str()).or_default() += n * same.requests_per_s;
-        }
-        cost += n * f64::from(c.devices) * pool.price_usd_per_hour;
-        *devices_per_pool.entry(c.pool.as_str()).or_default() += chosen.instances * c.devices;
-    }
-    for w in spec.workloads.values() {
-        let hits =
-            plan.workloads.iter().find(|p| p.workload == w.name).map_or(0.0, |p| p.kv_hit_share);
-        // A hit serves `reuse` of the prompt's tokens but saves less of its prefill work: the
-        // new tokens attend to the reused ones (perf (10)).
-        let saved = match &w.memory {
-            Some(m) if m.reuse > 0.0 => {
-                let model = &spec.models[&w.model];
-                hits / m.reuse * fleetplan::perf::memory::hit_saving(model, w.input_tokens, m.reuse)
-            }
-            _ => 0.0,
-        };
-        // The plan rounds the hit share to 4 decimals: allow half a unit of that rounding.
-        let need = w.rate_per_s * (1.0 - saved - 5e-5);
-        let got = prefill.get(w.name.as_str()).copied().unwrap_or(0.0);
-        assert!(got >= need * (1.0 - 1e-6), "{}: prefill {got} < {need}", w.name);
-        let got = decode.get(w.name.as_str()).copied().unwrap_or(0.0);
-        assert!(got >= w.rate_per_s * (1.0 - 1e-6), "{}: decode {got} < {}", w.name, w.rate_per_s);
-    }
-    for (pool, used) in &devices_per_pool {
-        assert!(*used <= spec.pools[*pool].max_devices, "pool {pool}: {used} devices");
-    }
-    for tier in &plan.memory {
-        cost += tier.cost_usd_per_hour;
-        // Shares come from the solver, feasible to its tolerance (1e-6 relative).
-        assert!(
-            tier.used_gb <= tier.capacity_gb * (1.0 + 1e-5) + 0.1,
-            "tier {} over capacity",
-            tier.pool
-        );
-        assert!(
-            tier.read_gb_per_s <= tier.read_capacity_gb_per_s + 1e-3,
-            "tier {} over bandwidth",
-            tier.pool
-        );
-    }
-    assert!(
-        (cost - plan.totals.cost_usd_per_hour).abs() < 1e-3,
-        "cost {cost} vs {}",
-        plan.totals.cost_usd_per_hour
-    );
-    if let Some(budget) = spec.site.budget_usd_per_hour {
-        assert!(plan.totals.cost_usd_per_hour <= budget + 1e-6);
-    }
-    if let Some(power) = spec.site.max_power_watts {
-        assert!(plan.totals.power_kw * 1e3 <= power + 1e-3);
-    }
-    for w in &plan.workloads {
-        assert!(w.latency.iter().all(|l| l.met), "{}: an SLO is not met", w.workload);
-    }
+    verifier::verify(spec, plan);
 }
 
 #[test]
 fn every_example_plan_passes_the_verifier() {
-    let mut planned_count = 0;
     for path in common::fleet_files("examples") {
         let planned = plan_file(&path, &Options::default());
-        if let PlanOutcome::Planned { plan, .. } = &planned.outcome {
-            verify(&spec_of(&path), plan);
-            planned_count += 1;
+        match &planned.outcome {
+            PlanOutcome::Planned { plan, .. } => verify(&spec_of(&path), plan),
+            // Only the example written to be infeasible has no plan.
+            _ => assert!(path.ends_with("infeasible.fleet"), "{} has no plan", path.display()),
         }
     }
-    assert!(planned_count >= 3, "only {planned_count} examples plan");
+}
+
+/// The verifier is evidence only if it can fail: plans tampered with in ways the spec forbids
+/// are rejected.
+#[test]
+fn the_verifier_rejects_tampered_plans() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/chat.fleet");
+    let spec = spec_of(&path);
+    let PlanOutcome::Planned { plan, .. } = plan_file(&path, &Options::default()).outcome else {
+        panic!("chat has no plan")
+    };
+    let tampered: Vec<(&str, Box<dyn Fn(&mut fleetplan::report::Plan)>)> = vec![
+        (
+            "a decode step faster than bandwidth allows",
+            Box::new(|p| {
+                for c in p.candidates.iter_mut().filter(|c| c.candidate.role == Role::Decode) {
+                    c.candidate.tpot_s = Some(1e-6);
+                }
+            }),
+        ),
+        (
+            "more requests than the devices compute",
+            Box::new(|p| {
+                for c in &mut p.candidates {
+                    c.candidate.requests_per_s *= 1e4;
+                }
+            }),
+        ),
+        (
+            "demand not covered",
+            Box::new(|p| {
+                for c in &mut p.candidates {
+                    c.instances /= 2;
+                }
+            }),
+        ),
+        (
+            "a pool over its maximum",
+            Box::new(|p| {
+                for c in p.candidates.iter_mut().filter(|c| c.instances > 0) {
+                    c.instances += 300;
+                }
+            }),
+        ),
+        ("a cost that does not add up", Box::new(|p| p.totals.cost_usd_per_hour -= 1.0)),
+        (
+            "a batch whose KV cannot fit",
+            Box::new(|p| {
+                for c in &mut p.candidates {
+                    c.candidate.batch = 1_000_000;
+                }
+            }),
+        ),
+    ];
+    for (what, tamper) in tampered {
+        let mut bad = plan.clone();
+        tamper(&mut bad);
+        let caught = std::panic::catch_unwind(|| verify(&spec, &bad)).is_err();
+        assert!(caught, "the verifier accepted {what}");
+    }
 }
 
 #[test]

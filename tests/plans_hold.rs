@@ -11,6 +11,8 @@
 //! is the long version. Seeded: the same cases every run.
 #![allow(clippy::unwrap_used)]
 
+mod verifier;
+
 use fleetplan::load::Root;
 use fleetplan::simulate::{self, SimOptions, Traffic};
 use fleetplan::solve::Options;
@@ -181,13 +183,20 @@ fn generated_plans_hold_in_simulation() {
             failures.push(format!("case {i}: no plan at {} of the highest rate", case.fraction));
             continue;
         };
-        // Enough requests for ten batches of at least a few hundred each, more for p99.
-        let requests = if case.label.contains("p99") { 40_000 } else { 12_000 };
+        // Ten batches of at least a thousand requests; more for p99 bounds and bursty
+        // arrivals, whose batches vary more (bursts are long correlated stretches).
+        let requests = if case.label.contains("p99") || case.label.contains("bursty") {
+            40_000
+        } else {
+            12_000
+        };
         let options = SimOptions {
             traffic: Traffic::Requests(requests),
             seed: 1 + i as u64,
             ..SimOptions::default()
         };
+        // Every plan passes the independent verifier too.
+        verifier::verify(&spec, &fleetplan::report::plan("case.fleet", &spec, &g, &solution));
         let report = simulate::simulate(&spec, &g, &solution, &options);
         simulated += 1;
         for w in &report.workloads {

@@ -3,7 +3,7 @@
 
 use super::candidate::{
     batch_context, length_at, per_million, prefill_service, prefill_side, Candidate, Derivation,
-    Rejected, Role, ServerPool, DEFAULT_MAX_UTILISATION, MAX_PLANNED_UTILISATION,
+    NicQueue, Rejected, Role, ServerPool, DEFAULT_MAX_UTILISATION, MAX_PLANNED_UTILISATION,
 };
 use super::instance::Instance;
 use super::load::AtLoad;
@@ -125,6 +125,28 @@ pub(super) fn aggregated(
     let slots = ServerPool::decode_slots(workload, largest, output * chosen.budget, false);
     let slot_capacity = f64::from(largest) / slots.mean_service_s;
     let requests = chosen.rate().min(slots.admission_utilisation(whole_ttft) * slot_capacity);
+    // A prompt prefilled here may decode on a decode instance of the workload (the plan can
+    // cover its decode with both, and the router splits by capacity): its KV then leaves over
+    // this instance's NICs, one transfer after another. The rate is held where, were every
+    // prompt sent, the NIC's wait and the transfer would keep the TTFT within the bound
+    // (`NicQueue` at `λ` requests per second). With retained sessions a hit's prefill is
+    // cheap but its whole KV is sent, so the NIC can bind first.
+    let transfer_of = |tokens: f64| instance.kv_transfer_s(tokens);
+    let nic = NicQueue::new(instance, workload, Role::Aggregated, 1.0, &transfer_of);
+    let sent = |lambda: f64| {
+        chosen.ttft(lambda * chosen.mean_eff, percentile, variability)
+            + nic.wait(lambda, percentile)
+            + transfer_of(tokens)
+    };
+    let requests = match ttft {
+        Some(b) if sent(requests) > b.limit_s => {
+            queue::highest_utilisation(|u| sent(u * requests) <= b.limit_s)
+                .map_or(requests, |u| u * requests)
+        }
+        Some(_) => requests,
+        None if nic.load_per_rho > 0.0 => requests.min(DEFAULT_MAX_UTILISATION / nic.load_per_rho),
+        None => requests,
+    };
     derivation.slot_wait_probability = Some(slots.wait_probability(requests / slot_capacity));
     let rho = requests * chosen.mean_eff;
     let t_tft = chosen.ttft(rho, percentile, variability);
@@ -357,16 +379,13 @@ mod tests {
                 )
             };
             let chosen = at(c.batch);
-            // The rate is the batch's, unless the slots of the batch limit hold it lower.
-            let slot_limited = c.derivation.slot_wait_probability.unwrap_or(0.0) > 0.025;
-            assert!(
-                (chosen.rate() - c.requests_per_s).abs() < 1e-12
-                    || (slot_limited && c.requests_per_s < chosen.rate())
-            );
-            // No feasible batch serves more.
+            // The rate is the batch's, or lower where the slots of the batch limit or the NIC
+            // (prompts sent to decode instances) hold it.
+            assert!(c.requests_per_s <= chosen.rate() * (1.0 + 1e-12));
+            // No feasible batch serves more (before those limits, which do not depend on it).
             let limit = c.derivation.batch_limit.unwrap_or(0);
             for b in 1..=limit {
-                assert!(at(b).rate() <= c.requests_per_s * (1.0 + 1e-12), "{b}");
+                assert!(at(b).rate() <= chosen.rate() * (1.0 + 1e-12), "{b}");
             }
             assert!(at(limit + 1).rho_max.is_none() || limit == instance_max(&instance, &w));
         }

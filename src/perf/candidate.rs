@@ -225,8 +225,8 @@ pub struct Derivation {
     pub queue_wait_ms: Option<f64>,
     pub kv_transfer_ms: Option<f64>,
     pub utilisation: Option<f64>,
-    /// Prefill and aggregated, for a workload with retained sessions: the prefill time of a
-    /// hit (the mean prompt's new tokens after its reused ones) over a whole mean prompt's.
+    /// Prefill and aggregated, for a workload with retained sessions: the mean prefill time of
+    /// a hit (a prompt's new tokens after its reused ones) over a whole prompt's.
     /// More than the FLOPs' ratio where the hit's few new tokens are bound by reading the
     /// weights (perf (4) after (10)).
     pub hit_cost_share: Option<f64>,
@@ -315,15 +315,18 @@ fn hit_cost_share(instance: &Instance<'_>, workload: &Workload, role: Role) -> O
     if role == Role::Decode || reuse <= 0.0 {
         return None;
     }
-    let input = workload.input_tokens;
-    let cached = (reuse.clamp(0.0, 1.0) * input).min(input - 1.0).max(0.0);
-    let (full, hit) = (instance.prefill(input), instance.prefill_after(input - cached, cached));
-    let share = match role {
-        Role::Aggregated => {
-            (hit.compute_s + hit.communication_s) / (full.compute_s + full.communication_s)
-        }
-        _ => hit.time_s / full.time_s,
+    // Averaged over the prompt lengths as the prefill service is (6a): a hit's few new tokens
+    // often sit on a floor (the weights' read), which makes its cost convex in the length.
+    let cost = |step: super::instance::Step| match role {
+        Role::Aggregated => step.compute_s + step.communication_s,
+        _ => step.time_s,
     };
+    let hit = |input: f64| {
+        let cached = (reuse.clamp(0.0, 1.0) * input).min(input - 1.0).max(0.0);
+        cost(instance.prefill_after(input - cached, cached))
+    };
+    let full = prefill_service(&workload.input, |input| cost(instance.prefill(input))).mean_s;
+    let share = prefill_service(&workload.input, hit).mean_s / full;
     share.is_finite().then_some(share.clamp(0.0, 1.0))
 }
 
@@ -626,7 +629,7 @@ fn evaluate(
                 pooled_load: prefill_rate(workload, instance.model) * mean_service,
                 variability,
             };
-            let nic = NicQueue::new(instance, workload, mean_service, &kv_transfer_of);
+            let nic = NicQueue::new(instance, workload, role, mean_service, &kv_transfer_of);
             let within = |rho: f64, b: &SloBound| {
                 servers.wait(rho, b.percentile) + nic.wait(rho, b.percentile) + service + fixed
                     <= b.limit_s
@@ -702,14 +705,15 @@ pub struct NicQueue {
 }
 
 impl NicQueue {
-    fn new(
+    pub(super) fn new(
         instance: &Instance<'_>,
         workload: &Workload,
+        role: Role,
         mean_service: f64,
         transfer_of: &dyn Fn(f64) -> f64,
     ) -> NicQueue {
         let mean_transfer_s = transfer_of(workload.input.mean());
-        let transfers_per_prompt = hit_cost_share(instance, workload, Role::Prefill)
+        let transfers_per_prompt = hit_cost_share(instance, workload, role)
             .filter(|share| *share > 0.0)
             .map_or(1.0, |share| 1.0 / share);
         let load_per_rho = if mean_service > 0.0 && mean_transfer_s.is_finite() {

@@ -153,10 +153,10 @@ pub fn wait_ggc(
 }
 
 /// The probability that an arrival waits in [`wait_ggc`]'s queue: Erlang C at `c / f`
-/// servers, `f = max(1, (ca² + cs²)/2)` (heavy traffic), times `σ / ρ` (light traffic), at most
-/// 1. `σ` is GI/M/1's waiting probability for the arrivals ([`arrival_root`]): for Poisson
-/// arrivals `σ = ρ`; bursty arrivals come in clusters, so even at light load a share of them
-/// finds the server busy (gamma gaps of `cv = 2.5` at 1% load: σ ≈ 0.3).
+/// servers, `f = max(1, (ca² + cs²)/2)` (heavy traffic), times `σ / ρ` (light traffic), and
+/// never above one. `σ` is GI/M/1's waiting probability for the arrivals ([`arrival_root`]):
+/// for Poisson arrivals `σ = ρ`; bursty arrivals come in clusters, so even at light load a
+/// share of them finds the server busy (gamma gaps of `cv = 2.5` at 1% load: σ ≈ 0.3).
 pub fn waiting_probability_ggc(servers: f64, rho: f64, v: Variability) -> f64 {
     if rho <= 0.0 {
         return 0.0;
