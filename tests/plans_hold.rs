@@ -46,9 +46,13 @@ struct Case {
     label: String,
 }
 
+/// A device to draw: (device, per_node, pool sizes, models it can hold, TPOT bounds it can
+/// reach).
+type Hardware =
+    (&'static str, u32, &'static [u32], &'static [&'static str], &'static [&'static str]);
+
 fn draw(rng: &mut Rng) -> Case {
-    // (device, per_node, max, models it can hold, TPOT bounds it can reach)
-    let hardware: &[(&str, u32, &[u32], &[&str], &[&str])] = &[
+    let hardware: &[Hardware] = &[
         (
             "h100_sxm",
             8,
