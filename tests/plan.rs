@@ -65,7 +65,8 @@ fn the_verifier_rejects_tampered_plans() {
     let PlanOutcome::Planned { plan, .. } = plan_file(&path, &Options::default()).outcome else {
         panic!("chat has no plan")
     };
-    let tampered: Vec<(&str, Box<dyn Fn(&mut fleetplan::report::Plan)>)> = vec![
+    type Tamper = Box<dyn Fn(&mut fleetplan::report::Plan)>;
+    let tampered: Vec<(&str, Tamper)> = vec![
         (
             "a decode step faster than bandwidth allows",
             Box::new(|p| {
