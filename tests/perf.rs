@@ -229,3 +229,52 @@ fn decode_step_by_hand() {
     assert!((step.time_s - expected).abs() < 1e-9, "{} vs {expected}", step.time_s);
     assert_eq!(step.bound, perf::Bound::Bandwidth);
 }
+
+/// Capacities as the drivers report them, typed in here from the driver outputs that
+/// std/hardware.fleet cites (nvidia-smi MiB totals, rocm-smi bytes), independently of the
+/// catalog: a vendor's "80 GB" read as 10⁹ bytes is 7% short of what a serving stack can use.
+#[test]
+fn catalog_capacities_are_the_drivers() {
+    const MIB: f64 = 1_048_576.0;
+    let spec = catalog();
+    let reported = [
+        ("a100_80gb", 81_920.0 * MIB),
+        ("h100_sxm", 81_559.0 * MIB),
+        ("h200", 143_771.0 * MIB),
+        ("b200", 183_359.0 * MIB),
+        ("l4", 23_034.0 * MIB),
+        ("l40s", 46_068.0 * MIB),
+        ("mi300x", 206_141_652_992.0),
+    ];
+    for (name, bytes) in reported {
+        let catalog = spec.devices[name].memory_bytes;
+        assert!(
+            (catalog - bytes).abs() <= 1e-6 * bytes,
+            "{name}: catalog {catalog}, driver {bytes}"
+        );
+    }
+}
+
+/// A GB/GiB slip decides whether a 70B BF16 model (141.2 GB of weights) fits one H200: with
+/// the driver's 143,771 MiB (150.8 GB) it does, with the printed "141 GB" read as 10⁹ bytes it
+/// does not.
+#[test]
+fn llama_70b_bf16_fits_one_h200_only_at_the_drivers_capacity() {
+    let spec = catalog();
+    let m = &spec.models["llama3_1_70b"];
+    let h200 = spec.devices["h200"].clone();
+    let fits = |device: &Device| {
+        let instance = Instance {
+            model: m,
+            device,
+            tp: 1,
+            pp: 1,
+            weights: Precision::Bf16,
+            kv: Precision::Bf16,
+        };
+        instance.memory().fits() && instance.max_batch(2048.0) >= 1
+    };
+    assert!(fits(&h200), "70B BF16 must fit one H200 as drivers report it");
+    let printed = Device { memory_bytes: 141e9, ..h200 };
+    assert!(!fits(&printed), "141 GB read as 10^9 bytes cannot hold 141.2 GB of weights");
+}

@@ -65,11 +65,19 @@ pub fn defaults(kind: DeviceKind) -> Calibration {
     }
 }
 
-/// Share of device memory kept free for activations, workspace and fragmentation. TensorRT-LLM
-/// gives the KV cache 90–95% of the memory left after weights (`kv_cache_free_gpu_mem_fraction`,
-/// noted with the TensorRT-LLM rows of measurements.csv); 10% of the whole is a little more
-/// conservative.
-pub const MEMORY_RESERVE: f64 = 0.10;
+/// Share of the memory left after the weights that the KV cache gets; the rest is kept for
+/// activations, workspace and fragmentation. TensorRT-LLM's `kv_cache_free_gpu_mem_fraction`
+/// defaults to 0.9 of the free memory after the weights are loaded (noted with the
+/// TensorRT-LLM rows of measurements.csv). Until issue 11 the reserve was 10% of the whole
+/// device, which with the catalog's decimal capacities rejected a 70B BF16 model (141.2 GB) on
+/// one H200 (143,771 MiB = 150.8 GB reported by the driver), where serving stacks run it.
+pub const KV_FREE_FRACTION: f64 = 0.90;
+
+/// Devices of `memory` bytes each that hold `weights` and leave `kv` bytes of KV cache by (1):
+/// `φ × (n·memory − weights) ≥ kv`.
+pub fn devices_for(memory: f64, weights: f64, kv: f64) -> f64 {
+    (weights + kv / KV_FREE_FRACTION) / memory
+}
 
 /// Activation bytes per value sent in tensor-parallel all-reduces (BF16).
 pub const ACTIVATION_BYTES: f64 = 2.0;

@@ -93,9 +93,11 @@ fn fewest_devices(
         instance.max_batch(context) >= 1
     };
     if device.kind == DeviceKind::Lpu {
-        let usable = device.memory_bytes * (1.0 - super::calibration::MEMORY_RESERVE);
-        let need =
-            (model::weight_bytes(model, weights) + model::kv_bytes(model, kv, context)) / usable;
+        let need = super::calibration::devices_for(
+            device.memory_bytes,
+            model::weight_bytes(model, weights),
+            model::kv_bytes(model, kv, context),
+        );
         let start = need.ceil().clamp(1.0, 1e6) as u32;
         (start..start.saturating_add(1024)).find(|n| holds(*n))
     } else {
@@ -132,7 +134,7 @@ pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
         ))
     } else if !memory.fits() {
         Some(format!(
-            "the weights need {:.1} GB per device, {:.1} GB are usable",
+            "the weights need {:.1} GB per device, the device has {:.1} GB",
             memory.weight_bytes_per_device / 1e9,
             memory.usable_bytes_per_device / 1e9
         ))

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::calibration::{self, Calibration, ACTIVATION_BYTES, MEMORY_RESERVE};
+use super::calibration::{self, Calibration, ACTIVATION_BYTES, KV_FREE_FRACTION};
 use super::model;
 use super::precision;
 use crate::spec::{Device, DeviceKind, Model, Precision};
@@ -86,16 +86,17 @@ impl Instance<'_> {
         precision::compute_for(&self.device.compute_flops, self.weights)
     }
 
-    /// (1) usable = memory × (1 − reserve); weights are split over all devices;
-    /// KV capacity = devices × usable − weights.
+    /// (1) Weights are split over all devices; the KV cache gets a share of what they leave:
+    /// KV capacity = φ × (devices × memory − weights), with `memory` the capacity the driver
+    /// reports and φ = [`KV_FREE_FRACTION`]. Zero or less: the weights do not fit.
     pub fn memory(&self) -> Memory {
         let devices = f64::from(self.devices());
-        let usable = self.device.memory_bytes * (1.0 - MEMORY_RESERVE);
         let weights = model::weight_bytes(self.model, self.weights);
+        let free = devices * self.device.memory_bytes - weights;
         Memory {
-            usable_bytes_per_device: usable,
+            usable_bytes_per_device: self.device.memory_bytes,
             weight_bytes_per_device: weights / devices,
-            kv_capacity_bytes: devices * usable - weights,
+            kv_capacity_bytes: if free > 0.0 { KV_FREE_FRACTION * free } else { free },
         }
     }
 
