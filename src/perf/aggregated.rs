@@ -145,6 +145,43 @@ pub(super) fn aggregated(
     })
 }
 
+/// (7) with every slot of a batch of `batch` sequences decoding (a closed loop of `batch`
+/// requests in flight, as an offline run or a benchmark at a fixed concurrency holds it): each
+/// step decodes the batch in `t_step(B)` at the mean context `I + O/2`, and the `B/O` prompts
+/// that replace the finished sequences add their prefill work `t_pf(I)` (compute and
+/// communication, as in [`aggregated`]). Then
+///
+/// ```text
+/// TPOT = t_step(B) + (B/O)·t_pf(I),    λ = B / (O·TPOT) = B / (O·t_step(B) + B·t_pf(I))
+/// ```
+///
+/// the decode side of (7)'s `λ(B)`; `TTFT` is a lone prompt's prefill plus one step.
+pub fn closed_loop(instance: &Instance<'_>, batch: f64, input: f64, output: f64) -> ClosedLoop {
+    let step = instance.decode_step(batch, super::estimate::mean_context(input, output));
+    let prefill = instance.prefill(input);
+    let work = prefill.compute_s + prefill.communication_s;
+    let tpot_s = step.time_s + batch / output.max(1.0) * work;
+    let requests_per_s = batch / (output.max(1.0) * tpot_s);
+    ClosedLoop {
+        step,
+        tpot_s,
+        ttft_s: prefill.time_s + step.time_s,
+        requests_per_s,
+        output_tokens_per_s: requests_per_s * output,
+    }
+}
+
+/// What [`closed_loop`] predicts.
+#[derive(Clone, Copy, Debug)]
+pub struct ClosedLoop {
+    /// The decode part of a step.
+    pub step: super::instance::Step,
+    pub tpot_s: f64,
+    pub ttft_s: f64,
+    pub requests_per_s: f64,
+    pub output_tokens_per_s: f64,
+}
+
 /// One batch of an aggregated instance under (7).
 #[derive(Clone, Copy, Debug)]
 struct Chunked {

@@ -15,6 +15,7 @@ pub mod model;
 pub mod precision;
 pub mod queue;
 
+pub use aggregated::{closed_loop, ClosedLoop};
 pub use candidate::{
     batch_context, bound, candidates, kv_tokens, length_at, longest_tokens, prefill_service,
     Candidate, Derivation, Explanation, PoolExplanation, PrefillService, Rejected, Role,
