@@ -83,6 +83,7 @@ prop_compose! {
             power_watts: None,
             step_overhead_s: overhead,
             layer_latency_s: None,
+            collective_latency_s: None,
             compute_efficiency: efficiency.map(|e| e.0),
             bandwidth_efficiency: efficiency.map(|e| e.1),
             price_usd_per_hour: None,
@@ -216,8 +217,9 @@ fn estimate_answers_for_every_catalog_pair() {
 }
 
 /// Hand-computed decode step: Llama-3.1-70B FP8 on one H200 at batch 1 reads 70.6 GB of
-/// weights and 160 KiB × 1000 of KV: (70.6e9 + 163.84e6) / (4.8e12 × 0.75) = 19.66 ms, plus
-/// the 2 ms step overhead.
+/// weights and 160 KiB × 1000 of KV: (70.6e9 + 163.84e6) / (4.8e12 × 0.90) = 16.38 ms, plus
+/// the H200's 2 ms step overhead and 80 layers × 45 µs (std/hardware.fleet); one device, no
+/// collective.
 #[test]
 fn decode_step_by_hand() {
     let spec = catalog();
@@ -225,7 +227,7 @@ fn decode_step_by_hand() {
     let instance =
         Instance { model: m, device: d, tp: 1, pp: 1, weights: Precision::Fp8, kv: Precision::Fp8 };
     let step = instance.decode_step(1.0, 1000.0);
-    let expected = 2e-3 + (70.6e9 + 1000.0 * 163_840.0) / (4.8e12 * 0.75);
+    let expected = 2e-3 + 80.0 * 45e-6 + (70.6e9 + 1000.0 * 163_840.0) / (4.8e12 * 0.90);
     assert!((step.time_s - expected).abs() < 1e-9, "{} vs {expected}", step.time_s);
     assert_eq!(step.bound, perf::Bound::Bandwidth);
 }

@@ -18,6 +18,8 @@ pub fn catalog() -> Spec {
 pub struct Row {
     /// `file:line` of the row in the source CSV it was transcribed from.
     pub origin: String,
+    /// The publication the row comes from.
+    pub source: String,
     pub device: String,
     /// Devices of the instance; `None`: the fewest that hold the model.
     pub devices: Option<u32>,
@@ -94,6 +96,7 @@ pub fn rows() -> Vec<Row> {
             let measurements = if file == "validation.csv" { "measurements" } else { "vendors" };
             rows.push(Row {
                 origin: format!("{measurements}:{}", f(line_col)),
+                source: f("source"),
                 device: f("device"),
                 devices: f("devices").parse().ok(),
                 model: f("model"),
