@@ -7,7 +7,7 @@
 
 mod validation;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use fleetplan::spec::Spec;
 use validation::{catalog, error, predict, quantile, rows, Row};
@@ -44,12 +44,29 @@ fn group(rows: &[Row], errors: &[f64], key: impl Fn(&Row) -> String) -> BTreeMap
 }
 
 /// The bounds this model has earned: each is today's figure plus a small margin (about two
-/// points), so that a change that makes the model worse fails. Lower them when the model
+/// points on the median, five on the p90), so that a change that makes the model worse fails:
+/// tripwires, not targets (the targets of issue 11 are 15% median and 45% p90 on held-out
+/// data). Lower them when the model
 /// improves; never raise them without saying why in docs/perf-model.md.
-const OVERALL: (f64, f64) = (0.55, 3.0);
-const PER_VENDOR: &[(&str, f64, f64)] = &[];
-const PER_SCENARIO: &[(&str, f64, f64)] = &[];
-const LEAVE_ONE_VENDOR_OUT: (f64, f64) = (0.40, 2.4);
+const OVERALL: (f64, f64) = (0.21, 0.88);
+const PER_VENDOR: &[(&str, f64, f64)] = &[
+    ("amd", 0.31, 0.97),
+    ("cerebras", 0.29, 0.32),
+    ("cpu", 0.17, 0.39),
+    ("groq", 0.62, 0.74),
+    ("huawei", 0.16, 0.24),
+    ("intel_gaudi", 0.14, 0.39),
+    ("nvidia", 0.18, 0.79),
+];
+const PER_SCENARIO: &[(&str, f64, f64)] = &[
+    ("batch_sweep", 0.18, 0.40),
+    ("interactive", 0.46, 1.25),
+    ("latency", 0.17, 0.39),
+    ("offline", 0.18, 0.72),
+    ("per_user", 0.24, 0.74),
+    ("server", 0.50, 1.10),
+];
+const LEAVE_ONE_VENDOR_OUT: (f64, f64) = (0.38, 1.51);
 
 fn check(what: &str, errors: &[f64], (median_bound, p90_bound): (f64, f64)) {
     let (median, p90) = summary(errors);
@@ -114,67 +131,94 @@ struct Defaults {
     bandwidth: f64,
     overhead_s: f64,
     layer_s: f64,
+    collective_s: f64,
 }
 
-fn with_defaults(spec: &Spec, d: Defaults) -> Spec {
+/// `spec` with the devices in `names` given `d` (or, with `None`, stripped of their own values
+/// so that the defaults of their kind in src/perf/calibration.rs apply).
+fn with_defaults(spec: &Spec, names: &BTreeSet<String>, d: Option<Defaults>) -> Spec {
     let mut spec = spec.clone();
-    for device in spec.devices.values_mut() {
-        device.compute_efficiency = Some(d.compute);
-        device.bandwidth_efficiency = Some(d.bandwidth);
-        device.step_overhead_s = Some(d.overhead_s);
-        device.layer_latency_s = Some(d.layer_s);
+    for (name, device) in spec.devices.iter_mut() {
+        if names.contains(name) {
+            device.compute_efficiency = d.map(|d| d.compute);
+            device.bandwidth_efficiency = d.map(|d| d.bandwidth);
+            device.step_overhead_s = d.map(|d| d.overhead_s);
+            device.layer_latency_s = d.map(|d| d.layer_s);
+            device.collective_latency_s = d.map(|d| d.collective_s);
+        }
     }
     spec
 }
 
-/// Leave one vendor out: the calibration values are refitted (a grid over every device's
-/// values, the same for all devices, as defaults are) on the other vendors' rows, and the
-/// held-out vendor's rows are predicted with that fit: how the model does on a chip it has no
+/// Mean clipped absolute error, each publication weighted alike (as tests/fit_calibration.rs
+/// fits the catalog's values).
+fn score(rows: &[&Row], errors: &[f64]) -> f64 {
+    let mut by_source: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for (r, e) in rows.iter().zip(errors) {
+        by_source.entry(r.source.as_str()).or_default().push(e.abs().min(1.0));
+    }
+    by_source.values().map(|e| e.iter().sum::<f64>() / e.len() as f64).sum::<f64>()
+        / by_source.len().max(1) as f64
+}
+
+/// Leave one vendor out: the held-out vendor's devices lose their own calibration and take
+/// defaults refitted (one set of values for every device, as defaults are) on the other
+/// vendors' rows of the same kind of device (accelerators, SRAM parts; CPUs have one vendor
+/// here, so theirs are fitted on every other row): how the model does on a chip it has no
 /// measurement of.
 #[test]
 fn leave_one_vendor_out() {
     let spec = catalog();
     let rows = rows();
     let mut grid = Vec::new();
-    for compute in [0.3, 0.45, 0.6] {
-        for bandwidth in [0.5, 0.65, 0.8] {
-            for overhead_s in [1e-3, 3e-3, 6e-3] {
-                for layer_s in [10e-6, 25e-6, 40e-6] {
-                    grid.push(Defaults { compute, bandwidth, overhead_s, layer_s });
+    for compute in [0.1, 0.2, 0.3, 0.45, 0.6] {
+        for bandwidth in [0.45, 0.55, 0.65, 0.75, 0.85] {
+            for overhead_s in [0.5e-3, 2e-3, 5e-3] {
+                for layer_s in [5e-6, 20e-6, 45e-6] {
+                    for collective_s in [4e-6, 15e-6, 40e-6] {
+                        grid.push(Defaults {
+                            compute,
+                            bandwidth,
+                            overhead_s,
+                            layer_s,
+                            collective_s,
+                        });
+                    }
                 }
             }
         }
     }
-    let errors: Vec<Vec<f64>> = grid
-        .iter()
-        .map(|d| {
-            let spec = with_defaults(&spec, *d);
-            rows.iter().map(|r| error(r, predict(&spec, r))).collect()
-        })
-        .collect();
-    let vendors: std::collections::BTreeSet<&str> = rows.iter().map(Row::vendor).collect();
+    let kind = |r: &Row| spec.devices[&r.device].kind;
+    let vendors: BTreeSet<&str> = rows.iter().map(Row::vendor).collect();
     let mut held_out = BTreeMap::new();
     let mut all = Vec::new();
     for vendor in vendors {
-        let pick = |keep: bool| -> Vec<Vec<f64>> {
-            errors
-                .iter()
-                .map(|e| {
-                    rows.iter()
-                        .zip(e)
-                        .filter(|(r, _)| (r.vendor() == vendor) != keep)
-                        .map(|(_, e)| *e)
-                        .collect()
-                })
-                .collect()
+        let test: Vec<&Row> = rows.iter().filter(|r| r.vendor() == vendor).collect();
+        let kinds: BTreeSet<_> = test.iter().map(|r| kind(r)).collect();
+        let same_kind: Vec<&Row> =
+            rows.iter().filter(|r| r.vendor() != vendor && kinds.contains(&kind(r))).collect();
+        // No other vendor of the kind (CPUs: only the Xeon has rows): fit on every other row.
+        let train = if same_kind.is_empty() {
+            rows.iter().filter(|r| r.vendor() != vendor).collect()
+        } else {
+            same_kind
         };
-        let (train, test) = (pick(true), pick(false));
-        let best = (0..grid.len())
-            .min_by(|&a, &b| summary(&train[a]).0.total_cmp(&summary(&train[b]).0))
-            .unwrap();
-        println!("held out {vendor}: fitted on the rest {:?}", grid[best]);
-        all.extend(test[best].iter().copied());
-        held_out.insert(vendor.to_string(), test[best].clone());
+        let mine: BTreeSet<String> = test.iter().map(|r| r.device.clone()).collect();
+        let theirs: BTreeSet<String> = train.iter().map(|r| r.device.clone()).collect();
+        let best = grid
+            .iter()
+            .map(|d| {
+                let spec = with_defaults(&spec, &theirs, Some(*d));
+                let errors: Vec<f64> = train.iter().map(|r| error(r, predict(&spec, r))).collect();
+                (score(&train, &errors), *d)
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, d)| d);
+        println!("held out {vendor}: defaults fitted on the rest {best:?}");
+        let spec = with_defaults(&spec, &mine, best);
+        let errors: Vec<f64> = test.iter().map(|r| error(r, predict(&spec, r))).collect();
+        all.extend(errors.iter().copied());
+        held_out.insert(vendor.to_string(), errors);
     }
     held_out.insert("all".into(), all.clone());
     table("held-out vendor", &held_out);

@@ -100,9 +100,9 @@ pub fn for_device(device: &Device) -> Calibration {
 ///   it: Groq 300 tok/s on Llama-2-70B (80 layers) and 750 tok/s on Llama-2-7B (32 layers) are
 ///   both 41.7 µs per layer. The catalog sets each SRAM device's own value. Their chip-to-chip
 ///   traffic is inside that figure: no separate collective.
-/// - CPU: AMX sustained throughput is far below its theoretical peak (specs.md says so); the
-///   catalog's Xeon sets values fitted to the SGLang Xeon 6 rows; these defaults are for other
-///   CPUs (UNVERIFIED).
+/// - CPU: the Xeon 6980P's values, fitted to the SGLang Xeon 6 rows (the only CPU measured):
+///   AMX sustains far below its theoretical peak (specs.md says so). For other CPUs (EPYC,
+///   Grace) they are UNVERIFIED.
 /// - SSD and DRAM only serve KV-cache reads: their bandwidth efficiency applies.
 pub fn defaults(device: &Device) -> Calibration {
     kind_defaults(device.kind)
@@ -121,7 +121,7 @@ pub fn kind_defaults(kind: DeviceKind) -> Calibration {
         match kind {
             DeviceKind::Gpu | DeviceKind::Asic => (0.45, 0.55, 0.5e-3, 45e-6, 25e-6),
             DeviceKind::Lpu => (0.5, 0.8, 0.0, 40e-6, 0.0),
-            DeviceKind::Cpu => (0.3, 0.7, 2.0e-3, 20e-6, 20e-6),
+            DeviceKind::Cpu => (0.045, 0.45, 3.0e-3, 45e-6, 4e-6),
             DeviceKind::Ssd | DeviceKind::Dram => (0.0, 0.8, 0.0, 0.0, 0.0),
         };
     Calibration {

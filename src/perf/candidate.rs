@@ -475,6 +475,8 @@ pub struct Explanation {
 pub struct PoolExplanation {
     pub pool: String,
     pub device: String,
+    /// The device's calibration and where each value comes from.
+    pub calibration: super::calibration::Calibration,
     pub candidates: Vec<Candidate>,
     pub rejected: Vec<Rejected>,
 }

@@ -53,6 +53,7 @@ pub fn explain(spec: &Spec, workload: &str, pool: Option<&str>) -> Result<Explan
         pools.push(PoolExplanation {
             pool: name.clone(),
             device: device.name.clone(),
+            calibration: calibration::for_device(device),
             candidates,
             rejected,
         });
