@@ -367,7 +367,18 @@ fn evaluate(
             };
             derivation.step_ms = Some(step.time_s * 1e3);
             derivation.step_bound = Some(step.bound);
-            let tokens = f64::from(batch) / step.time_s;
+            // (3a) A request whose KV arrives while every slot is taken waits for one, inside
+            // its TTFT: with a TTFT bound at percentile p, the slots are planned only as full
+            // as keeps that wait from most requests (Erlang C ≤ 1 − p; a mean bound: ≤ 1/2).
+            let occupancy = ttft.map_or(1.0, |b| {
+                let waiting = match b.percentile {
+                    Percentile::Mean => 0.5,
+                    Percentile::P(p) => 1.0 - p / 100.0,
+                };
+                queue::slot_occupancy(batch, waiting)
+            });
+            derivation.utilisation = ttft.map(|_| occupancy);
+            let tokens = occupancy * f64::from(batch) / step.time_s;
             Ok(Candidate {
                 workload: workload.name.clone(),
                 pool: pool.name.clone(),

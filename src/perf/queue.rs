@@ -102,9 +102,44 @@ pub fn highest_utilisation(within: impl Fn(f64) -> bool) -> Option<f64> {
     Some(good)
 }
 
+/// Erlang's C formula: the probability that an arrival waits in an M/M/n queue offered `a`
+/// erlangs (`a = λ · E[S]`), by the stable recursion for Erlang B, `B₀ = 1`,
+/// `Bₖ = a·Bₖ₋₁ / (k + a·Bₖ₋₁)`, then `C = B / (1 − (a/n)(1 − B))`. One at or above `n` erlangs.
+pub fn erlang_c(servers: u32, erlangs: f64) -> f64 {
+    let n = f64::from(servers);
+    if servers == 0 || erlangs >= n {
+        return 1.0;
+    }
+    let mut b = 1.0;
+    for k in 1..=servers {
+        b = erlangs * b / (f64::from(k) + erlangs * b);
+    }
+    b / (1.0 - erlangs / n * (1.0 - b))
+}
+
+/// (3a) Highest occupancy `a/n` of a decode instance's `n` batch slots at which an arriving
+/// request finds a free slot with probability at least `1 − waiting` (Erlang C; exponential
+/// holding times make it conservative for the near-constant `O · TPOT` a slot is held).
+pub fn slot_occupancy(slots: u32, waiting: f64) -> f64 {
+    let n = f64::from(slots);
+    highest_utilisation(|rho| erlang_c(slots, rho * n) <= waiting).unwrap_or(0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn erlang_c_by_hand() {
+        // One server: C = ρ. Two servers at a = 1: B₂ = 0.2, C = 0.2 / (1 − 0.5 · 0.8) = 1/3.
+        assert!((erlang_c(1, 0.7) - 0.7).abs() < 1e-12);
+        assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(erlang_c(4, 4.0), 1.0);
+        // Many slots run fuller for the same chance of waiting (pooling).
+        let (few, many) = (slot_occupancy(4, 0.1), slot_occupancy(256, 0.1));
+        assert!(few < many && many < 1.0, "{few} {many}");
+        assert!((erlang_c(256, many * 256.0) - 0.1).abs() < 1e-6);
+    }
 
     #[test]
     fn mean_wait_is_pollaczek_khinchine_for_md1() {
