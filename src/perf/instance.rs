@@ -76,10 +76,11 @@ impl Instance<'_> {
 
     /// Fixed per-layer time of one step: every layer's kernels, `L × ℓ`, a MoE layer's
     /// counting [`calibration::MOE_LAYER_KERNELS`] times a dense one's. On SRAM parts `ℓ` is
-    /// instead the pipeline floor (a `max` with the work, see `combine`).
+    /// instead the pipeline floor (a `max` with the work, see `combine`): a stage's time,
+    /// whatever runs in it.
     fn layer_time(&self, cal: &Calibration) -> f64 {
-        let kernels =
-            if self.model.experts.is_some() { calibration::MOE_LAYER_KERNELS } else { 1.0 };
+        let moe = self.model.experts.is_some() && !self.pipeline_floor();
+        let kernels = if moe { calibration::MOE_LAYER_KERNELS } else { 1.0 };
         f64::from(self.model.layers) * cal.layer_latency_s * kernels
     }
 
