@@ -108,6 +108,8 @@ pub struct Device {
     /// Least time one layer takes per step, whatever the batch (launch and sync latency; on
     /// SRAM parts, the pipeline floor).
     pub layer_latency_s: Option<f64>,
+    /// Fixed latency of one collective (all-reduce, all-to-all) over the scale-up interconnect.
+    pub collective_latency_s: Option<f64>,
     /// Share of peak compute reached in practice (0–1).
     pub compute_efficiency: Option<f64>,
     /// Share of peak memory bandwidth reached in practice (0–1).

@@ -83,6 +83,7 @@ prop_compose! {
             power_watts: None,
             step_overhead_s: overhead,
             layer_latency_s: None,
+            collective_latency_s: None,
             compute_efficiency: efficiency.map(|e| e.0),
             bandwidth_efficiency: efficiency.map(|e| e.1),
             price_usd_per_hour: None,
@@ -216,8 +217,9 @@ fn estimate_answers_for_every_catalog_pair() {
 }
 
 /// Hand-computed decode step: Llama-3.1-70B FP8 on one H200 at batch 1 reads 70.6 GB of
-/// weights and 160 KiB × 1000 of KV: (70.6e9 + 163.84e6) / (4.8e12 × 0.75) = 19.66 ms, plus
-/// the 2 ms step overhead.
+/// weights and 160 KiB × 1000 of KV: (70.6e9 + 163.84e6) / (4.8e12 × 0.90) = 16.38 ms, plus
+/// the H200's 2 ms step overhead and 80 layers × 45 µs (std/hardware.fleet); one device, no
+/// collective.
 #[test]
 fn decode_step_by_hand() {
     let spec = catalog();
@@ -225,7 +227,56 @@ fn decode_step_by_hand() {
     let instance =
         Instance { model: m, device: d, tp: 1, pp: 1, weights: Precision::Fp8, kv: Precision::Fp8 };
     let step = instance.decode_step(1.0, 1000.0);
-    let expected = 2e-3 + (70.6e9 + 1000.0 * 163_840.0) / (4.8e12 * 0.75);
+    let expected = 2e-3 + 80.0 * 45e-6 + (70.6e9 + 1000.0 * 163_840.0) / (4.8e12 * 0.90);
     assert!((step.time_s - expected).abs() < 1e-9, "{} vs {expected}", step.time_s);
     assert_eq!(step.bound, perf::Bound::Bandwidth);
+}
+
+/// Capacities as the drivers report them, typed in here from the driver outputs that
+/// std/hardware.fleet cites (nvidia-smi MiB totals, rocm-smi bytes), independently of the
+/// catalog: a vendor's "80 GB" read as 10⁹ bytes is 7% short of what a serving stack can use.
+#[test]
+fn catalog_capacities_are_the_drivers() {
+    const MIB: f64 = 1_048_576.0;
+    let spec = catalog();
+    let reported = [
+        ("a100_80gb", 81_920.0 * MIB),
+        ("h100_sxm", 81_559.0 * MIB),
+        ("h200", 143_771.0 * MIB),
+        ("b200", 183_359.0 * MIB),
+        ("l4", 23_034.0 * MIB),
+        ("l40s", 46_068.0 * MIB),
+        ("mi300x", 206_141_652_992.0),
+    ];
+    for (name, bytes) in reported {
+        let catalog = spec.devices[name].memory_bytes;
+        assert!(
+            (catalog - bytes).abs() <= 1e-6 * bytes,
+            "{name}: catalog {catalog}, driver {bytes}"
+        );
+    }
+}
+
+/// A GB/GiB slip decides whether a 70B BF16 model (141.2 GB of weights) fits one H200: with
+/// the driver's 143,771 MiB (150.8 GB) it does, with the printed "141 GB" read as 10⁹ bytes it
+/// does not.
+#[test]
+fn llama_70b_bf16_fits_one_h200_only_at_the_drivers_capacity() {
+    let spec = catalog();
+    let m = &spec.models["llama3_1_70b"];
+    let h200 = spec.devices["h200"].clone();
+    let fits = |device: &Device| {
+        let instance = Instance {
+            model: m,
+            device,
+            tp: 1,
+            pp: 1,
+            weights: Precision::Bf16,
+            kv: Precision::Bf16,
+        };
+        instance.memory().fits() && instance.max_batch(2048.0) >= 1
+    };
+    assert!(fits(&h200), "70B BF16 must fit one H200 as drivers report it");
+    let printed = Device { memory_bytes: 141e9, ..h200 };
+    assert!(!fits(&printed), "141 GB read as 10^9 bytes cannot hold 141.2 GB of weights");
 }

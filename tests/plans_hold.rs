@@ -216,6 +216,13 @@ fn generated_plans_hold_in_simulation() {
                         let text =
                             case.text.replace("RATE", &format!("{:.6}", rate * case.fraction));
                         std::fs::write(format!("{dir}/case{i}.fleet"), text).unwrap();
+                        let planned = fleetplan::report::plan("case.fleet", &spec, &g, &solution);
+                        let detail = format!(
+                            "{}\n{}",
+                            fleetplan::report::plan_text(&planned),
+                            simulate::report_text(&report)
+                        );
+                        std::fs::write(format!("{dir}/case{i}.txt"), detail).unwrap();
                     }
                     failures.push(format!(
                         "case {i} ({:.3} req/s): {} {:?} {} ms: {:.4} within, 95% bound {:?}, \

@@ -159,6 +159,7 @@ pub fn device(name: &str, r: &mut Reader<'_>) -> Option<Device> {
         power_watts: r.number("power"),
         step_overhead_s: r.number("overhead"),
         layer_latency_s: r.number("layer_latency"),
+        collective_latency_s: r.number("collective_latency"),
         compute_efficiency: efficiency_of("compute"),
         bandwidth_efficiency: efficiency_of("bandwidth"),
         price_usd_per_hour: r.number("price").map(|p| p * 3600.0),

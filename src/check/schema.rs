@@ -148,7 +148,13 @@ pub const DEVICE: &[FieldSpec] = &[
         "layer_latency",
         quantity(Dim::TIME, Range::NonNegative),
         "layer_latency = 40 us",
-        "least time one layer takes per step: the pipeline floor of SRAM parts",
+        "fixed time one layer takes per step; on SRAM parts, the pipeline floor",
+    ),
+    field(
+        "collective_latency",
+        quantity(Dim::TIME, Range::NonNegative),
+        "collective_latency = 25 us",
+        "fixed latency of one all-reduce or all-to-all over the scale-up interconnect",
     ),
     field(
         "efficiency",

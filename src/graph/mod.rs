@@ -260,7 +260,7 @@ fn tiers(spec: &Spec) -> Vec<Tier> {
         if matches!(device.kind, DeviceKind::Ssd | DeviceKind::Dram) {
             let efficiency = device
                 .bandwidth_efficiency
-                .unwrap_or(perf::calibration::defaults(device.kind).bandwidth_efficiency);
+                .unwrap_or(perf::calibration::defaults(device).bandwidth_efficiency);
             tiers.push(Tier {
                 pool: pool.name.clone(),
                 workload: None,

@@ -193,6 +193,43 @@ pub(super) fn aggregated(
     })
 }
 
+/// (7) with every slot of a batch of `batch` sequences decoding (a closed loop of `batch`
+/// requests in flight, as an offline run or a benchmark at a fixed concurrency holds it): each
+/// step decodes the batch in `t_step(B)` at the mean context `I + O/2`, and the `B/O` prompts
+/// that replace the finished sequences add their prefill work `t_pf(I)` (compute and
+/// communication, as in [`aggregated`]). Then
+///
+/// ```text
+/// TPOT = t_step(B) + (B/O)·t_pf(I),    λ = B / (O·TPOT) = B / (O·t_step(B) + B·t_pf(I))
+/// ```
+///
+/// the decode side of (7)'s `λ(B)`; `TTFT` is a lone prompt's prefill plus one step.
+pub fn closed_loop(instance: &Instance<'_>, batch: f64, input: f64, output: f64) -> ClosedLoop {
+    let step = instance.decode_step(batch, super::estimate::mean_context(input, output));
+    let prefill = instance.prefill(input);
+    let work = prefill.compute_s + prefill.communication_s;
+    let tpot_s = step.time_s + batch / output.max(1.0) * work;
+    let requests_per_s = batch / (output.max(1.0) * tpot_s);
+    ClosedLoop {
+        step,
+        tpot_s,
+        ttft_s: prefill.time_s + step.time_s,
+        requests_per_s,
+        output_tokens_per_s: requests_per_s * output,
+    }
+}
+
+/// What [`closed_loop`] predicts.
+#[derive(Clone, Copy, Debug)]
+pub struct ClosedLoop {
+    /// The decode part of a step.
+    pub step: super::instance::Step,
+    pub tpot_s: f64,
+    pub ttft_s: f64,
+    pub requests_per_s: f64,
+    pub output_tokens_per_s: f64,
+}
+
 /// One batch of an aggregated instance under (7).
 #[derive(Clone, Copy, Debug)]
 struct Chunked {
@@ -228,7 +265,17 @@ impl Chunked {
     ) -> Chunked {
         let step = instance.decode_step(f64::from(batch), context);
         let budget = tpot.map_or(step.time_s + mean_work, |b| b.limit_s);
-        let share = if budget > step.time_s { (budget - step.time_s) / budget } else { 0.0 };
+        // The batch is a count of sequences in service (Poisson about its mean `B`, as in an
+        // M/G/∞ queue), and prompts queue most when it is high: the prompts' share of a step
+        // is taken with the batch at the TTFT percentile's quantile of that count, `B + z√B`
+        // (one standard deviation without a percentile above the median).
+        let z = match percentile {
+            Percentile::P(p) if p > 50.0 => crate::traffic::inverse_normal_cdf(p / 100.0),
+            _ => 1.0,
+        };
+        let b = f64::from(batch);
+        let busy = instance.decode_step(b + z * b.sqrt(), context);
+        let share = if budget > busy.time_s { (budget - busy.time_s) / budget } else { 0.0 };
         let (mean_eff, eff_p) = if share > 0.0 {
             (mean_work / share, work_p / share)
         } else {
@@ -249,14 +296,19 @@ impl Chunked {
         point
     }
 
-    /// `TTFT_p = w_p + S_eff(I_p) + t_step(B) + ρ·(T − t_step(B))`: the wait, the prompt's
-    /// chunks, and the step that makes the first token, full when other prompts wait.
+    /// `TTFT_p = w_p + S_eff(I_p) + (the step that makes the first token)`: the wait, the
+    /// prompt's chunks, and a step that is full (`T`) when other prompts wait (probability
+    /// `ρ`) and `t_step(B)` otherwise; for a mean bound its mean `t_step + ρ (T − t_step)`, at a
+    /// percentile `p` its quantile, `T` when `ρ > 1 − p`.
     fn ttft(&self, rho: f64, percentile: Percentile, variability: queue::Variability) -> f64 {
         let t = self.step.time_s;
-        queue::wait_gg1(self.mean_eff, rho, percentile, variability)
-            + self.eff_p
-            + t
-            + rho * (self.budget - t).max(0.0)
+        let full = self.budget.max(t);
+        let first_step = match percentile {
+            Percentile::Mean => t + rho * (full - t),
+            Percentile::P(p) if rho > 1.0 - p / 100.0 => full,
+            Percentile::P(_) => t,
+        };
+        queue::wait_gg1(self.mean_eff, rho, percentile, variability) + self.eff_p + first_step
     }
 
     /// Requests per second with every slot of the batch decoding: `B / (O·t_step + B·E[t_pf])`.

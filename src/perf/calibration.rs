@@ -1,75 +1,152 @@
-//! Efficiencies and latencies that no datasheet gives, per device kind, each with the
-//! measurement that justifies it. A device's own fields (`efficiency`, `overhead`,
-//! `layer_latency`) override these. docs/perf-model.md shows the fit and its errors.
+//! Efficiencies and latencies that no datasheet gives. A device's calibration is resolved once,
+//! here ([`for_device`]): the values its catalog entry sets (each citing the measurement that
+//! justifies it, in std/hardware.fleet) over the defaults of its kind, with the provenance of
+//! each value, which `explain` shows. docs/perf-model.md shows the fits and their errors.
 
-use crate::spec::DeviceKind;
+use serde::Serialize;
+
+use crate::spec::{Device, DeviceKind};
 
 /// What the roofline needs beyond the datasheet.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Calibration {
-    /// Share of peak dense FLOP/s reached by large matrix products (prefill, big batches).
+    /// Share of peak dense FLOP/s reached by the matrix products of a step (prefill, big
+    /// batches).
     pub compute_efficiency: f64,
     /// Share of peak memory bandwidth reached when streaming weights and KV cache.
     pub bandwidth_efficiency: f64,
     /// Fixed time per decode step: scheduling, sampling, launch of the step.
     pub step_overhead_s: f64,
-    /// Least time per layer per step, whatever the batch.
+    /// Fixed time per layer per step (kernel launches and their tails; on SRAM parts, the
+    /// pipeline floor: the least time per layer whatever the batch).
     pub layer_latency_s: f64,
-    /// Fixed latency of one tensor-parallel all-reduce.
-    pub allreduce_latency_s: f64,
+    /// Fixed latency of one collective (a tensor-parallel all-reduce, an expert all-to-all) over
+    /// the device's scale-up interconnect.
+    pub collective_latency_s: f64,
+    /// Where each value comes from.
+    pub provenance: Provenance,
 }
 
-/// Defaults by kind.
-///
-/// - GPU and ASIC: efficiencies and step overhead fitted to the 66 TensorRT-LLM
-///   offline-throughput rows of `tests/data/validation.csv` (H100, H200, B200, GB200); see the
-///   validation table in docs/perf-model.md. The all-reduce latency was not fitted (a typical
-///   NVLink small-message figure, UNVERIFIED). ASICs have no rows: they take the GPU values
-///   (UNVERIFIED).
-/// - LPU: the layer latency is the pipeline floor of SRAM parts; per-user decode rates give
-///   it: Groq 300 tok/s on Llama-2-70B (80 layers) and 750 tok/s on Llama-2-7B (32 layers) are
-///   both 41.7 µs per layer. The catalog sets each SRAM device's own value.
-/// - CPU: AMX sustained throughput is far below its theoretical peak (specs.md says so); no
-///   CPU row exists to fit, so these are UNVERIFIED and flagged in the docs.
-/// - SSD and DRAM only serve KV-cache reads: their bandwidth efficiency applies.
-pub fn defaults(kind: DeviceKind) -> Calibration {
-    match kind {
-        DeviceKind::Gpu | DeviceKind::Asic => Calibration {
-            compute_efficiency: 0.55,
-            bandwidth_efficiency: 0.75,
-            step_overhead_s: 2.0e-3,
-            layer_latency_s: 10e-6,
-            allreduce_latency_s: 8e-6,
-        },
-        DeviceKind::Lpu => Calibration {
-            compute_efficiency: 0.5,
-            bandwidth_efficiency: 0.8,
-            step_overhead_s: 0.0,
-            layer_latency_s: 40e-6,
-            allreduce_latency_s: 2e-6,
-        },
-        DeviceKind::Cpu => Calibration {
-            compute_efficiency: 0.3,
-            bandwidth_efficiency: 0.7,
-            step_overhead_s: 2.0e-3,
-            layer_latency_s: 20e-6,
-            allreduce_latency_s: 20e-6,
-        },
-        DeviceKind::Ssd | DeviceKind::Dram => Calibration {
-            compute_efficiency: 0.0,
-            bandwidth_efficiency: 0.8,
-            step_overhead_s: 0.0,
-            layer_latency_s: 0.0,
-            allreduce_latency_s: 0.0,
+/// Whether a calibration value was set for the device (from the measurement its catalog entry
+/// cites) or is the default of its kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Device,
+    Default,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Device => "device",
+            Source::Default => "default",
+        }
+    }
+}
+
+/// The [`Source`] of each value of a [`Calibration`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    pub compute_efficiency: Source,
+    pub bandwidth_efficiency: Source,
+    pub step_overhead: Source,
+    pub layer_latency: Source,
+    pub collective_latency: Source,
+}
+
+/// A device's calibration: its own values over the defaults of its kind.
+pub fn for_device(device: &Device) -> Calibration {
+    let d = defaults(device);
+    let pick = |own: Option<f64>, default: f64| match own {
+        Some(v) => (v, Source::Device),
+        None => (default, Source::Default),
+    };
+    let (compute_efficiency, c) = pick(device.compute_efficiency, d.compute_efficiency);
+    let (bandwidth_efficiency, b) = pick(device.bandwidth_efficiency, d.bandwidth_efficiency);
+    let (step_overhead_s, o) = pick(device.step_overhead_s, d.step_overhead_s);
+    let (layer_latency_s, l) = pick(device.layer_latency_s, d.layer_latency_s);
+    let (collective_latency_s, a) = pick(device.collective_latency_s, d.collective_latency_s);
+    Calibration {
+        compute_efficiency,
+        bandwidth_efficiency,
+        step_overhead_s,
+        layer_latency_s,
+        collective_latency_s,
+        provenance: Provenance {
+            compute_efficiency: c,
+            bandwidth_efficiency: b,
+            step_overhead: o,
+            layer_latency: l,
+            collective_latency: a,
         },
     }
 }
 
-/// Share of device memory kept free for activations, workspace and fragmentation. TensorRT-LLM
-/// gives the KV cache 90–95% of the memory left after weights (`kv_cache_free_gpu_mem_fraction`,
-/// noted with the TensorRT-LLM rows of measurements.csv); 10% of the whole is a little more
-/// conservative.
-pub const MEMORY_RESERVE: f64 = 0.10;
+/// Defaults for a device without values of its own, by kind. (Collective latencies by
+/// interconnect are the devices' own values: NVLink 8 µs, Infinity Fabric 15 µs, Gaudi RoCE
+/// 40 µs, Xeon UPI and Ascend HCCS 4 µs; see docs/perf-model.md.)
+///
+/// - GPU and ASIC: one set of values fitted (tests/fit_calibration.rs) to the rows of every
+///   accelerator at once (NVIDIA, AMD, Gaudi 2, Ascend 910B: 219 rows of tests/data, each
+///   publication weighted alike): the best guess for a chip with no measurement, which is what
+///   the leave-one-vendor-out figure of docs/perf-model.md tests. Layer latency: a dense decoder
+///   layer runs about ten kernels (norm, QKV, RoPE and cache write, attention, output, norm,
+///   gate-up, activation, down, residual), a few µs each. Collective latency: the same fit (25
+///   µs), which is also RCCL's small-message all-reduce without NVLink-class fabric
+///   (github.com/ROCm/rccl pull 929: 25 µs on MI250X). Catalog devices with measurements set
+///   their own values.
+/// - LPU: the layer latency is the pipeline floor of SRAM parts; per-user decode rates give
+///   it: Groq 300 tok/s on Llama-2-70B (80 layers) and 750 tok/s on Llama-2-7B (32 layers) are
+///   both 41.7 µs per layer. The catalog sets each SRAM device's own value. Their chip-to-chip
+///   traffic is inside that figure: no separate collective.
+/// - CPU: the Xeon 6980P's values, fitted to the SGLang Xeon 6 rows (the only CPU measured):
+///   AMX sustains far below its theoretical peak (specs.md says so). For other CPUs (EPYC,
+///   Grace) they are UNVERIFIED.
+/// - SSD and DRAM only serve KV-cache reads: their bandwidth efficiency applies.
+pub fn defaults(device: &Device) -> Calibration {
+    kind_defaults(device.kind)
+}
+
+/// [`defaults`] for a kind.
+pub fn kind_defaults(kind: DeviceKind) -> Calibration {
+    let provenance = Provenance {
+        compute_efficiency: Source::Default,
+        bandwidth_efficiency: Source::Default,
+        step_overhead: Source::Default,
+        layer_latency: Source::Default,
+        collective_latency: Source::Default,
+    };
+    let (compute_efficiency, bandwidth_efficiency, step_overhead_s, layer_latency_s, collective) =
+        match kind {
+            DeviceKind::Gpu | DeviceKind::Asic => (0.45, 0.55, 0.5e-3, 45e-6, 25e-6),
+            DeviceKind::Lpu => (0.5, 0.8, 0.0, 40e-6, 0.0),
+            DeviceKind::Cpu => (0.045, 0.45, 3.0e-3, 45e-6, 4e-6),
+            DeviceKind::Ssd | DeviceKind::Dram => (0.0, 0.8, 0.0, 0.0, 0.0),
+        };
+    Calibration {
+        compute_efficiency,
+        bandwidth_efficiency,
+        step_overhead_s,
+        layer_latency_s,
+        collective_latency_s: collective,
+        provenance,
+    }
+}
+
+/// Share of the memory left after the weights that the KV cache gets; the rest is kept for
+/// activations, workspace and fragmentation. TensorRT-LLM's `kv_cache_free_gpu_mem_fraction`
+/// defaults to 0.9 of the free memory after the weights are loaded (noted with the
+/// TensorRT-LLM rows of measurements.csv). Until issue 11 the reserve was 10% of the whole
+/// device, which with the catalog's decimal capacities rejected a 70B BF16 model (141.2 GB) on
+/// one H200 (143,771 MiB = 150.8 GB reported by the driver), where serving stacks run it.
+pub const KV_FREE_FRACTION: f64 = 0.90;
+
+/// Devices of `memory` bytes each that hold `weights` and leave `kv` bytes of KV cache by (1):
+/// `φ × (n·memory − weights) ≥ kv`.
+pub fn devices_for(memory: f64, weights: f64, kv: f64) -> f64 {
+    (weights + kv / KV_FREE_FRACTION) / memory
+}
 
 /// Activation bytes per value sent in tensor-parallel all-reduces (BF16).
 pub const ACTIVATION_BYTES: f64 = 2.0;
@@ -86,11 +163,18 @@ pub const SCHEDULER_MAX_BATCH: u32 = 1024;
 /// median error over all rows at 0.55, where those rows are 13–20% too slow instead.
 pub const FOUR_BIT_COMPUTE_FACTOR: f64 = 0.55;
 
-/// Compute efficiency of mixture-of-experts models relative to dense ones: many small expert
-/// GEMMs, routing imbalance and expert all-to-all. Fitted to the 12 Qwen3-235B-A22B rows
-/// (H200 and B200, TP8): without it they are 2–4× too fast; with 0.3 their median error is
-/// 14%.
-pub const MOE_COMPUTE_FACTOR: f64 = 0.3;
+/// Kernels of a mixture-of-experts decoder layer relative to a dense one, for its fixed
+/// per-layer time: a dense layer runs about ten kernels (norm, QKV, RoPE and cache write,
+/// attention, output projection, norm, gate-up, activation, down, residual); a MoE layer adds
+/// the router GEMM, top-k, token permutation, two grouped expert GEMMs and their activation,
+/// un-permutation and the shared expert's three, about 25 in all (vLLM's and SGLang's fused-MoE
+/// layers). The InferenceX DeepSeek-R1 rows at concurrency 4 (validation-vendors.csv) leave
+/// 100–140 µs per layer beyond the weight reads on B200, H200 and MI355X, against 20–45 µs
+/// for dense layers on the same stacks. Kernel counts alone give 2.5; fitted with the layer
+/// latencies (tests/fit_calibration.rs), 5 lowers the NVIDIA rows' mean clipped error from 24%
+/// to 21% and the MI300X rows' from 42% to 28% against 2.5: the MoE kernels (grouped GEMMs over
+/// a few tokens per expert, permutations) are also slower than dense ones, not only more.
+pub const MOE_LAYER_KERNELS: f64 = 5.0;
 
 /// The efficiency factor for the precision the device computes in.
 pub fn precision_factor(precision: crate::spec::Precision) -> f64 {

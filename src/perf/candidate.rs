@@ -257,10 +257,10 @@ pub struct Rejected {
 /// chips that hold the model and multiples of it.
 pub fn sizes(model: &Model, device: &Device, pool: &Pool, context: f64) -> Vec<u32> {
     let weights = model::weight_bytes(model, model.weights);
-    let usable = device.memory_bytes * (1.0 - super::calibration::MEMORY_RESERVE);
     let mut sizes = Vec::new();
     if device.kind == DeviceKind::Lpu {
-        let need = ((weights + model::kv_bytes(model, model.kv_cache, context)) / usable).ceil();
+        let kv = model::kv_bytes(model, model.kv_cache, context);
+        let need = super::calibration::devices_for(device.memory_bytes, weights, kv).ceil();
         let base = need.clamp(1.0, f64::from(pool.max_devices)) as u32;
         for k in [1, 2, 4] {
             let n = base.saturating_mul(k);
@@ -503,7 +503,7 @@ fn evaluate(
     if !memory.fits() {
         return Err(reject(
             format!(
-                "does not fit: weights need {:.1} GB per device, {:.1} GB are usable",
+                "does not fit: weights need {:.1} GB per device, the device has {:.1} GB",
                 memory.weight_bytes_per_device / 1e9,
                 memory.usable_bytes_per_device / 1e9
             ),
@@ -799,6 +799,8 @@ pub struct Explanation {
 pub struct PoolExplanation {
     pub pool: String,
     pub device: String,
+    /// The device's calibration and where each value comes from.
+    pub calibration: super::calibration::Calibration,
     pub candidates: Vec<Candidate>,
     pub rejected: Vec<Rejected>,
 }

@@ -93,9 +93,11 @@ fn fewest_devices(
         instance.max_batch(context) >= 1
     };
     if device.kind == DeviceKind::Lpu {
-        let usable = device.memory_bytes * (1.0 - super::calibration::MEMORY_RESERVE);
-        let need =
-            (model::weight_bytes(model, weights) + model::kv_bytes(model, kv, context)) / usable;
+        let need = super::calibration::devices_for(
+            device.memory_bytes,
+            model::weight_bytes(model, weights),
+            model::kv_bytes(model, kv, context),
+        );
         let start = need.ceil().clamp(1.0, 1e6) as u32;
         (start..start.saturating_add(1024)).find(|n| holds(*n))
     } else {
@@ -132,7 +134,7 @@ pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
         ))
     } else if !memory.fits() {
         Some(format!(
-            "the weights need {:.1} GB per device, {:.1} GB are usable",
+            "the weights need {:.1} GB per device, the device has {:.1} GB",
             memory.weight_bytes_per_device / 1e9,
             memory.usable_bytes_per_device / 1e9
         ))
@@ -182,28 +184,21 @@ pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
 }
 
 /// Output tokens per second of an instance running flat out on fixed-length requests, with
-/// continuous batching and chunked prefill (as benchmarks such as `trtllm-bench` measure):
-/// each step advances `B` sequences by one token and prefills, on average, `B / output` new
-/// prompts: `B / (t_step(B) + (B / output) · t_prefill(input))`.
+/// continuous batching and chunked prefill (as benchmarks such as `trtllm-bench` measure): the
+/// planner's aggregated capacity with no latency bound, (7)'s decode side
+/// ([`super::aggregated::closed_loop`]) at the largest batch memory and `batch_cap` allow.
 pub fn offline_throughput(
     instance: &Instance<'_>,
     input: f64,
     output: f64,
     batch_cap: u32,
 ) -> Option<(u32, f64)> {
-    let context = mean_context(input, output);
     let batch = instance.max_batch(input + output).min(batch_cap);
     if batch == 0 {
         return None;
     }
-    let b = f64::from(batch);
-    let step = instance.decode_step(b, context);
-    // Prompts are prefilled in large chunks alongside decode: their cost is the compute of the
-    // tokens and their all-reduces; weight reads are shared with the step, and there is no
-    // per-prompt latency floor.
-    let prefill = instance.prefill(input);
-    let prefill_work = prefill.compute_s.max(prefill.memory_s / b) + prefill.communication_s;
-    Some((batch, b / (step.time_s + b / output * prefill_work)))
+    let run = super::aggregated::closed_loop(instance, f64::from(batch), input, output);
+    Some((batch, run.output_tokens_per_s))
 }
 
 fn round(x: f64, digits: i32) -> f64 {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::calibration::{self, Calibration, ACTIVATION_BYTES, MEMORY_RESERVE};
+use super::calibration::{self, Calibration, ACTIVATION_BYTES, KV_FREE_FRACTION};
 use super::model;
 use super::precision;
 use crate::spec::{Device, DeviceKind, Model, Precision};
@@ -65,20 +65,27 @@ impl Instance<'_> {
         self.tp * self.pp
     }
 
+    /// The device's calibration ([`calibration::for_device`]), with the compute efficiency of
+    /// the precision it computes in.
     pub fn calibration(&self) -> Calibration {
-        let d = calibration::defaults(self.device.kind);
-        Calibration {
-            compute_efficiency: self.device.compute_efficiency.unwrap_or(d.compute_efficiency)
-                * self.peak_flops().map_or(1.0, |(p, _)| calibration::precision_factor(p))
-                * if self.model.experts.is_some() { calibration::MOE_COMPUTE_FACTOR } else { 1.0 },
-            bandwidth_efficiency: self
-                .device
-                .bandwidth_efficiency
-                .unwrap_or(d.bandwidth_efficiency),
-            step_overhead_s: self.device.step_overhead_s.unwrap_or(d.step_overhead_s),
-            layer_latency_s: self.device.layer_latency_s.unwrap_or(d.layer_latency_s),
-            allreduce_latency_s: d.allreduce_latency_s,
-        }
+        let mut cal = calibration::for_device(self.device);
+        cal.compute_efficiency *=
+            self.peak_flops().map_or(1.0, |(p, _)| calibration::precision_factor(p));
+        cal
+    }
+
+    /// Fixed per-layer time of one step: every layer's kernels, `L × ℓ`, a MoE layer's
+    /// counting [`calibration::MOE_LAYER_KERNELS`] times a dense one's. On SRAM parts `ℓ` is
+    /// instead the pipeline floor (a `max` with the work, see `combine`): a stage's time,
+    /// whatever runs in it.
+    fn layer_time(&self, cal: &Calibration) -> f64 {
+        let moe = self.model.experts.is_some() && !self.pipeline_floor();
+        let kernels = if moe { calibration::MOE_LAYER_KERNELS } else { 1.0 };
+        f64::from(self.model.layers) * cal.layer_latency_s * kernels
+    }
+
+    fn pipeline_floor(&self) -> bool {
+        self.device.kind == DeviceKind::Lpu
     }
 
     /// Peak FLOP/s per device for the weights' precision (or the next wider one it runs).
@@ -86,16 +93,17 @@ impl Instance<'_> {
         precision::compute_for(&self.device.compute_flops, self.weights)
     }
 
-    /// (1) usable = memory × (1 − reserve); weights are split over all devices;
-    /// KV capacity = devices × usable − weights.
+    /// (1) Weights are split over all devices; the KV cache gets a share of what they leave:
+    /// KV capacity = φ × (devices × memory − weights), with `memory` the capacity the driver
+    /// reports and φ = [`KV_FREE_FRACTION`]. Zero or less: the weights do not fit.
     pub fn memory(&self) -> Memory {
         let devices = f64::from(self.devices());
-        let usable = self.device.memory_bytes * (1.0 - MEMORY_RESERVE);
         let weights = model::weight_bytes(self.model, self.weights);
+        let free = devices * self.device.memory_bytes - weights;
         Memory {
-            usable_bytes_per_device: usable,
+            usable_bytes_per_device: self.device.memory_bytes,
             weight_bytes_per_device: weights / devices,
-            kv_capacity_bytes: devices * usable - weights,
+            kv_capacity_bytes: if free > 0.0 { KV_FREE_FRACTION * free } else { free },
         }
     }
 
@@ -124,9 +132,16 @@ impl Instance<'_> {
             bytes / (tp * self.device.memory_bandwidth_bytes_per_s * cal.bandwidth_efficiency);
         let flops = micro * model::flops_per_token(self.model, context);
         let compute_s = self.compute_time(flops / tp, &cal);
-        let floor_s = f64::from(self.model.layers) * cal.layer_latency_s;
+        let floor_s = self.layer_time(&cal);
         let communication_s = self.communication(micro, &cal);
-        combine(cal.step_overhead_s, floor_s, memory_s, compute_s, communication_s)
+        combine(
+            cal.step_overhead_s,
+            floor_s,
+            self.pipeline_floor(),
+            memory_s,
+            compute_s,
+            communication_s,
+        )
     }
 
     /// (4) Prefill of one prompt of `tokens`, alone on the instance: the whole instance
@@ -141,9 +156,9 @@ impl Instance<'_> {
             + model::kv_bytes(self.model, self.kv, tokens);
         let memory_s =
             bytes / (tp * self.device.memory_bandwidth_bytes_per_s * cal.bandwidth_efficiency);
-        let floor_s = f64::from(self.model.layers) * cal.layer_latency_s;
+        let floor_s = self.layer_time(&cal);
         let communication_s = self.communication(tokens, &cal);
-        combine(0.0, floor_s, memory_s, compute_s, communication_s)
+        combine(0.0, floor_s, self.pipeline_floor(), memory_s, compute_s, communication_s)
     }
 
     /// (4) with (10): prefill of `new` prompt tokens after `cached` tokens whose KV was loaded
@@ -162,9 +177,9 @@ impl Instance<'_> {
             + model::kv_bytes(self.model, self.kv, cached + new);
         let memory_s =
             bytes / (tp * self.device.memory_bandwidth_bytes_per_s * cal.bandwidth_efficiency);
-        let floor_s = f64::from(self.model.layers) * cal.layer_latency_s;
+        let floor_s = self.layer_time(&cal);
         let communication_s = self.communication(new, &cal);
-        combine(0.0, floor_s, memory_s, compute_s, communication_s)
+        combine(0.0, floor_s, self.pipeline_floor(), memory_s, compute_s, communication_s)
     }
 
     /// (6) Time to send the KV of `tokens` prompt tokens to a decode instance over this
@@ -195,12 +210,12 @@ impl Instance<'_> {
         if self.tp > 1 {
             let tp = f64::from(self.tp);
             let one_way = self.link_one_way();
-            let per_call = cal.allreduce_latency_s + 2.0 * (tp - 1.0) / tp * activation / one_way;
+            let per_call = cal.collective_latency_s + 2.0 * (tp - 1.0) / tp * activation / one_way;
             time += 2.0 * f64::from(self.model.layers) * per_call;
         }
         if self.pp > 1 {
             let nic = self.device.nic_bandwidth_bytes_per_s.unwrap_or(f64::INFINITY);
-            time += f64::from(self.pp - 1) * (cal.allreduce_latency_s + activation / nic);
+            time += f64::from(self.pp - 1) * (cal.collective_latency_s + activation / nic);
         }
         time
     }
@@ -221,12 +236,22 @@ impl Instance<'_> {
     }
 }
 
-fn combine(overhead: f64, floor: f64, memory: f64, compute: f64, communication: f64) -> Step {
-    let work = floor.max(memory).max(compute);
-    let time = overhead + work + communication;
+/// `t = overhead + max(memory, compute) + layers + communication`; on SRAM parts the per-layer
+/// time is a floor instead: `overhead + max(floor, memory, compute) + communication`.
+fn combine(
+    overhead: f64,
+    floor: f64,
+    pipeline_floor: bool,
+    memory: f64,
+    compute: f64,
+    communication: f64,
+) -> Step {
+    let work = if pipeline_floor { floor.max(memory).max(compute) } else { memory.max(compute) };
+    let fixed = if pipeline_floor { 0.0 } else { floor };
+    let time = overhead + fixed + work + communication;
     let bound = if communication >= work && communication >= overhead {
         Bound::Communication
-    } else if overhead >= work || floor >= memory.max(compute) {
+    } else if overhead + fixed >= work || floor >= memory.max(compute) {
         Bound::Overhead
     } else if compute >= memory {
         Bound::Compute

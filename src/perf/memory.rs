@@ -12,8 +12,7 @@ pub fn retained_kv_bytes(model: &Model, memory: &MemoryNeeds) -> f64 {
 /// (9) Time to load the KV of `tokens` reused prompt tokens from a memory tier, reading from
 /// `devices` tier devices in parallel at their bandwidth efficiency.
 pub fn tier_load_s(model: &Model, tier: &Device, devices: f64, tokens: f64) -> f64 {
-    let efficiency =
-        tier.bandwidth_efficiency.unwrap_or(calibration::defaults(tier.kind).bandwidth_efficiency);
+    let efficiency = calibration::for_device(tier).bandwidth_efficiency;
     let bandwidth = tier.memory_bandwidth_bytes_per_s * efficiency * devices.max(1.0);
     model::kv_bytes(model, model.kv_cache, tokens) / bandwidth
 }

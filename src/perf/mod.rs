@@ -16,6 +16,7 @@ pub mod model;
 pub mod precision;
 pub mod queue;
 
+pub use aggregated::{closed_loop, ClosedLoop};
 pub use candidate::{
     batch_context, bound, candidates, kv_tokens, length_at, longest_tokens, prefill_service,
     Candidate, Derivation, Explanation, PoolExplanation, PrefillService, Rejected, Role,
@@ -53,6 +54,7 @@ pub fn explain(spec: &Spec, workload: &str, pool: Option<&str>) -> Result<Explan
         pools.push(PoolExplanation {
             pool: name.clone(),
             device: device.name.clone(),
+            calibration: calibration::for_device(device),
             candidates,
             rejected,
         });

@@ -1,16 +1,38 @@
 //! `fleetplan explain`: every candidate of a workload, with its derivation.
 
 use super::table::Table;
+use crate::perf::calibration::Calibration;
 use crate::perf::Explanation;
 
 fn ms(x: Option<f64>) -> String {
     x.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
 }
 
+/// The device's calibration, each value marked `device` (set in its catalog entry, from the
+/// measurement cited there) or `default` (its kind's default, src/perf/calibration.rs).
+fn calibration_line(c: &Calibration) -> String {
+    let p = &c.provenance;
+    format!(
+        "  calibration: compute {:.0}% ({}), bandwidth {:.0}% ({}), step overhead {:.2} ms ({}), \
+         layer {:.0} µs ({}), collective {:.0} µs ({})\n",
+        c.compute_efficiency * 100.0,
+        p.compute_efficiency.name(),
+        c.bandwidth_efficiency * 100.0,
+        p.bandwidth_efficiency.name(),
+        c.step_overhead_s * 1e3,
+        p.step_overhead.name(),
+        c.layer_latency_s * 1e6,
+        p.layer_latency.name(),
+        c.collective_latency_s * 1e6,
+        p.collective_latency.name(),
+    )
+}
+
 pub fn explain_text(e: &Explanation) -> String {
     let mut out = format!("workload `{}` (model `{}`)\n", e.workload, e.model);
     for pool in &e.pools {
         out.push_str(&format!("\npool `{}` ({})\n", pool.pool, pool.device));
+        out.push_str(&calibration_line(&pool.calibration));
         if pool.candidates.is_empty() {
             out.push_str("  no candidate meets the SLOs\n");
         } else {

@@ -1,0 +1,206 @@
+//! Published measurements and what the planner's own functions predict for them: the rows of
+//! tests/data/validation.csv (NVIDIA TensorRT-LLM offline, Groq, Cerebras) and
+//! tests/data/validation-vendors.csv (AMD, Intel Gaudi and Xeon, Huawei Ascend, NVIDIA small
+//! batch, Groq), each with its source. docs/perf-model.md says how each metric is mapped.
+#![allow(clippy::unwrap_used, dead_code)]
+
+use fleetplan::load::Root;
+use fleetplan::perf::{self, calibration, EstimateRequest, Instance};
+use fleetplan::spec::{Precision, Spec};
+
+pub fn catalog() -> Spec {
+    let text = "use std.hardware.*\nuse std.models.*\n".to_string();
+    fleetplan::compile(Root::Text { name: "catalog.fleet".into(), text }).unwrap().result.unwrap()
+}
+
+/// One measurement.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// `file:line` of the row in the source CSV it was transcribed from.
+    pub origin: String,
+    /// The publication the row comes from.
+    pub source: String,
+    pub device: String,
+    /// Devices of the instance; `None`: the fewest that hold the model.
+    pub devices: Option<u32>,
+    pub model: String,
+    pub weights: Precision,
+    pub kv: Precision,
+    pub input: f64,
+    pub output: f64,
+    /// Batch or concurrency; `None`: the planner's own (memory, scheduler cap).
+    pub batch: Option<u32>,
+    pub scenario: String,
+    pub metric: String,
+    pub measured: f64,
+}
+
+impl Row {
+    /// The vendor whose calibration the row informs.
+    pub fn vendor(&self) -> &'static str {
+        match self.device.as_str() {
+            "mi300x" | "mi325x" | "mi355x" => "amd",
+            "gaudi2" | "gaudi3" => "intel_gaudi",
+            "xeon6_6980p" | "epyc_9965" | "grace" => "cpu",
+            "ascend_910b" | "ascend_910c" => "huawei",
+            "groq_lpu" => "groq",
+            "cerebras_wse3" => "cerebras",
+            _ => "nvidia",
+        }
+    }
+
+    /// Model family and whether it is MoE.
+    pub fn family(&self, spec: &Spec) -> String {
+        let family = self.model.split('_').next().unwrap_or("");
+        let moe = spec.models[&self.model].experts.is_some();
+        format!("{family} {}", if moe { "moe" } else { "dense" })
+    }
+}
+
+fn read(path: &str) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap();
+    text.lines().map(split_csv).collect()
+}
+
+fn split_csv(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(String::new()),
+            _ => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
+}
+
+/// Every row of both files.
+pub fn rows() -> Vec<Row> {
+    let mut rows = Vec::new();
+    for (file, line_col) in
+        [("validation.csv", "csv_line"), ("validation-vendors.csv", "vendor_line")]
+    {
+        let table = read(file);
+        let header = &table[0];
+        let col = |name: &str| header.iter().position(|h| h == name);
+        for fields in &table[1..] {
+            let f = |name: &str| col(name).map(|i| fields[i].clone()).unwrap_or_default();
+            let metric = f("metric");
+            let scenario = match col("scenario") {
+                Some(i) => fields[i].clone(),
+                None if metric.starts_with("offline") => "offline".into(),
+                None => "per_user".into(),
+            };
+            let measurements = if file == "validation.csv" { "measurements" } else { "vendors" };
+            rows.push(Row {
+                origin: format!("{measurements}:{}", f(line_col)),
+                source: f("source"),
+                device: f("device"),
+                devices: f("devices").parse().ok(),
+                model: f("model"),
+                weights: Precision::from_name(&f("weights")).unwrap(),
+                kv: Precision::from_name(&f("kv_cache")).unwrap(),
+                input: f("input").parse().unwrap(),
+                output: f("output").parse().unwrap(),
+                batch: f("batch").parse().ok(),
+                scenario,
+                metric,
+                measured: f("measured").parse().unwrap(),
+            });
+        }
+    }
+    rows
+}
+
+/// The instance a row ran on: its devices laid out as the planner lays them out (tensor
+/// parallel inside an 8-device node, pipeline stages across), or the fewest that hold it.
+fn instance<'a>(spec: &'a Spec, row: &Row) -> Instance<'a> {
+    let model = &spec.models[&row.model];
+    let device = &spec.devices[&row.device];
+    let devices = row.devices.unwrap_or_else(|| {
+        let request = estimate_request(spec, row, 1);
+        perf::estimate(&request).devices
+    });
+    let (tp, pp) = perf::layout_for(model, device, devices, 8);
+    Instance { model, device, tp, pp, weights: row.weights, kv: row.kv }
+}
+
+fn estimate_request<'a>(spec: &'a Spec, row: &Row, batch: u32) -> EstimateRequest<'a> {
+    EstimateRequest {
+        model: &spec.models[&row.model],
+        device: &spec.devices[&row.device],
+        devices: row.devices,
+        batch: Some(batch),
+        input_tokens: row.input,
+        output_tokens: row.output,
+        weights: Some(row.weights),
+        kv_cache: Some(row.kv),
+        tpot_s: None,
+        ttft_s: None,
+    }
+}
+
+/// `vLLM benchmark_latency`: `B` prompts prefilled together, then `O` decode steps of the
+/// whole batch. The prefill is the batch's compute (or one read of the weights, if longer) and
+/// its all-reduces: `max(B·compute(I), memory(I), floor) + communication(B·I)`.
+fn batch_latency(instance: &Instance<'_>, batch: f64, input: f64, output: f64) -> f64 {
+    let one = instance.prefill(input);
+    let all = instance.prefill(batch * input);
+    let prefill = (batch * one.compute_s).max(one.memory_s).max(one.floor_s) + all.communication_s;
+    let step = instance.decode_step(batch, perf::mean_context(input, output));
+    prefill + output * step.time_s
+}
+
+/// The prediction for a row, from the functions the planner uses: offline and serving rows
+/// through (7)'s closed loop (`perf::closed_loop`, `perf::offline_throughput`), batch sweeps
+/// through the instance's prefill and decode step, per-user rates through `perf::estimate`.
+pub fn predict(spec: &Spec, row: &Row) -> f64 {
+    let instance = instance(spec, row);
+    let (input, output) = (row.input, row.output);
+    let cap = row.batch.unwrap_or(calibration::SCHEDULER_MAX_BATCH);
+    let loaded = |batch: u32| perf::closed_loop(&instance, f64::from(batch), input, output);
+    match row.metric.as_str() {
+        "offline_output_tokens_per_s" => {
+            perf::offline_throughput(&instance, input, output, cap).map_or(0.0, |(_, t)| t)
+        }
+        "offline_total_tokens_per_s" => perf::offline_throughput(&instance, input, output, cap)
+            .map_or(0.0, |(_, t)| t * (input + output) / output),
+        "decode_tokens_per_s_per_user" => {
+            perf::estimate(&estimate_request(spec, row, 1)).decode_tokens_per_s
+        }
+        "tpot_ms" => 1e3 * loaded(cap).tpot_s,
+        "ttft_ms" => 1e3 * instance.prefill(input).time_s,
+        "output_tokens_per_s" => loaded(cap).output_tokens_per_s,
+        "output_tokens_per_s_per_device" => {
+            loaded(cap).output_tokens_per_s / f64::from(instance.devices())
+        }
+        "total_tokens_per_s" => loaded(cap).output_tokens_per_s * (input + output) / output,
+        "batch_latency_s" => batch_latency(&instance, f64::from(cap), input, output),
+        "batch_output_tokens_per_s" => {
+            f64::from(cap) * output / batch_latency(&instance, f64::from(cap), input, output)
+        }
+        other => panic!("unknown metric {other}"),
+    }
+}
+
+/// Relative error of a prediction: positive when the model is too optimistic (predicts more
+/// throughput, or less time, than was measured).
+pub fn error(row: &Row, predicted: f64) -> f64 {
+    let time = row.metric.ends_with("_ms") || row.metric == "batch_latency_s";
+    if time {
+        (row.measured - predicted) / predicted
+    } else {
+        (predicted - row.measured) / row.measured
+    }
+}
+
+pub fn quantile(mut xs: Vec<f64>, q: f64) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    xs.sort_by(f64::total_cmp);
+    let i = ((xs.len() - 1) as f64 * q).round() as usize;
+    xs[i]
+}
