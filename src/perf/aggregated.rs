@@ -375,18 +375,22 @@ mod tests {
             // T is the TPOT bound, and the decode part leaves room for prompts.
             assert_eq!(budget, 0.040);
             assert!(t > 0.0 && t < budget, "{t} {budget}");
-            // S_eff(I) = W(I) · T / (T − t_step(B)).
-            let share = (budget - t) / budget;
+            // S_eff(I) = W(I) · T / (T − t_step(B + z√B)), the batch at its 95th percentile
+            // (the prefill side of a p90 bound).
+            let b = f64::from(c.batch);
+            let z = crate::traffic::inverse_normal_cdf(0.95);
+            let busy = instance.decode_step(b + z * b.sqrt(), batch_context(&w)).time_s;
+            let share = (budget - busy) / budget;
             let eff = work(&instance, w.input_tokens) / share;
             assert!((d.prefill_ms.unwrap_or(0.0) / 1e3 - eff).abs() < 1e-9 * eff, "{c:?}");
             // ρ = λ·E[S_eff] (one prompt length: E[S_eff] = S_eff(I)), at most the cap.
             let rho = d.utilisation.unwrap_or(0.0);
             assert!((rho - c.requests_per_s * eff).abs() < 1e-9, "{rho}");
             assert!(rho > 0.0 && rho <= MAX_PLANNED_UTILISATION);
-            // TTFT_p = w_p + S_eff(I_p) + t_step + ρ(T − t_step), within the bound, at the
-            // prefill side's percentile: p95 of a p90 bound, half the miss budget.
+            // TTFT_p = w_p + S_eff(I_p) + the first token's step at the prefill side's
+            // percentile (p95 of a p90 bound, half the miss budget): T when ρ > 5%.
             let wait = queue::wait(eff, rho, Percentile::P(95.0));
-            let ttft = wait + eff + t + rho * (budget - t);
+            let ttft = wait + eff + if rho > 0.05 { budget } else { t };
             assert!((c.ttft_s.unwrap_or(0.0) - ttft).abs() < 1e-9, "{c:?}");
             assert!(ttft <= 1.0 + 1e-9);
             // TPOT = t_step / (1 − λ·E[t_pf]), between t_step and the time average, under T.
@@ -489,6 +493,9 @@ mod tests {
         );
         assert_eq!(free.budget, step + mean);
         assert_eq!(free.rho_max, Some(DEFAULT_MAX_UTILISATION));
-        assert!((free.mean_eff - (mean + step)).abs() < 1e-12);
+        // Prompts get the step's share left by a batch one standard deviation up (2 at 1).
+        let busy = instance.decode_step(2.0, batch_context(&w)).time_s;
+        let expected = mean * (step + mean) / (step + mean - busy);
+        assert!((free.mean_eff - expected).abs() < 1e-9 * expected, "{}", free.mean_eff);
     }
 }
