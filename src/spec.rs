@@ -182,6 +182,9 @@ pub struct Workload {
     pub arrivals: Arrivals,
     pub slo: Vec<SloBound>,
     pub memory: Option<MemoryNeeds>,
+    /// The most distinct configurations (pool, size) that may serve each role of the workload
+    /// (`configs`): fewer deployments to run and route, at a cost the report states.
+    pub max_configs: Option<u32>,
     #[serde(skip)]
     pub span: Span,
 }

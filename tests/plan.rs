@@ -215,6 +215,21 @@ fn brute_force(g: &fleetplan::graph::CandidateGraph, spec: &Spec) -> Option<f64>
                     return;
                 }
             }
+            // `configs`: at most that many distinct candidates per role of a workload.
+            for w in spec.workloads.values() {
+                let Some(limit) = w.max_configs else { continue };
+                for role in [Role::Prefill, Role::Decode, Role::Aggregated] {
+                    let used = g
+                        .candidates
+                        .iter()
+                        .zip(counts.iter())
+                        .filter(|(c, n)| c.workload == w.name && c.role == role && **n > 0)
+                        .count();
+                    if used > limit as usize {
+                        return;
+                    }
+                }
+            }
             for d in &g.demands {
                 let stored = best_stored_share(g, d, counts);
                 let mut pre = 0.0;
@@ -318,7 +333,7 @@ fn best_stored_share(g: &fleetplan::graph::CandidateGraph, d: &Demand, counts: &
 fn milp_cost_equals_brute_force_on_small_instances() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut compared = 0;
-    for case in 0..24 {
+    for case in 0..40 {
         let device = *rng.pick(&["h100_sxm", "h200", "l40s", "a100_80gb"]);
         let model = *rng.pick(&["llama3_1_8b", "llama2_7b", "qwen3_32b"]);
         let rate = *rng.pick(&[0.5, 2.0, 5.0, 9.0]);
@@ -327,11 +342,12 @@ fn milp_cost_equals_brute_force_on_small_instances() {
         let ttft = *rng.pick(&["500 ms", "1 s", "3 s"]);
         let tpot = *rng.pick(&["20 ms", "40 ms", "100 ms"]);
         let max = *rng.pick(&[4, 6, 8]);
+        let configs = *rng.pick(&["", "", "configs = 1", "configs = 2"]);
         let text = format!(
             "use std.hardware.{{{device}}}\nuse std.models.{{{model}}}\n\
              pool p {{ device = {device}  per_node = 4  max = {max}  price = 2 $/h }}\n\
              workload w {{ model = {model}  rate = {rate} req/s  input = {input} tokens  output = {output} tokens\n\
-               slo {{ ttft p90 <= {ttft}  tpot p90 <= {tpot} }} }}\n"
+               slo {{ ttft p90 <= {ttft}  tpot p90 <= {tpot} }} {configs} }}\n"
         );
         let spec = fleetplan::compile(Root::Text { name: format!("case{case}.fleet"), text })
             .unwrap()
@@ -472,4 +488,46 @@ fn sessions_fit_in_spare_hbm() {
         with.totals.cost_usd_per_hour,
         without.totals.cost_usd_per_hour
     );
+}
+
+/// `configs = 1`: one configuration per role, and the plan states what that costs against the
+/// same file planned without the limit.
+#[test]
+fn a_configs_limit_is_kept_and_priced() {
+    let text = |limit: &str| {
+        format!(
+            "use std.hardware.{{h200}}\nuse std.models.{{llama3_1_70b}}\n\
+             model m from llama3_1_70b {{ weights = fp8 }}\n\
+             pool gpu {{ device = h200  per_node = 8  max = 256  price = 3.29 $/h }}\n\
+             workload chat {{ model = m  rate = 25 req/s  input = 2k tokens  output = 300 tokens\n\
+               slo {{ ttft p90 <= 1 s  tpot p90 <= 40 ms }} {limit} }}\n"
+        )
+    };
+    let plan_of = |text: String| {
+        let spec = fleetplan::compile(Root::Text { name: "chat.fleet".into(), text })
+            .unwrap()
+            .result
+            .unwrap();
+        let g = fleetplan::graph::build(&spec);
+        let solution = fleetplan::solve::solve(&spec, &g, &Options::default()).unwrap();
+        let plan = fleetplan::report::plan("chat.fleet", &spec, &g, &solution);
+        verify(&spec, &plan);
+        plan
+    };
+    let free = plan_of(text(""));
+    let limited = plan_of(text("configs = 1"));
+    for role in [Role::Prefill, Role::Decode, Role::Aggregated] {
+        let configs = limited
+            .candidates
+            .iter()
+            .filter(|c| c.instances > 0 && c.candidate.role == role)
+            .count();
+        assert!(configs <= 1, "{} configurations for {}", configs, role.name());
+    }
+    let free_configs = free.candidates.iter().filter(|c| c.instances > 0).count();
+    assert!(free_configs > 2, "the unlimited plan uses {free_configs} configurations");
+    assert_eq!(free.solver.unconstrained_usd_per_hour, None);
+    let reported = limited.solver.unconstrained_usd_per_hour.unwrap();
+    assert!((reported - free.totals.cost_usd_per_hour).abs() < 1e-3 * reported);
+    assert!(limited.totals.cost_usd_per_hour >= free.totals.cost_usd_per_hour - 1e-6);
 }

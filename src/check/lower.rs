@@ -324,6 +324,7 @@ pub fn workload(name: &str, model: Option<&Model>, r: &mut Reader<'_>) -> Option
     let input = r.required_lengths("input");
     let output = r.required_lengths("output");
     let arrivals = r.arrivals("arrivals").unwrap_or_default();
+    let max_configs = r.whole("configs");
     let slo = match r.fields.values.get("slo") {
         Some(Checked::Bounds(bounds)) => bounds
             .iter()
@@ -370,6 +371,7 @@ pub fn workload(name: &str, model: Option<&Model>, r: &mut Reader<'_>) -> Option
         arrivals,
         slo,
         memory,
+        max_configs,
         span: r.at,
     })
 }

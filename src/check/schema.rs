@@ -335,6 +335,12 @@ pub const WORKLOAD: &[FieldSpec] = &[
     ),
     field("slo", Expect::Bounds, "slo { ttft p90 <= 2 s }", "latency objectives"),
     field(
+        "configs",
+        whole(Range::Positive),
+        "configs = 1",
+        "the most distinct configurations (pool and size) serving each role",
+    ),
+    field(
         "memory",
         Expect::Block(MEMORY),
         "memory { reuse = 85% }",

@@ -31,6 +31,10 @@ pub struct SolverReport {
     pub options: Options,
     pub status: Status,
     pub objective_usd_per_hour: f64,
+    /// With `configs` limits: the cost of the best plan without them (what the simplicity
+    /// costs is the difference); absent without limits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unconstrained_usd_per_hour: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -357,6 +361,7 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
             options: s.options,
             status: s.status,
             objective_usd_per_hour: round(cost, 4),
+            unconstrained_usd_per_hour: s.unconstrained_usd_per_hour.map(|c| round(c, 4)),
         },
         totals: Totals {
             cost_usd_per_hour: round(cost, 4),

@@ -58,6 +58,9 @@ pub fn plan_text(plan: &Plan) -> String {
         t.power_kw,
         money(t.usd_per_million_output_tokens)
     ));
+    if let Some(line) = configs_text(plan) {
+        out.push_str(&format!("{line}\n"));
+    }
     for pool in &plan.pools {
         out.push_str(&format!(
             "\npool {} ({}): {} of {} devices, {}/h\n",
@@ -182,6 +185,9 @@ pub fn plan_markdown(plan: &Plan) -> String {
         t.power_kw,
         money(t.usd_per_million_output_tokens)
     ));
+    if let Some(line) = configs_text(plan) {
+        out.push_str(&format!("{}.\n\n", line.replacen("the", "The", 1)));
+    }
     out.push_str("## Pools\n\n| pool | device | workload | role | instances | devices | tp×pp | batch | util | $/h |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for pool in &plan.pools {
         for d in &pool.deployments {
@@ -225,4 +231,16 @@ pub fn plan_markdown(plan: &Plan) -> String {
         }
     }
     out
+}
+
+/// What `configs` limits cost, when the file sets any.
+fn configs_text(plan: &Plan) -> Option<String> {
+    let free = plan.solver.unconstrained_usd_per_hour?;
+    let extra = plan.totals.cost_usd_per_hour - free;
+    Some(format!(
+        "the `configs` limits cost {}/h ({:+.1}%) over the best plan without them ({}/h)",
+        money(extra.max(0.0)),
+        if free > 0.0 { extra / free * 100.0 } else { 0.0 },
+        money(free)
+    ))
 }

@@ -57,6 +57,7 @@ fn combine(
         tier_units: vec![0; g.tiers.len()],
         placement: Vec::new(),
         options: *options,
+        unconstrained_usd_per_hour: None,
     };
     for (i, group) in groups.iter().enumerate() {
         let left = options.time_limit_s - started.elapsed().as_secs_f64();

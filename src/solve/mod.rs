@@ -76,6 +76,9 @@ pub struct Solution {
     /// Share of workload `w`'s retained KV in tier `t`: (w, t, share).
     pub placement: Vec<(usize, usize, f64)>,
     pub options: Options,
+    /// With `configs` limits: the cost of the plan without them, to show what simplicity
+    /// costs.
+    pub unconstrained_usd_per_hour: Option<f64>,
 }
 
 /// Solves the plan; an infeasible one is explained against the source.
@@ -93,13 +96,27 @@ pub fn solve(
             tier_units: vec![0; graph.tiers.len()],
             placement: Vec::new(),
             options: *options,
+            unconstrained_usd_per_hour: None,
         });
     };
     if let Some(diagnostics) = infeasible::missing_candidates(spec, graph) {
         return Err(diagnostics);
     }
     match groups::solve_in_groups(spec, graph, options) {
-        Ok(solution) => Ok(solution),
+        Ok(mut solution) => {
+            // What the `configs` limits cost: the same program without them.
+            if spec.workloads.values().any(|w| w.max_configs.is_some()) {
+                let mut free = spec.clone();
+                for w in free.workloads.values_mut() {
+                    w.max_configs = None;
+                }
+                solution.unconstrained_usd_per_hour =
+                    groups::solve_in_groups(&free, graph, options)
+                        .ok()
+                        .map(|s| s.objective_usd_per_hour);
+            }
+            Ok(solution)
+        }
         Err(SolveError::Infeasible) => Err(explain_infeasible(spec, graph, options)),
         Err(error) => {
             let mut diagnostics = Diagnostics::new();

@@ -144,6 +144,31 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
     let in_workload = |name: &str| by_workload.get(name).map_or(&[][..], Vec::as_slice);
     let in_pool = |name: &str| by_pool.get(name).map_or(&[][..], Vec::as_slice);
 
+    // `configs`: at most N distinct candidates per role of a workload, each used one a binary
+    // that its instance count needs (x ≤ max·y).
+    for w in spec.workloads.values() {
+        let Some(limit) = w.max_configs else { continue };
+        for role in Role::ALL {
+            let mut used = Expression::from(0.0);
+            let mut any = false;
+            for (c, x) in g.candidates.iter().zip(&instances) {
+                let Some(x) = x else { continue };
+                if c.workload != w.name || c.role != role {
+                    continue;
+                }
+                let max = spec.pools.get(&c.pool).map_or(0, |p| p.max_devices / c.devices.max(1));
+                let bound = if elastic { f64::from(max).max(1.0) * 64.0 } else { f64::from(max) };
+                let y = vars.add(variable().binary());
+                constraints.push(constraint!(*x <= bound * y));
+                used += y;
+                any = true;
+            }
+            if any {
+                constraints.push(constraint!(used <= f64::from(limit)));
+            }
+        }
+    }
+
     // Cost.
     let mut cost = Expression::from(0.0);
     for &(c, x) in &active {
@@ -380,6 +405,7 @@ pub(super) fn solve_with_slacks(
                 tier_units: units,
                 placement: shares,
                 options: *options,
+                unconstrained_usd_per_hour: None,
             },
             slacks,
         )
