@@ -50,14 +50,21 @@ pub fn wait_gg1(mean_service: f64, rho: f64, percentile: Percentile, v: Variabil
         return wait_ggc(1.0, mean_service, rho, percentile, v);
     }
     let tail_mean = (v.arrivals_scv + v.service_scv) * mean_service / (2.0 * (1.0 - rho));
+    exponential_tail(rho, tail_mean, percentile)
+}
+
+/// The wait at `percentile` when an arrival waits with `probability` and a wait that happens
+/// is exponential with mean `mean_if_waiting`: `mean · ln(P / (1 − p))` when `P > 1 − p`, else
+/// 0; for the mean, `P · mean`.
+fn exponential_tail(probability: f64, mean_if_waiting: f64, percentile: Percentile) -> f64 {
     match percentile {
-        Percentile::Mean => rho * tail_mean,
+        Percentile::Mean => probability * mean_if_waiting,
         Percentile::P(p) => {
             let beyond = 1.0 - p / 100.0;
-            if rho <= beyond {
+            if probability <= beyond {
                 0.0
             } else {
-                tail_mean * (rho / beyond).ln()
+                mean_if_waiting * (probability / beyond).ln()
             }
         }
     }
@@ -139,17 +146,7 @@ pub fn wait_ggc(
     let sigma = arrival_root(rho, v.arrivals_scv);
     let mean_if_waiting = (f * holding / (servers * (1.0 - rho)))
         .max((1.0 + v.service_scv) / 2.0 * holding / (servers * (1.0 - sigma)));
-    match percentile {
-        Percentile::Mean => probability * mean_if_waiting,
-        Percentile::P(p) => {
-            let beyond = 1.0 - p / 100.0;
-            if probability <= beyond {
-                0.0
-            } else {
-                mean_if_waiting * (probability / beyond).ln()
-            }
-        }
-    }
+    exponential_tail(probability, mean_if_waiting, percentile)
 }
 
 /// The probability that an arrival waits in [`wait_ggc`]'s queue: Erlang C at `c / f`
