@@ -230,6 +230,18 @@ pub struct ClosedLoop {
     pub output_tokens_per_s: f64,
 }
 
+/// The step that makes a prompt's first token on an aggregated instance: full (`T`) when other
+/// prompts wait (probability `ρ`), `t_step` otherwise; for a mean bound its mean
+/// `t_step + ρ (T − t_step)`, at a percentile `p` its quantile, `T` once `ρ > 1 − p`.
+pub(super) fn first_token_step(step: f64, budget: f64, rho: f64, percentile: Percentile) -> f64 {
+    let full = budget.max(step);
+    match percentile {
+        Percentile::Mean => step + rho * (full - step),
+        Percentile::P(p) if rho > 1.0 - p / 100.0 => full,
+        Percentile::P(_) => step,
+    }
+}
+
 /// One batch of an aggregated instance under (7).
 #[derive(Clone, Copy, Debug)]
 struct Chunked {
@@ -301,14 +313,9 @@ impl Chunked {
     /// `ρ`) and `t_step(B)` otherwise; for a mean bound its mean `t_step + ρ (T − t_step)`, at a
     /// percentile `p` its quantile, `T` when `ρ > 1 − p`.
     fn ttft(&self, rho: f64, percentile: Percentile, variability: queue::Variability) -> f64 {
-        let t = self.step.time_s;
-        let full = self.budget.max(t);
-        let first_step = match percentile {
-            Percentile::Mean => t + rho * (full - t),
-            Percentile::P(p) if rho > 1.0 - p / 100.0 => full,
-            Percentile::P(_) => t,
-        };
-        queue::wait_gg1(self.mean_eff, rho, percentile, variability) + self.eff_p + first_step
+        queue::wait_gg1(self.mean_eff, rho, percentile, variability)
+            + self.eff_p
+            + first_token_step(self.step.time_s, self.budget, rho, percentile)
     }
 
     /// Requests per second with every slot of the batch decoding: `B / (O·t_step + B·E[t_pf])`.

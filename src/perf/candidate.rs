@@ -886,4 +886,37 @@ pub(super) mod tests {
         assert_eq!(batch_context(w), mean_context(w.input_tokens, w.output_tokens));
         assert_eq!(length_at(&w.input, Percentile::P(99.0)), w.input_tokens);
     }
+
+    #[test]
+    fn at_capacity_the_load_model_gives_the_candidates_own_ttft() {
+        // The report's predictions (perf::load) are the candidates' formulas: at full load they
+        // return the TTFT each candidate was sized at, for fixed and spread lengths, Poisson
+        // and bursty arrivals, and bounds from the median to p99.
+        let spec = spec();
+        let base = spec.workloads["chat"].clone();
+        let (pool, model) = (&spec.pools["gpu"], &spec.models[&base.model]);
+        let device = &spec.devices[&pool.device];
+        let variants = [
+            base.clone(),
+            Workload { arrivals: Arrivals::Gamma { cv: 2.5 }, ..base.clone() },
+            Workload { input: Lengths::Lognormal { mean: 2000.0, cv: 1.0 }, ..base.clone() },
+        ];
+        let mut checked = 0;
+        for w in variants {
+            for p in [50.0, 90.0, 99.0] {
+                let mut w = w.clone();
+                for b in &mut w.slo {
+                    b.percentile = Percentile::P(p);
+                }
+                let (found, _) = candidates(&w, model, pool, device);
+                for c in found.iter().filter(|c| c.role != Role::Decode) {
+                    let Some(ttft) = c.ttft_s else { continue };
+                    let loaded = c.at_load.at(1.0).ttft_part_s;
+                    assert!((loaded - ttft).abs() <= 1e-9 * ttft, "{:?}: {loaded} {ttft}", c.role);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 20, "{checked}");
+    }
 }

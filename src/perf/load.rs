@@ -40,7 +40,7 @@ pub enum AtLoad {
         step_one_s: f64,
         step_batch_s: f64,
     },
-    /// (7) at `λ = u · λ_max`: `TTFT = w_p(E[S_eff], ρ) + S_eff(I_p) + t_step + ρ (T − t_step)`
+    /// (7) at `λ = u · λ_max`: `TTFT = w_p(E[S_eff], ρ) + S_eff(I_p) + the first token's step`
     /// with `ρ = λ E[S_eff]`, and TPOT the steps' time average `t_step + ρ (T − t_step)`.
     Aggregated {
         #[serde(skip)]
@@ -99,8 +99,7 @@ impl AtLoad {
                 let rho = requests * mean_eff_s;
                 let ttft = servers.wait(rho, percentile)
                     + eff_p_s
-                    + step_s
-                    + rho * (budget_s - step_s).max(0.0);
+                    + super::aggregated::first_token_step(step_s, budget_s, rho, percentile);
                 // The time average of the steps (prompts fill a step to `T` with probability
                 // ρ), above their harmonic mean, which is the mean TPOT (7): a sequence's TPOT
                 // at a percentile above the median is nearer this.
