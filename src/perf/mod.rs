@@ -15,6 +15,7 @@ pub mod memory;
 pub mod model;
 pub mod precision;
 pub mod queue;
+mod servers;
 
 pub use aggregated::{closed_loop, ClosedLoop};
 pub use candidate::{
