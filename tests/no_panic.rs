@@ -13,24 +13,7 @@ use fleetplan::diagnostic::RenderStyle;
 use fleetplan::load::Root;
 use fleetplan::source::FileId;
 
-/// xorshift64*: small, deterministic, good enough to pick mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
+use common::Rng;
 
 /// Fragments that stress the grammar's edges.
 const TRICKY: &[&str] = &[

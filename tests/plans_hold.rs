@@ -11,8 +11,10 @@
 //! is the long version. Seeded: the same cases every run.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 mod verifier;
 
+use common::Rng;
 use fleetplan::load::Root;
 use fleetplan::perf::Role;
 use fleetplan::simulate::{self, SimOptions, Traffic};
@@ -21,23 +23,6 @@ use fleetplan::spec::Spec;
 
 /// Cases in the default run.
 const CASES: usize = 200;
-
-/// xorshift64*, to draw cases deterministically.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[(self.next() % xs.len() as u64) as usize]
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-}
 
 /// One drawn case: a file with `RATE` in place of the rate, and how much of the highest rate
 /// to plan.

@@ -119,6 +119,28 @@ pub struct Derivation {
     pub spare_kv_gb: Option<f64>,
 }
 
+impl Derivation {
+    /// The memory figures of an instance, before its role's figures are derived.
+    pub fn of_memory(weight_gb_per_device: f64, kv_capacity_gb: f64, max_batch: u32) -> Self {
+        Derivation {
+            weight_gb_per_device,
+            kv_capacity_gb,
+            max_batch_by_memory: max_batch,
+            step_ms: None,
+            step_bound: None,
+            step_budget_ms: None,
+            batch_limit: None,
+            prefill_ms: None,
+            queue_wait_ms: None,
+            kv_transfer_ms: None,
+            utilisation: None,
+            slot_wait_probability: None,
+            hit_cost_share: None,
+            spare_kv_gb: None,
+        }
+    }
+}
+
 /// Why a size and role cannot serve the workload.
 #[derive(Clone, Debug, Serialize)]
 pub struct Rejected {
@@ -412,22 +434,11 @@ fn evaluate(
     let ttft = bound(workload, Metric::Ttft);
     let ttft = ttft.as_ref();
     let cost = f64::from(devices) * pool.price_usd_per_hour;
-    let mut derivation = Derivation {
-        weight_gb_per_device: memory.weight_bytes_per_device / 1e9,
-        kv_capacity_gb: memory.kv_capacity_bytes / 1e9,
-        max_batch_by_memory: max_batch,
-        step_ms: None,
-        step_bound: None,
-        step_budget_ms: None,
-        batch_limit: None,
-        prefill_ms: None,
-        queue_wait_ms: None,
-        kv_transfer_ms: None,
-        utilisation: None,
-        slot_wait_probability: None,
-        hit_cost_share: None,
-        spare_kv_gb: None,
-    };
+    let mut derivation = Derivation::of_memory(
+        memory.weight_bytes_per_device / 1e9,
+        memory.kv_capacity_bytes / 1e9,
+        max_batch,
+    );
     let prefill = instance.prefill(input);
     let nic =
         f64::from(devices) * instance.device.nic_bandwidth_bytes_per_s.unwrap_or(f64::INFINITY);

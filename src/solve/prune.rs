@@ -84,20 +84,8 @@ mod tests {
             cost_usd_per_hour: 2.0 * f64::from(devices),
             usd_per_million_tokens: 1.0,
             derivation: Derivation {
-                weight_gb_per_device: 0.0,
-                kv_capacity_gb: 0.0,
-                max_batch_by_memory: 1,
-                step_ms: None,
-                step_bound: None,
-                step_budget_ms: None,
-                batch_limit: None,
-                prefill_ms: None,
-                queue_wait_ms: None,
-                kv_transfer_ms: None,
-                utilisation: None,
-                slot_wait_probability: None,
-                hit_cost_share: None,
                 spare_kv_gb: Some(spare_kv_gb),
+                ..Derivation::of_memory(0.0, 0.0, 1)
             },
             at_load: AtLoad::Prefill {
                 servers: ServerPool {
