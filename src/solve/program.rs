@@ -49,7 +49,15 @@ pub(super) struct Scope {
 impl Scope {
     /// The whole program, without the dominated candidates.
     pub fn whole(g: &CandidateGraph) -> Scope {
-        let dominated = super::prune::dominated(&g.candidates);
+        // Spare KV memory counts where a workload may keep sessions in a pool's spare HBM.
+        let spare: std::collections::BTreeSet<(&str, &str)> = g
+            .demands
+            .iter()
+            .flat_map(|d| d.tiers.iter().map(move |&t| (d, t)))
+            .filter(|(_, t)| matches!(g.tiers[*t].kind, TierKind::SpareHbm))
+            .map(|(d, t)| (d.workload.as_str(), g.tiers[t].pool.as_str()))
+            .collect();
+        let dominated = super::prune::dominated(&g.candidates, |w, p| spare.contains(&(w, p)));
         Scope {
             candidates: dominated.iter().map(|d| !d).collect(),
             demands: vec![true; g.demands.len()],

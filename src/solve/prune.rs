@@ -13,9 +13,12 @@ use crate::perf::{Candidate, Role};
 /// spare-HBM tier, all counted per device) and covers at least as much of every row the
 /// program has (phase demand, spare-HBM capacity): some optimum uses no `b`. These are every
 /// figure of a candidate the program reads (`solve/program.rs`: devices, pool, role,
-/// requests per second, spare KV bytes, cost). Equal candidates keep the first. Dominance is
-/// transitive, so every dominated candidate has an undominated dominator.
-pub fn dominated(candidates: &[Candidate]) -> Vec<bool> {
+/// requests per second, spare KV bytes, cost). Spare KV memory is read only where the
+/// workload may keep sessions in that pool's spare HBM (`spare_counts(workload, pool)`);
+/// elsewhere it is not compared, which keeps the rule as strong as it can be. Equal candidates
+/// keep the first. Dominance is transitive, so every dominated candidate has an undominated
+/// dominator.
+pub fn dominated(candidates: &[Candidate], spare_counts: impl Fn(&str, &str) -> bool) -> Vec<bool> {
     // Only candidates of one workload on one pool can dominate each other: compare within
     // those buckets (a large fleet has ~10⁵ candidates but ~10 per bucket).
     let mut buckets: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
@@ -23,10 +26,12 @@ pub fn dominated(candidates: &[Candidate]) -> Vec<bool> {
         buckets.entry((c.workload.as_str(), c.pool.as_str())).or_default().push(i);
     }
     let mut out = vec![false; candidates.len()];
-    for bucket in buckets.values() {
+    for ((workload, pool), bucket) in &buckets {
+        let spare = spare_counts(workload, pool);
         for &ib in bucket {
             let b = &candidates[ib];
-            out[ib] = bucket.iter().any(|&ia| ia != ib && dominates(&candidates[ia], ia, b, ib));
+            out[ib] =
+                bucket.iter().any(|&ia| ia != ib && dominates(&candidates[ia], ia, b, ib, spare));
         }
     }
     out
@@ -36,7 +41,7 @@ fn covers(a: Role, b: Role) -> bool {
     a == Role::Aggregated || a == b
 }
 
-fn dominates(a: &Candidate, ia: usize, b: &Candidate, ib: usize) -> bool {
+fn dominates(a: &Candidate, ia: usize, b: &Candidate, ib: usize, spare: bool) -> bool {
     if a.workload != b.workload || a.pool != b.pool || !covers(a.role, b.role) {
         return false;
     }
@@ -46,15 +51,15 @@ fn dominates(a: &Candidate, ia: usize, b: &Candidate, ib: usize) -> bool {
     let m = f64::from(b.devices / a.devices);
     let serves = m * a.requests_per_s >= b.requests_per_s;
     let cheaper = m * a.cost_usd_per_hour <= b.cost_usd_per_hour * (1.0 + 1e-12);
-    let spare = m * a.spare_kv_bytes() >= b.spare_kv_bytes();
-    if !(serves && cheaper && spare) {
+    let holds = !spare || m * a.spare_kv_bytes() >= b.spare_kv_bytes();
+    if !(serves && cheaper && holds) {
         return false;
     }
     // Mutual dominance means equal in everything the program sees: keep the first.
     let mutual = covers(b.role, a.role)
         && a.devices == b.devices
         && a.requests_per_s == b.requests_per_s
-        && a.spare_kv_bytes() == b.spare_kv_bytes()
+        && (!spare || a.spare_kv_bytes() == b.spare_kv_bytes())
         && a.cost_usd_per_hour == b.cost_usd_per_hour;
     !mutual || ia < ib
 }
@@ -114,14 +119,16 @@ mod tests {
         // ...but the two-device one holds the weights once and leaves more KV memory spare:
         // sessions kept there save prefill, so it must stay in the program.
         let large_spare = candidate(Role::Prefill, 2, 5.0, 60.0);
-        assert_eq!(dominated(&[small.clone(), large_spare]), [false, false]);
+        assert_eq!(dominated(&[small.clone(), large_spare.clone()], |_, _| true), [false, false]);
         // With no more spare memory than the two small ones, it is dominated.
         let large_plain = candidate(Role::Prefill, 2, 5.0, 20.0);
-        assert_eq!(dominated(&[small.clone(), large_plain]), [false, true]);
+        assert_eq!(dominated(&[small.clone(), large_plain], |_, _| true), [false, true]);
         // An aggregated candidate covers a decode one; a prefill one does not.
         let aggregated = candidate(Role::Aggregated, 1, 3.0, 10.0);
         let decode = candidate(Role::Decode, 1, 3.0, 10.0);
-        assert_eq!(dominated(&[aggregated, decode.clone()]), [false, true]);
-        assert_eq!(dominated(&[small, decode]), [false, false]);
+        assert_eq!(dominated(&[aggregated, decode.clone()], |_, _| true), [false, true]);
+        assert_eq!(dominated(&[small.clone(), decode], |_, _| true), [false, false]);
+        // Where no session may live in spare HBM, spare memory is not compared.
+        assert_eq!(dominated(&[small, large_spare], |_, _| false), [false, true]);
     }
 }
