@@ -454,6 +454,16 @@ fn compare_with_brute_force(case: usize, spec: &Spec) -> usize {
     }
 }
 
+/// Plans `text` at the default options and checks the plan with the independent verifier.
+fn verified_plan(name: &str, text: String) -> fleetplan::report::Plan {
+    let spec = fleetplan::compile(Root::Text { name: name.into(), text }).unwrap().result.unwrap();
+    let g = fleetplan::graph::build(&spec);
+    let solution = fleetplan::solve::solve(&spec, &g, &Options::default()).unwrap();
+    let plan = fleetplan::report::plan(name, &spec, &g, &solution);
+    verify(&spec, &plan);
+    plan
+}
+
 /// With no SSD and no host memory, retained sessions go to the HBM the planned instances leave
 /// unused, within it, and prefill shrinks by what the hits save.
 #[test]
@@ -466,17 +476,7 @@ fn sessions_fit_in_spare_hbm() {
                slo {{ ttft p90 <= 2 s  tpot p90 <= 40 ms }}\n{memory} }}\n"
         )
     };
-    let plan_of = |text: String| {
-        let spec = fleetplan::compile(Root::Text { name: "agent.fleet".into(), text })
-            .unwrap()
-            .result
-            .unwrap();
-        let g = fleetplan::graph::build(&spec);
-        let solution = fleetplan::solve::solve(&spec, &g, &Options::default()).unwrap();
-        let plan = fleetplan::report::plan("agent.fleet", &spec, &g, &solution);
-        verify(&spec, &plan);
-        plan
-    };
+    let plan_of = |text: String| verified_plan("agent.fleet", text);
     let without = plan_of(text(""));
     let with = plan_of(text("memory { reuse = 90%  sessions = 200  context = 16k tokens }"));
     let tier = with.memory.iter().find(|t| matches!(t.kind, TierKind::SpareHbm)).unwrap();
@@ -503,17 +503,7 @@ fn a_configs_limit_is_kept_and_priced() {
                slo {{ ttft p90 <= 1 s  tpot p90 <= 40 ms }} {limit} }}\n"
         )
     };
-    let plan_of = |text: String| {
-        let spec = fleetplan::compile(Root::Text { name: "chat.fleet".into(), text })
-            .unwrap()
-            .result
-            .unwrap();
-        let g = fleetplan::graph::build(&spec);
-        let solution = fleetplan::solve::solve(&spec, &g, &Options::default()).unwrap();
-        let plan = fleetplan::report::plan("chat.fleet", &spec, &g, &solution);
-        verify(&spec, &plan);
-        plan
-    };
+    let plan_of = |text: String| verified_plan("chat.fleet", text);
     let free = plan_of(text(""));
     let limited = plan_of(text("configs = 1"));
     for role in [Role::Prefill, Role::Decode, Role::Aggregated] {

@@ -2,8 +2,9 @@
 //! because it is the one role with its own queueing model (docs/perf-model.md (7)).
 
 use super::candidate::{
-    batch_context, length_at, per_million, prefill_service, prefill_side, Candidate, Derivation,
-    NicQueue, Rejected, Role, ServerPool, DEFAULT_MAX_UTILISATION, MAX_PLANNED_UTILISATION,
+    batch_context, length_at, per_million, prefill_service, prefill_side, z_above_median,
+    Candidate, Derivation, NicQueue, Rejected, Role, ServerPool, DEFAULT_MAX_UTILISATION,
+    MAX_PLANNED_UTILISATION,
 };
 use super::instance::Instance;
 use super::load::AtLoad;
@@ -40,8 +41,8 @@ pub(super) fn aggregated(
     mut derivation: Derivation,
     cost: f64,
     max_batch: u32,
-    tpot: Option<&SloBound>,
-    ttft: Option<&SloBound>,
+    (tpot, ttft): (Option<&SloBound>, Option<&SloBound>),
+    hit_share: Option<f64>,
     reject: impl Fn(String, Option<f64>, Option<Metric>) -> Rejected,
 ) -> Result<Candidate, Rejected> {
     let output = workload.output_tokens;
@@ -132,7 +133,7 @@ pub(super) fn aggregated(
     // (`NicQueue` at `λ` requests per second). With retained sessions a hit's prefill is
     // cheap but its whole KV is sent, so the NIC can bind first.
     let transfer_of = |tokens: f64| instance.kv_transfer_s(tokens);
-    let nic = NicQueue::new(instance, workload, Role::Aggregated, 1.0, &transfer_of);
+    let nic = NicQueue::new(workload, hit_share, 1.0, &transfer_of);
     let sent = |lambda: f64| {
         chosen.ttft(lambda * chosen.mean_eff, percentile, variability)
             + nic.wait(lambda, percentile)
@@ -233,7 +234,7 @@ pub struct ClosedLoop {
 /// The step that makes a prompt's first token on an aggregated instance: full (`T`) when other
 /// prompts wait (probability `ρ`), `t_step` otherwise; for a mean bound its mean
 /// `t_step + ρ (T − t_step)`, at a percentile `p` its quantile, `T` once `ρ > 1 − p`.
-pub(super) fn first_token_step(step: f64, budget: f64, rho: f64, percentile: Percentile) -> f64 {
+pub(super) fn chunked_first_step(step: f64, budget: f64, rho: f64, percentile: Percentile) -> f64 {
     let full = budget.max(step);
     match percentile {
         Percentile::Mean => step + rho * (full - step),
@@ -281,10 +282,7 @@ impl Chunked {
         // M/G/∞ queue), and prompts queue most when it is high: the prompts' share of a step
         // is taken with the batch at the TTFT percentile's quantile of that count, `B + z√B`
         // (one standard deviation without a percentile above the median).
-        let z = match percentile {
-            Percentile::P(p) if p > 50.0 => crate::traffic::inverse_normal_cdf(p / 100.0),
-            _ => 1.0,
-        };
+        let z = z_above_median(percentile).unwrap_or(1.0);
         let b = f64::from(batch);
         let busy = instance.decode_step(b + z * b.sqrt(), context);
         let share = if budget > busy.time_s { (budget - busy.time_s) / budget } else { 0.0 };
@@ -315,7 +313,7 @@ impl Chunked {
     fn ttft(&self, rho: f64, percentile: Percentile, variability: queue::Variability) -> f64 {
         queue::wait_gg1(self.mean_eff, rho, percentile, variability)
             + self.eff_p
-            + first_token_step(self.step.time_s, self.budget, rho, percentile)
+            + chunked_first_step(self.step.time_s, self.budget, rho, percentile)
     }
 
     /// Requests per second with every slot of the batch decoding: `B / (O·t_step + B·E[t_pf])`.

@@ -197,10 +197,11 @@ pub fn candidates(
         let instance =
             Instance { model, device, tp, pp, weights: model.weights, kv: model.kv_cache };
         for role in Role::ALL {
-            match evaluate(workload, pool, &instance, role) {
+            let hit_share = hit_cost_share(&instance, workload, role);
+            match evaluate(workload, pool, &instance, role, hit_share) {
                 Ok(mut c) => {
                     c.derivation.spare_kv_gb = Some(spare_kv_bytes(&instance, workload, &c) / 1e9);
-                    c.derivation.hit_cost_share = hit_cost_share(&instance, workload, role);
+                    c.derivation.hit_cost_share = hit_share;
                     found.push(c)
                 }
                 Err(r) => rejected.push(r),
@@ -212,11 +213,7 @@ pub fn candidates(
 
 /// See `Derivation::hit_cost_share`. A prefill instance is busy for a prompt's whole prefill
 /// time; an aggregated one adds a prompt's compute and communication to its steps (perf (7)).
-pub(super) fn hit_cost_share(
-    instance: &Instance<'_>,
-    workload: &Workload,
-    role: Role,
-) -> Option<f64> {
+fn hit_cost_share(instance: &Instance<'_>, workload: &Workload, role: Role) -> Option<f64> {
     let reuse = workload.memory.as_ref()?.reuse;
     if role == Role::Decode || reuse <= 0.0 {
         return None;
@@ -280,15 +277,21 @@ pub fn batch_context(workload: &Workload) -> f64 {
 /// a batch is full; at the `p`-quantile of the mean context, `p` of the time. `Mean` and
 /// percentiles below the median take the mean.
 pub fn batch_context_at(workload: &Workload, batch: u32, percentile: Percentile) -> f64 {
-    let z = match percentile {
-        Percentile::P(p) if p > 50.0 => crate::traffic::inverse_normal_cdf(p / 100.0),
-        _ => return batch_context(workload),
-    };
+    let Some(z) = z_above_median(percentile) else { return batch_context(workload) };
     let (input, output) = (&workload.input, &workload.output);
     let variance = input.scv() * input.mean().powi(2)
         + output.scv() * output.mean().powi(2) / 4.0
         + output.mean().powi(2) / 12.0;
     batch_context(workload) + z * (variance / f64::from(batch.max(1))).sqrt()
+}
+
+/// How many standard deviations a normal's quantile at `percentile` lies above its mean, for
+/// a percentile above the median (`None` for the mean and for the median or below).
+pub(super) fn z_above_median(percentile: Percentile) -> Option<f64> {
+    match percentile {
+        Percentile::P(p) if p > 50.0 => Some(crate::traffic::inverse_normal_cdf(p / 100.0)),
+        _ => None,
+    }
 }
 
 /// A tall sequence, which one instance must hold alone: the 99th percentiles of the prompt and
@@ -364,11 +367,13 @@ pub fn bound(workload: &Workload, metric: Metric) -> Option<SloBound> {
     direct.chain(from_e2e).min_by(|a, b| a.limit_s.total_cmp(&b.limit_s))
 }
 
+/// One size and role; `hit_share` is its `hit_cost_share` (for the NIC's transfers).
 fn evaluate(
     workload: &Workload,
     pool: &Pool,
     instance: &Instance<'_>,
     role: Role,
+    hit_share: Option<f64>,
 ) -> Result<Candidate, Rejected> {
     let devices = instance.devices();
     let reject = |reason: String, best_s: Option<f64>, metric: Option<Metric>| Rejected {
@@ -524,7 +529,7 @@ fn evaluate(
                 pooled_load: prefill_rate(workload, instance.model) * mean_service,
                 variability,
             };
-            let nic = NicQueue::new(instance, workload, role, mean_service, &kv_transfer_of);
+            let nic = NicQueue::new(workload, hit_share, mean_service, &kv_transfer_of);
             let within = |rho: f64, b: &SloBound| {
                 servers.wait(rho, b.percentile) + nic.wait(rho, b.percentile) + service + fixed
                     <= b.limit_s
@@ -579,7 +584,10 @@ fn evaluate(
             })
         }
         Role::Aggregated => {
-            aggregated(workload, pool, instance, derivation, cost, max_batch, tpot, ttft, reject)
+            let bounds = (tpot, ttft);
+            aggregated(
+                workload, pool, instance, derivation, cost, max_batch, bounds, hit_share, reject,
+            )
         }
     }
 }

@@ -99,7 +99,7 @@ impl AtLoad {
                 let rho = requests * mean_eff_s;
                 let ttft = servers.wait(rho, percentile)
                     + eff_p_s
-                    + super::aggregated::first_token_step(step_s, budget_s, rho, percentile);
+                    + super::aggregated::chunked_first_step(step_s, budget_s, rho, percentile);
                 // The time average of the steps (prompts fill a step to `T` with probability
                 // ρ), above their harmonic mean, which is the mean TPOT (7): a sequence's TPOT
                 // at a percentile above the median is nearer this.

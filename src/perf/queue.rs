@@ -78,21 +78,7 @@ pub fn max_utilisation(
     limit: f64,
     percentile: Percentile,
 ) -> Option<f64> {
-    max_utilisation_gg1(service, service, fixed, limit, percentile, Variability::MD1)
-}
-
-/// Highest utilisation in [0, 1) at which `wait + service + fixed ≤ limit`, if any, where the
-/// wait is a GI/G/1 queue's with mean service time `mean_service`, and `service` is the
-/// service time of the request the bound is checked for (the one at the bound's percentile).
-pub fn max_utilisation_gg1(
-    mean_service: f64,
-    service: f64,
-    fixed: f64,
-    limit: f64,
-    percentile: Percentile,
-    v: Variability,
-) -> Option<f64> {
-    highest_utilisation(|rho| wait_gg1(mean_service, rho, percentile, v) + service + fixed <= limit)
+    highest_utilisation(|rho| wait(service, rho, percentile) + service + fixed <= limit)
 }
 
 /// Highest utilisation in [0, 1) for which `within` holds (by bisection, to 2⁻⁶⁰), if it
@@ -117,15 +103,12 @@ pub fn highest_utilisation(within: impl Fn(f64) -> bool) -> Option<f64> {
 /// time `holding` at utilisation `rho` (< 1): the prefill instances of a workload (service: a
 /// prompt's prefill), or its decode slots (service: a sequence's `O × TPOT`).
 ///
-/// An arrival waits with the probability `P_w` of Erlang's C formula (M/M/c), taken at
-/// `c / f` servers and offered load `a / f` with `f = max(1, (ca² + cs²)/2)`: the
-/// heavy-traffic (Halfin–Whitt) scaling of a GI/G/c queue keeps `ρ` and divides
-/// `β = (1 − ρ)√c` by `√f`, so burstier arrivals or holding times wait more. Less variable ones
-/// (fixed output lengths, `cs² = 0`) are given no credit for it: M/M/c is then an upper
-/// bound, and at one slot it is the M/D/1 waiting probability `ρ` only with `f ≥ 1`. A wait
-/// that happens is exponential with the M/M/c mean `f · holding / (c (1 − ρ))`, scaled by the
-/// variability as Kingman's is; its `p`-quantile is `mean · ln(P_w / (1 − p))` when
-/// `P_w > 1 − p`, else 0. With one slot this is [`wait_gg1`]'s form.
+/// An arrival waits with the probability of [`waiting_probability_ggc`]. A wait that happens is
+/// exponential with mean the longer of Kingman's heavy-traffic `f · E[S] / (c (1 − ρ))`,
+/// `f = (ca² + cs²)/2`, and GI/M/c's `E[S] / (c (1 − σ))` scaled by the service variability
+/// `(1 + cs²)/2` ([`arrival_root`]; the two agree for Poisson arrivals); its `p`-quantile is
+/// `mean · ln(P_w / (1 − p))` when `P_w > 1 − p`, else 0. With one server and Poisson arrivals
+/// this is [`wait_gg1`]'s form.
 pub fn wait_ggc(
     servers: f64,
     holding: f64,
@@ -140,10 +123,8 @@ pub fn wait_ggc(
         return f64::INFINITY;
     }
     let f = (v.arrivals_scv + v.service_scv) / 2.0;
-    let probability = waiting_probability_ggc(servers, rho, v);
-    // Kingman's heavy-traffic mean, or GI/M/c's exact one `E[S] / (c(1 − σ))` scaled by the
-    // service variability, whichever is longer (they agree for Poisson arrivals).
     let sigma = arrival_root(rho, v.arrivals_scv);
+    let probability = waiting_probability_with(servers, rho, sigma, v);
     let mean_if_waiting = (f * holding / (servers * (1.0 - rho)))
         .max((1.0 + v.service_scv) / 2.0 * holding / (servers * (1.0 - sigma)));
     exponential_tail(probability, mean_if_waiting, percentile)
@@ -155,12 +136,16 @@ pub fn wait_ggc(
 /// for Poisson arrivals `σ = ρ`; bursty arrivals come in clusters, so even at light load a
 /// share of them finds the server busy (gamma gaps of `cv = 2.5` at 1% load: σ ≈ 0.3).
 pub fn waiting_probability_ggc(servers: f64, rho: f64, v: Variability) -> f64 {
+    waiting_probability_with(servers, rho, arrival_root(rho, v.arrivals_scv), v)
+}
+
+/// [`waiting_probability_ggc`] with the arrivals' `σ` already found (it costs a bisection).
+fn waiting_probability_with(servers: f64, rho: f64, sigma: f64, v: Variability) -> f64 {
     if rho <= 0.0 {
         return 0.0;
     }
     let f = ((v.arrivals_scv + v.service_scv) / 2.0).max(1.0);
-    let clustering = arrival_root(rho, v.arrivals_scv) / rho;
-    (waiting_probability(servers / f, rho) * clustering.max(1.0)).min(1.0)
+    (waiting_probability(servers / f, rho) * (sigma / rho).max(1.0)).min(1.0)
 }
 
 /// `σ` of a GI/M/1 queue at utilisation `rho` whose inter-arrival times are gamma with squared

@@ -4,8 +4,7 @@
 //! wait for a decode slot. The queueing formulas are `queue`'s; this module says which queue
 //! each part of a candidate is (docs/perf-model.md (3a), (6b), (6c)).
 
-use super::candidate::{hit_cost_share, Role, MAX_PLANNED_UTILISATION};
-use super::instance::Instance;
+use super::candidate::MAX_PLANNED_UTILISATION;
 use super::queue;
 use crate::spec::{Percentile, SloBound, Workload};
 
@@ -149,17 +148,17 @@ pub struct NicQueue {
 }
 
 impl NicQueue {
+    /// The NIC of an instance serving `workload`, whose hits cost `hit_share` of a prompt's
+    /// prefill (`Derivation::hit_cost_share`), at `mean_service` seconds per whole prompt.
     pub(super) fn new(
-        instance: &Instance<'_>,
         workload: &Workload,
-        role: Role,
+        hit_share: Option<f64>,
         mean_service: f64,
         transfer_of: &dyn Fn(f64) -> f64,
     ) -> NicQueue {
         let mean_transfer_s = transfer_of(workload.input.mean());
-        let transfers_per_prompt = hit_cost_share(instance, workload, role)
-            .filter(|share| *share > 0.0)
-            .map_or(1.0, |share| 1.0 / share);
+        let transfers_per_prompt =
+            hit_share.filter(|share| *share > 0.0).map_or(1.0, |share| 1.0 / share);
         let load_per_rho = if mean_service > 0.0 && mean_transfer_s.is_finite() {
             mean_transfer_s * transfers_per_prompt / mean_service
         } else {

@@ -94,6 +94,17 @@ struct Built {
     budget_slack: Option<Variable>,
 }
 
+/// The most instances of a candidate: what its pool can supply (elastic: far more, so that a
+/// pool's slack, not this bound, absorbs a shortfall).
+fn instance_bound(spec: &Spec, c: &Candidate, elastic: bool) -> f64 {
+    let max = spec.pools.get(&c.pool).map_or(0, |p| p.max_devices / c.devices.max(1));
+    if elastic {
+        f64::from(max).max(1.0) * 64.0
+    } else {
+        f64::from(max)
+    }
+}
+
 fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Built {
     let mut vars = ProblemVariables::new();
     let mut constraints = Vec::new();
@@ -106,9 +117,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
         .zip(&scope.candidates)
         .map(|(c, &keep)| {
             keep.then(|| {
-                let max = spec.pools.get(&c.pool).map_or(0, |p| p.max_devices / c.devices.max(1));
-                let bound = if elastic { f64::from(max).max(1.0) * 64.0 } else { f64::from(max) };
-                vars.add(variable().integer().min(0).max(bound))
+                vars.add(variable().integer().min(0).max(instance_bound(spec, c, elastic)))
             })
         })
         .collect();
@@ -152,22 +161,16 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
     let in_workload = |name: &str| by_workload.get(name).map_or(&[][..], Vec::as_slice);
     let in_pool = |name: &str| by_pool.get(name).map_or(&[][..], Vec::as_slice);
 
-    // `configs`: at most N distinct candidates per role of a workload, each used one a binary
+    // `configs`: at most N distinct candidates per role of a workload, each one used a binary
     // that its instance count needs (x ≤ max·y).
     for w in spec.workloads.values() {
         let Some(limit) = w.max_configs else { continue };
         for role in Role::ALL {
             let mut used = Expression::from(0.0);
             let mut any = false;
-            for (c, x) in g.candidates.iter().zip(&instances) {
-                let Some(x) = x else { continue };
-                if c.workload != w.name || c.role != role {
-                    continue;
-                }
-                let max = spec.pools.get(&c.pool).map_or(0, |p| p.max_devices / c.devices.max(1));
-                let bound = if elastic { f64::from(max).max(1.0) * 64.0 } else { f64::from(max) };
+            for &(c, x) in in_workload(&w.name).iter().filter(|(c, _)| c.role == role) {
                 let y = vars.add(variable().binary());
-                constraints.push(constraint!(*x <= bound * y));
+                constraints.push(constraint!(x <= instance_bound(spec, c, elastic) * y));
                 used += y;
                 any = true;
             }
