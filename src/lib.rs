@@ -29,13 +29,14 @@ pub struct Compiled {
     pub result: Result<Spec, Diagnostics>,
 }
 
-/// load → syntax (inside load, per file) → check.
+/// load → syntax (inside load, per file) → check → calibrate (the devices that name their
+/// own measurements, fitted to them).
 pub fn compile(root: Root) -> Result<Compiled, RootError> {
     let (program, load_errors) = load::load(root)?;
     if !load_errors.is_empty() {
         return Ok(Compiled { program, result: Err(load_errors) });
     }
-    let result = check::check(&program);
+    let result = check::check(&program).and_then(perf::calibrate::calibrate);
     Ok(Compiled { program, result })
 }
 

@@ -47,7 +47,7 @@ impl Program {
 }
 
 /// The calls whose first argument is a data file, relative to the file that names it.
-pub const DATA_CALLS: &[&str] = &["empirical"];
+pub const DATA_CALLS: &[&str] = &["empirical", "measured"];
 
 /// A data file named in a call, as read (or why it could not be).
 #[derive(Clone, Debug)]
@@ -58,6 +58,8 @@ pub struct DataFile {
     pub path: String,
     /// Its text, or why it could not be read.
     pub text: Result<String, String>,
+    /// Its id in the source map, when it was read: diagnostics about a row point into it.
+    pub file: Option<FileId>,
 }
 
 /// Where the root text comes from.
@@ -220,7 +222,8 @@ impl Loader {
                 }
                 None => (path, Err("the standard catalog reads no data files".to_string())),
             };
-            self.data.push(DataFile { span, path: shown, text });
+            let file = text.as_ref().ok().map(|t| self.sources.add(shown.clone(), t.clone()));
+            self.data.push(DataFile { span, path: shown, text, file });
         }
         self.files.insert(id, ast);
         id

@@ -116,8 +116,114 @@ pub struct Device {
     pub bandwidth_efficiency: Option<f64>,
     /// A reference price per device-hour; pools may override it.
     pub price_usd_per_hour: Option<f64>,
+    /// The user's measurements of this device (`calibrate = measured("bench.csv")`), which
+    /// `perf::calibrate` fits its calibration to.
+    pub measurements: Option<Measurements>,
+    /// The fit, once `perf::calibrate` has made it.
+    pub fit: Option<CalibrationFit>,
     #[serde(skip)]
     pub span: Span,
+}
+
+keyword_enum! {
+    /// What a measured point measured (the `metric` column of a `measured("…")` file); each
+    /// is in the unit its name ends with. docs/perf-model.md ("Measurements") says how the
+    /// planner's functions predict each.
+    MeasuredMetric {
+        OfflineOutputTokensPerS = "offline_output_tokens_per_s",
+        OfflineTotalTokensPerS = "offline_total_tokens_per_s",
+        DecodeTokensPerSPerUser = "decode_tokens_per_s_per_user",
+        TpotMs = "tpot_ms",
+        TtftMs = "ttft_ms",
+        OutputTokensPerS = "output_tokens_per_s",
+        OutputTokensPerSPerDevice = "output_tokens_per_s_per_device",
+        TotalTokensPerS = "total_tokens_per_s",
+        BatchLatencyS = "batch_latency_s",
+        BatchOutputTokensPerS = "batch_output_tokens_per_s",
+    }
+}
+
+impl MeasuredMetric {
+    /// A time (lower is faster) rather than a rate.
+    pub fn is_time(self) -> bool {
+        matches!(
+            self,
+            MeasuredMetric::TpotMs | MeasuredMetric::TtftMs | MeasuredMetric::BatchLatencyS
+        )
+    }
+}
+
+/// The measured points of one device, as read from its file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Measurements {
+    /// The file, as the source names it.
+    pub path: String,
+    pub points: Vec<Measurement>,
+    /// The `measured("…")` string, for diagnostics about the whole file.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// One row of a `measured("…")` file. Precisions left empty are the model's own.
+#[derive(Clone, Debug, Serialize)]
+pub struct Measurement {
+    pub model: String,
+    /// Devices of the instance; `None`: the fewest that hold the model.
+    pub devices: Option<u32>,
+    pub weights: Option<Precision>,
+    pub kv_cache: Option<Precision>,
+    pub input_tokens: f64,
+    pub output_tokens: f64,
+    /// Batch or concurrency; `None`: as many as memory and the scheduler allow.
+    pub batch: Option<u32>,
+    pub metric: MeasuredMetric,
+    pub measured: f64,
+    /// The row's line in its file (1-based, the header is line 1).
+    pub line: usize,
+    /// The row, and its `model` cell.
+    #[serde(skip)]
+    pub span: Span,
+    #[serde(skip)]
+    pub model_span: Span,
+}
+
+/// A device's calibration as fitted to its measurements, and how well it fits.
+#[derive(Clone, Debug, Serialize)]
+pub struct CalibrationFit {
+    pub path: String,
+    pub terms: Vec<FittedTerm>,
+    pub points: Vec<FittedPoint>,
+    /// Median and largest |relative error| over the points, before (the device's values
+    /// without the measurements) and after the fit.
+    pub median_abs_error_before: f64,
+    pub median_abs_error_after: f64,
+    pub max_abs_error_after: f64,
+}
+
+/// One calibration value: fitted, or kept because no point depends on it.
+#[derive(Clone, Debug, Serialize)]
+pub struct FittedTerm {
+    pub name: &'static str,
+    pub before: f64,
+    pub after: f64,
+    pub fitted: bool,
+    /// Points whose prediction moves with this value (the fit needs two).
+    pub sensitive_points: usize,
+    /// Where the fit stopped at a bound (an efficiency of 100%, a latency of zero).
+    pub at_bound: bool,
+}
+
+/// One point's prediction before and after the fit.
+#[derive(Clone, Debug, Serialize)]
+pub struct FittedPoint {
+    pub line: usize,
+    pub model: String,
+    pub metric: MeasuredMetric,
+    pub measured: f64,
+    pub predicted_before: f64,
+    pub predicted_after: f64,
+    /// Relative error after the fit; positive when the prediction is too optimistic.
+    pub error_after: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -87,6 +87,8 @@ prop_compose! {
             compute_efficiency: efficiency.map(|e| e.0),
             bandwidth_efficiency: efficiency.map(|e| e.1),
             price_usd_per_hour: None,
+            measurements: None,
+            fit: None,
             span: span(),
         }
     }

@@ -406,6 +406,55 @@ pub enum CheckError {
         span: Span,
     },
 
+    #[error("`{path}` holds no measurements")]
+    #[diagnostic(
+        code(fleet::measured_empty),
+        help("write a header row (`model,metric,measured,input,output,…`) and one row per measurement")
+    )]
+    MeasuredEmpty {
+        path: String,
+        #[label("an empty measurements file")]
+        span: Span,
+    },
+
+    #[error("line {line} of `{path}` has {found} cells, the header {expected}")]
+    #[diagnostic(
+        code(fleet::measured_row),
+        help("give every row one cell per column (empty for an optional value not stated); quote a cell that holds a comma")
+    )]
+    MeasuredRow {
+        path: String,
+        line: usize,
+        found: usize,
+        expected: usize,
+        #[label("{found} cells")]
+        span: Span,
+    },
+
+    #[error("column `{column}` of `{path}` {problem}")]
+    #[diagnostic(code(fleet::measured_column), help("{help}"))]
+    MeasuredColumn {
+        path: String,
+        column: String,
+        problem: String,
+        help: String,
+        #[label("here")]
+        span: Span,
+    },
+
+    #[error("line {line} of `{path}`: `{column}` {rule}")]
+    #[diagnostic(code(fleet::measured_value), help("{help}"))]
+    MeasuredValue {
+        path: String,
+        line: usize,
+        column: String,
+        text: String,
+        rule: String,
+        help: String,
+        #[label("`{text}`")]
+        span: Span,
+    },
+
     #[error("two different definitions named `{name}` are used")]
     #[diagnostic(code(fleet::name_clash), help("rename one of them"))]
     NameClash {
@@ -457,7 +506,11 @@ impl StageError for CheckError {
             | DataFileUnreadable { span, .. }
             | DataFileEmpty { span, .. }
             | DataFileRow { span, .. }
-            | DataFileNegative { span, .. } => *span,
+            | DataFileNegative { span, .. }
+            | MeasuredEmpty { span, .. }
+            | MeasuredRow { span, .. }
+            | MeasuredColumn { span, .. }
+            | MeasuredValue { span, .. } => *span,
         }
     }
 }

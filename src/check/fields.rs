@@ -10,7 +10,7 @@ use crate::diagnostic::{did_you_mean, Diagnostics};
 use crate::load::quoted_list;
 use crate::load::DataFile;
 use crate::source::{SourceMap, Span};
-use crate::spec::{Arrivals, Lengths, Metric, Percentile, Precision};
+use crate::spec::{Arrivals, Lengths, Measurements, Metric, Percentile, Precision};
 use crate::syntax::ast::{self, Entry, Value};
 
 /// A validated value.
@@ -23,6 +23,7 @@ pub enum Checked {
     Bounds(Vec<CheckedBound>),
     Lengths { value: Lengths, span: Span },
     Arrivals { value: Arrivals, span: Span },
+    Measurements { value: Measurements, span: Span },
 }
 
 impl Checked {
@@ -32,7 +33,8 @@ impl Checked {
             | Checked::Choice { span, .. }
             | Checked::Reference { span, .. }
             | Checked::Lengths { span, .. }
-            | Checked::Arrivals { span, .. } => *span,
+            | Checked::Arrivals { span, .. }
+            | Checked::Measurements { span, .. } => *span,
             Checked::Block(fields) => fields.span,
             Checked::Bounds(bounds) => {
                 bounds.first().map_or(Span::new(crate::source::FileId(0), 0, 0), |b| b.span)
@@ -321,6 +323,9 @@ impl FieldChecker<'_> {
             }
             (Expect::Lengths, Value::Quantity(_) | Value::Call(_)) => self.lengths(value, spec),
             (Expect::Arrivals, Value::Symbol(_) | Value::Call(_)) => self.arrivals(value, spec),
+            (Expect::Measurements, Value::Call(call)) if call.name.text == "measured" => {
+                self.measured(call)
+            }
             (expect, value) => {
                 let expected = match expect {
                     Expect::Quantity { dim, .. } => dim.noun(),
@@ -328,6 +333,7 @@ impl FieldChecker<'_> {
                     Expect::Reference(kind) => format!("the name of a {}", kind.keyword()),
                     Expect::Lengths => "a token count or a distribution of them".to_string(),
                     Expect::Arrivals => "an arrival process".to_string(),
+                    Expect::Measurements => "a file of measurements".to_string(),
                     _ => "a block".to_string(),
                 };
                 let help = match (expect, value) {
@@ -338,6 +344,9 @@ impl FieldChecker<'_> {
                         "write `{}` or a distribution such as `lognormal(mean = 2k tokens, cv = 0.8)`",
                         spec.example
                     ),
+                    (Expect::Measurements, Value::String { text, .. }) => {
+                        format!("to read measurements from a file, write `measured(\"{text}\")`")
+                    }
                     (Expect::Arrivals, _) => {
                         "write `arrivals = poisson` or `arrivals = bursty(cv = 2)`".to_string()
                     }

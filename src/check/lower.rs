@@ -163,6 +163,11 @@ pub fn device(name: &str, r: &mut Reader<'_>) -> Option<Device> {
         compute_efficiency: efficiency_of("compute"),
         bandwidth_efficiency: efficiency_of("bandwidth"),
         price_usd_per_hour: r.number("price").map(|p| p * 3600.0),
+        measurements: match r.fields.values.get("calibrate") {
+            Some(Checked::Measurements { value, .. }) => Some(value.clone()),
+            _ => None,
+        },
+        fit: None,
         span: r.at,
     })
 }

@@ -10,6 +10,7 @@
 mod error;
 mod fields;
 mod lower;
+mod measured;
 pub mod schema;
 mod scope;
 mod traffic;

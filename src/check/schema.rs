@@ -26,6 +26,8 @@ pub enum Expect {
     Lengths,
     /// An arrival process: `poisson` or `bursty(cv = 2)`.
     Arrivals,
+    /// A file of measured points: `measured("bench.csv")`.
+    Measurements,
 }
 
 /// The values a number may take.
@@ -167,6 +169,12 @@ pub const DEVICE: &[FieldSpec] = &[
         quantity(Dim::PRICE, Range::NonNegative),
         "price = 3.80 $/h",
         "reference price per device-hour (pools may override it)",
+    ),
+    field(
+        "calibrate",
+        Expect::Measurements,
+        "calibrate = measured(\"bench.csv\")",
+        "fit the calibration values to the device's own measurements (a CSV file)",
     ),
 ];
 

@@ -34,6 +34,8 @@ pub struct Calibration {
 pub enum Source {
     Device,
     Default,
+    /// Fitted to the user's measurements (`calibrate = measured("…")`).
+    Fitted,
 }
 
 impl Source {
@@ -41,6 +43,7 @@ impl Source {
         match self {
             Source::Device => "device",
             Source::Default => "default",
+            Source::Fitted => "fitted",
         }
     }
 }
@@ -58,15 +61,22 @@ pub struct Provenance {
 /// A device's calibration: its own values over the defaults of its kind.
 pub fn for_device(device: &Device) -> Calibration {
     let d = defaults(device);
-    let pick = |own: Option<f64>, default: f64| match own {
+    let fitted = |term: &str| {
+        device.fit.as_ref().is_some_and(|f| f.terms.iter().any(|t| t.fitted && t.name == term))
+    };
+    let pick = |own: Option<f64>, default: f64, term: &str| match own {
+        Some(v) if fitted(term) => (v, Source::Fitted),
         Some(v) => (v, Source::Device),
         None => (default, Source::Default),
     };
-    let (compute_efficiency, c) = pick(device.compute_efficiency, d.compute_efficiency);
-    let (bandwidth_efficiency, b) = pick(device.bandwidth_efficiency, d.bandwidth_efficiency);
-    let (step_overhead_s, o) = pick(device.step_overhead_s, d.step_overhead_s);
-    let (layer_latency_s, l) = pick(device.layer_latency_s, d.layer_latency_s);
-    let (collective_latency_s, a) = pick(device.collective_latency_s, d.collective_latency_s);
+    let (compute_efficiency, c) =
+        pick(device.compute_efficiency, d.compute_efficiency, "compute_efficiency");
+    let (bandwidth_efficiency, b) =
+        pick(device.bandwidth_efficiency, d.bandwidth_efficiency, "bandwidth_efficiency");
+    let (step_overhead_s, o) = pick(device.step_overhead_s, d.step_overhead_s, "step_overhead");
+    let (layer_latency_s, l) = pick(device.layer_latency_s, d.layer_latency_s, "layer_latency");
+    let (collective_latency_s, a) =
+        pick(device.collective_latency_s, d.collective_latency_s, "collective_latency");
     Calibration {
         compute_efficiency,
         bandwidth_efficiency,

@@ -6,11 +6,13 @@
 //! more KV cache than the memory left after the weights (property tests in `tests/perf.rs`).
 
 mod aggregated;
+pub mod calibrate;
 pub mod calibration;
 pub mod candidate;
 mod estimate;
 mod instance;
 pub mod load;
+pub mod measured;
 pub mod memory;
 pub mod model;
 pub mod precision;

@@ -1,11 +1,13 @@
 //! Stage 6, report: renders results as text (and JSON through serde). No computation here:
 //! every figure comes from the stage that produced it.
 
+mod calibration;
 mod explain;
 mod plan;
 mod plan_text;
 mod table;
 
+pub use calibration::{fits, fits_text, DeviceFit};
 pub use explain::explain_text;
 pub use plan::{plan, Plan, SCHEMA_VERSION};
 pub use plan_text::{plan_markdown, plan_text};

@@ -24,6 +24,9 @@ pub struct Plan {
     pub memory: Vec<TierPlan>,
     /// Every candidate the program chose from, with the count chosen: enough to re-check it.
     pub candidates: Vec<ChosenCandidate>,
+    /// Devices fitted to the user's measurements (`calibrate = measured("…")`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calibration: Vec<super::DeviceFit>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -379,6 +382,7 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
             .zip(&s.instances)
             .map(|(c, n)| ChosenCandidate { instances: *n, candidate: c.clone() })
             .collect(),
+        calibration: super::fits(spec),
     }
 }
 

@@ -171,6 +171,7 @@ pub fn plan_text(plan: &Plan) -> String {
             out.push_str(&format!("  {}: retained KV {}\n", w.workload, parts.join(", ")));
         }
     }
+    out.push_str(&super::fits_text(&plan.calibration));
     out
 }
 

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use fleetplan::load::Root;
-use fleetplan::perf::{self, calibration, EstimateRequest, Instance};
+use fleetplan::perf::measured;
 use fleetplan::spec::{Precision, Spec};
 
 pub fn catalog() -> Spec {
@@ -114,86 +114,31 @@ pub fn rows() -> Vec<Row> {
     rows
 }
 
-/// The instance a row ran on: its devices laid out as the planner lays them out (tensor
-/// parallel inside an 8-device node, pipeline stages across), or the fewest that hold it.
-fn instance<'a>(spec: &'a Spec, row: &Row) -> Instance<'a> {
-    let model = &spec.models[&row.model];
-    let device = &spec.devices[&row.device];
-    let devices = row.devices.unwrap_or_else(|| {
-        let request = estimate_request(spec, row, 1);
-        perf::estimate(&request).devices
-    });
-    let (tp, pp) = perf::layout_for(model, device, devices, 8);
-    Instance { model, device, tp, pp, weights: row.weights, kv: row.kv }
-}
-
-fn estimate_request<'a>(spec: &'a Spec, row: &Row, batch: u32) -> EstimateRequest<'a> {
-    EstimateRequest {
-        model: &spec.models[&row.model],
-        device: &spec.devices[&row.device],
+/// The row as the library's measured point.
+pub fn point(row: &Row) -> measured::Point {
+    measured::Point {
         devices: row.devices,
-        batch: Some(batch),
+        weights: row.weights,
+        kv: row.kv,
         input_tokens: row.input,
         output_tokens: row.output,
-        weights: Some(row.weights),
-        kv_cache: Some(row.kv),
-        tpot_s: None,
-        ttft_s: None,
+        batch: row.batch,
+        metric: measured::Metric::from_name(&row.metric)
+            .unwrap_or_else(|| panic!("unknown metric {}", row.metric)),
+        measured: row.measured,
     }
 }
 
-/// `vLLM benchmark_latency`: `B` prompts prefilled together, then `O` decode steps of the
-/// whole batch. The prefill is the batch's compute (or one read of the weights, if longer) and
-/// its all-reduces: `max(B·compute(I), memory(I), floor) + communication(B·I)`.
-fn batch_latency(instance: &Instance<'_>, batch: f64, input: f64, output: f64) -> f64 {
-    let one = instance.prefill(input);
-    let all = instance.prefill(batch * input);
-    let prefill = (batch * one.compute_s).max(one.memory_s).max(one.floor_s) + all.communication_s;
-    let step = instance.decode_step(batch, perf::mean_context(input, output));
-    prefill + output * step.time_s
-}
-
-/// The prediction for a row, from the functions the planner uses: offline and serving rows
-/// through (7)'s closed loop (`perf::closed_loop`, `perf::offline_throughput`), batch sweeps
-/// through the instance's prefill and decode step, per-user rates through `perf::estimate`.
+/// The prediction for a row, from the functions the planner uses (`perf::measured::predict`,
+/// which a device's fit to a user's measurements also uses).
 pub fn predict(spec: &Spec, row: &Row) -> f64 {
-    let instance = instance(spec, row);
-    let (input, output) = (row.input, row.output);
-    let cap = row.batch.unwrap_or(calibration::SCHEDULER_MAX_BATCH);
-    let loaded = |batch: u32| perf::closed_loop(&instance, f64::from(batch), input, output);
-    match row.metric.as_str() {
-        "offline_output_tokens_per_s" => {
-            perf::offline_throughput(&instance, input, output, cap).map_or(0.0, |(_, t)| t)
-        }
-        "offline_total_tokens_per_s" => perf::offline_throughput(&instance, input, output, cap)
-            .map_or(0.0, |(_, t)| t * (input + output) / output),
-        "decode_tokens_per_s_per_user" => {
-            perf::estimate(&estimate_request(spec, row, 1)).decode_tokens_per_s
-        }
-        "tpot_ms" => 1e3 * loaded(cap).tpot_s,
-        "ttft_ms" => 1e3 * instance.prefill(input).time_s,
-        "output_tokens_per_s" => loaded(cap).output_tokens_per_s,
-        "output_tokens_per_s_per_device" => {
-            loaded(cap).output_tokens_per_s / f64::from(instance.devices())
-        }
-        "total_tokens_per_s" => loaded(cap).output_tokens_per_s * (input + output) / output,
-        "batch_latency_s" => batch_latency(&instance, f64::from(cap), input, output),
-        "batch_output_tokens_per_s" => {
-            f64::from(cap) * output / batch_latency(&instance, f64::from(cap), input, output)
-        }
-        other => panic!("unknown metric {other}"),
-    }
+    measured::predict(&spec.models[&row.model], &spec.devices[&row.device], &point(row))
 }
 
 /// Relative error of a prediction: positive when the model is too optimistic (predicts more
 /// throughput, or less time, than was measured).
 pub fn error(row: &Row, predicted: f64) -> f64 {
-    let time = row.metric.ends_with("_ms") || row.metric == "batch_latency_s";
-    if time {
-        (row.measured - predicted) / predicted
-    } else {
-        (predicted - row.measured) / row.measured
-    }
+    measured::error(&point(row), predicted)
 }
 
 pub fn quantile(mut xs: Vec<f64>, q: f64) -> f64 {

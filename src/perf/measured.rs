@@ -1,0 +1,102 @@
+//! A measured point and what the planner's own functions predict for it. One mapping serves
+//! two callers: the validation against published measurements (tests/perf_validation.rs) and
+//! the fit of a device to a user's own measurements (`calibrate = measured("…")`,
+//! [`super::calibrate`]). docs/perf-model.md ("Measurements") says what each metric means.
+
+use serde::Serialize;
+
+use super::instance::Instance;
+use super::{aggregated, calibration, estimate};
+use crate::spec::{Device, Model, Precision};
+
+pub use crate::spec::MeasuredMetric as Metric;
+
+/// One measurement of a model on a device, in the units of its metric.
+#[derive(Clone, Debug, Serialize)]
+pub struct Point {
+    /// Devices of the instance; `None`: the fewest that hold the model.
+    pub devices: Option<u32>,
+    pub weights: Precision,
+    pub kv: Precision,
+    pub input_tokens: f64,
+    pub output_tokens: f64,
+    /// Batch or concurrency; `None`: the planner's own (memory, scheduler cap).
+    pub batch: Option<u32>,
+    pub metric: Metric,
+    pub measured: f64,
+}
+
+/// The instance a point ran on: its devices laid out as the planner lays them out (tensor
+/// parallel inside an 8-device node, pipeline stages across), or the fewest that hold it.
+pub fn instance<'a>(model: &'a Model, device: &'a Device, point: &Point) -> Instance<'a> {
+    let devices = point.devices.unwrap_or_else(|| {
+        estimate::estimate(&estimate::EstimateRequest {
+            model,
+            device,
+            devices: None,
+            batch: Some(1),
+            input_tokens: point.input_tokens,
+            output_tokens: point.output_tokens,
+            weights: Some(point.weights),
+            kv_cache: Some(point.kv),
+            tpot_s: None,
+            ttft_s: None,
+        })
+        .devices
+    });
+    let (tp, pp) = estimate::layout_for(model, device, devices, estimate::DEFAULT_SCALE_UP);
+    Instance { model, device, tp, pp, weights: point.weights, kv: point.kv }
+}
+
+/// `vLLM benchmark_latency`: `B` prompts prefilled together, then `O` decode steps of the
+/// whole batch. The prefill is the batch's compute (or one read of the weights, if longer) and
+/// its all-reduces: `max(B·compute(I), memory(I), floor) + communication(B·I)`.
+fn batch_latency(instance: &Instance<'_>, batch: f64, input: f64, output: f64) -> f64 {
+    let one = instance.prefill(input);
+    let all = instance.prefill(batch * input);
+    let prefill = (batch * one.compute_s).max(one.memory_s).max(one.floor_s) + all.communication_s;
+    let step = instance.decode_step(batch, estimate::mean_context(input, output));
+    prefill + output * step.time_s
+}
+
+/// What the planner's functions predict for `point`, in its metric's unit: offline and loaded
+/// rows through (7)'s closed loop ([`aggregated::closed_loop`], [`estimate::offline_throughput`]),
+/// batch runs through the instance's prefill and decode step, per-user rates through
+/// [`estimate::estimate`]. Zero (or infinite time) when the model cannot run there.
+pub fn predict(model: &Model, device: &Device, point: &Point) -> f64 {
+    let instance = instance(model, device, point);
+    let (input, output) = (point.input_tokens, point.output_tokens);
+    let cap = point.batch.unwrap_or(calibration::SCHEDULER_MAX_BATCH);
+    let loaded = |batch: u32| aggregated::closed_loop(&instance, f64::from(batch), input, output);
+    let offline =
+        || estimate::offline_throughput(&instance, input, output, cap).map_or(0.0, |(_, t)| t);
+    match point.metric {
+        Metric::OfflineOutputTokensPerS => offline(),
+        Metric::OfflineTotalTokensPerS => offline() * (input + output) / output,
+        Metric::DecodeTokensPerSPerUser => {
+            let step = instance.decode_step(1.0, estimate::mean_context(input, output));
+            1.0 / step.time_s
+        }
+        Metric::TpotMs => 1e3 * loaded(cap).tpot_s,
+        Metric::TtftMs => 1e3 * instance.prefill(input).time_s,
+        Metric::OutputTokensPerS => loaded(cap).output_tokens_per_s,
+        Metric::OutputTokensPerSPerDevice => {
+            loaded(cap).output_tokens_per_s / f64::from(instance.devices())
+        }
+        Metric::TotalTokensPerS => loaded(cap).output_tokens_per_s * (input + output) / output,
+        Metric::BatchLatencyS => batch_latency(&instance, f64::from(cap), input, output),
+        Metric::BatchOutputTokensPerS => {
+            f64::from(cap) * output / batch_latency(&instance, f64::from(cap), input, output)
+        }
+    }
+}
+
+/// Relative error of a prediction: positive when the model is too optimistic (predicts more
+/// throughput, or less time, than was measured).
+pub fn error(point: &Point, predicted: f64) -> f64 {
+    if point.metric.is_time() {
+        (point.measured - predicted) / predicted
+    } else {
+        (predicted - point.measured) / point.measured
+    }
+}
