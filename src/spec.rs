@@ -140,6 +140,7 @@ keyword_enum! {
         TotalTokensPerS = "total_tokens_per_s",
         BatchLatencyS = "batch_latency_s",
         BatchOutputTokensPerS = "batch_output_tokens_per_s",
+        ServerOutputTokensPerS = "server_output_tokens_per_s",
     }
 }
 
@@ -176,6 +177,12 @@ pub struct Measurement {
     pub output_tokens: f64,
     /// Batch or concurrency; `None`: as many as memory and the scheduler allow.
     pub batch: Option<u32>,
+    /// Identical instances the measured rate is the sum of (a system of 8 GPUs serving as
+    /// eight one-GPU instances); rates are predicted per instance and multiplied.
+    pub replicas: u32,
+    /// Latency limits a server measurement was held to (its p99 TTFT and TPOT).
+    pub ttft_limit_s: Option<f64>,
+    pub tpot_limit_s: Option<f64>,
     pub metric: MeasuredMetric,
     pub measured: f64,
     /// The row's line in its file (1-based, the header is line 1).

@@ -39,6 +39,9 @@ fn sweep() -> Vec<(&'static str, Point)> {
                     output_tokens: 256.0,
                     batch: Some(batch),
                     metric: Metric::TpotMs,
+                    replicas: 1,
+                    ttft_limit_s: None,
+                    tpot_limit_s: None,
                     measured: 0.0,
                 },
             ));
@@ -54,6 +57,9 @@ fn sweep() -> Vec<(&'static str, Point)> {
                     output_tokens: 128.0,
                     batch: Some(1),
                     metric: Metric::TtftMs,
+                    replicas: 1,
+                    ttft_limit_s: None,
+                    tpot_limit_s: None,
                     measured: 0.0,
                 },
             ));

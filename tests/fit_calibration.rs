@@ -83,7 +83,12 @@ fn fit_calibration() {
             }
         }
     }
+    // `FIT_DEVICE=mi300x` fits only the groups holding that device.
+    let only = std::env::var("FIT_DEVICE").ok();
     for (group, fixed_bandwidth) in GROUPS {
+        if only.as_deref().is_some_and(|d| !group.contains(&d)) {
+            continue;
+        }
         let mine: Vec<_> = rows.iter().filter(|r| group.contains(&r.device.as_str())).collect();
         // Each publication weighs the same, however many rows it has: rows of one source share
         // its engine version and set-up, so they are not independent.
@@ -92,7 +97,7 @@ fn fit_calibration() {
             let errors: Vec<f64> = mine.iter().map(|r| error(r, predict(&spec, r)).abs()).collect();
             let mut by_source: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
             for (r, e) in mine.iter().zip(&errors) {
-                by_source.entry(r.source.as_str()).or_default().push(e.min(1.0));
+                by_source.entry(r.publication()).or_default().push(e.min(1.0));
             }
             let per_source = by_source.values().map(|e| e.iter().sum::<f64>() / e.len() as f64);
             let clipped = per_source.sum::<f64>() / by_source.len() as f64;

@@ -48,25 +48,27 @@ fn group(rows: &[Row], errors: &[f64], key: impl Fn(&Row) -> String) -> BTreeMap
 /// tripwires, not targets (the targets of issue 11 are 15% median and 45% p90 on held-out
 /// data). Lower them when the model
 /// improves; never raise them without saying why in docs/perf-model.md.
-const OVERALL: (f64, f64) = (0.21, 0.88);
+const OVERALL: (f64, f64) = (0.19, 0.81);
 const PER_VENDOR: &[(&str, f64, f64)] = &[
-    ("amd", 0.31, 0.97),
+    ("amd", 0.30, 0.93),
     ("cerebras", 0.29, 0.32),
     ("cpu", 0.17, 0.39),
     ("groq", 0.62, 0.74),
     ("huawei", 0.16, 0.24),
     ("intel_gaudi", 0.14, 0.39),
-    ("nvidia", 0.18, 0.79),
+    ("nvidia", 0.16, 0.58),
 ];
 const PER_SCENARIO: &[(&str, f64, f64)] = &[
-    ("batch_sweep", 0.18, 0.40),
-    ("interactive", 0.46, 1.25),
+    // 18% before MI300X's compute share rose from 18% to 25% with the MLPerf v4.1 rows (the
+    // ROCm vLLM sweeps are slower than MLPerf's tuned runs): docs/perf-model.md.
+    ("batch_sweep", 0.21, 0.46),
+    ("interactive", 0.44, 1.25),
     ("latency", 0.17, 0.39),
-    ("offline", 0.18, 0.72),
+    ("offline", 0.17, 0.70),
     ("per_user", 0.24, 0.74),
-    ("server", 0.50, 1.10),
+    ("server", 0.21, 0.86),
 ];
-const LEAVE_ONE_VENDOR_OUT: (f64, f64) = (0.38, 1.51);
+const LEAVE_ONE_VENDOR_OUT: (f64, f64) = (0.35, 1.21);
 
 fn check(what: &str, errors: &[f64], (median_bound, p90_bound): (f64, f64)) {
     let (median, p90) = summary(errors);
@@ -88,7 +90,7 @@ fn check(what: &str, errors: &[f64], (median_bound, p90_bound): (f64, f64)) {
 fn predictions_against_measurements() {
     let spec = catalog();
     let rows = rows();
-    assert!(rows.len() >= 230, "the validation set shrank to {}", rows.len());
+    assert!(rows.len() >= 270, "the validation set shrank to {}", rows.len());
     let errors: Vec<f64> = rows.iter().map(|r| error(r, predict(&spec, r))).collect();
     println!("| origin | device | n | model | weights | in/out | batch | metric | measured | predicted | error |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -155,7 +157,7 @@ fn with_defaults(spec: &Spec, names: &BTreeSet<String>, d: Option<Defaults>) -> 
 fn score(rows: &[&Row], errors: &[f64]) -> f64 {
     let mut by_source: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for (r, e) in rows.iter().zip(errors) {
-        by_source.entry(r.source.as_str()).or_default().push(e.abs().min(1.0));
+        by_source.entry(r.publication()).or_default().push(e.abs().min(1.0));
     }
     by_source.values().map(|e| e.iter().sum::<f64>() / e.len() as f64).sum::<f64>()
         / by_source.len().max(1) as f64

@@ -13,8 +13,17 @@ use crate::syntax::ast::{Call, Value};
 /// Columns a measurements file must have.
 pub const REQUIRED_COLUMNS: &[&str] = &["model", "metric", "measured", "input", "output"];
 /// Columns it may have; `source` and `note` are kept for the reader and not read.
-pub const OPTIONAL_COLUMNS: &[&str] =
-    &["devices", "batch", "weights", "kv_cache", "source", "note"];
+pub const OPTIONAL_COLUMNS: &[&str] = &[
+    "devices",
+    "batch",
+    "replicas",
+    "weights",
+    "kv_cache",
+    "ttft_limit_ms",
+    "tpot_limit_ms",
+    "source",
+    "note",
+];
 
 /// The most devices one measured instance may span.
 const MAX_DEVICES: f64 = 4096.0;
@@ -283,6 +292,9 @@ impl Table<'_, '_> {
         let output = number("output", false, 1e8);
         let devices = number("devices", true, MAX_DEVICES);
         let batch = number("batch", true, 1e6);
+        let replicas = number("replicas", true, 1e6);
+        let ttft_limit = number("ttft_limit_ms", false, 1e9);
+        let tpot_limit = number("tpot_limit_ms", false, 1e9);
         let mut precision = |name: &str| -> Option<Precision> {
             let c = cell(name)?;
             let text = c.text.trim();
@@ -303,6 +315,20 @@ impl Table<'_, '_> {
         else {
             return None;
         };
+        if metric == MeasuredMetric::ServerOutputTokensPerS
+            && ttft_limit.is_none()
+            && tpot_limit.is_none()
+        {
+            let at = cell("metric").map_or(span, |c| c.span);
+            ok &= self.bad(
+                line,
+                "metric",
+                at,
+                metric.name(),
+                "needs the latency limits the server was held to",
+                "fill `ttft_limit_ms` or `tpot_limit_ms` (or both) for this row",
+            );
+        }
         if !ok {
             return None;
         }
@@ -314,6 +340,9 @@ impl Table<'_, '_> {
             input_tokens: input,
             output_tokens: output,
             batch: batch.map(|b| b as u32),
+            replicas: replicas.map_or(1, |r| r as u32),
+            ttft_limit_s: ttft_limit.map(|t| t / 1e3),
+            tpot_limit_s: tpot_limit.map(|t| t / 1e3),
             metric,
             measured,
             line,

@@ -157,6 +157,9 @@ fn fit_device(
             input_tokens: m.input_tokens,
             output_tokens: m.output_tokens,
             batch: m.batch,
+            replicas: m.replicas,
+            ttft_limit_s: m.ttft_limit_s,
+            tpot_limit_s: m.tpot_limit_s,
             metric: m.metric,
             measured: m.measured,
         };

@@ -5,9 +5,13 @@
 
 use serde::Serialize;
 
+use super::candidate::{self, Role};
 use super::instance::Instance;
 use super::{aggregated, calibration, estimate};
-use crate::spec::{Device, Model, Precision};
+use crate::spec::{
+    Arrivals, Device, Lengths, Metric as SloMetric, Model, Percentile, Pool, Precision, SloBound,
+    Workload,
+};
 
 pub use crate::spec::MeasuredMetric as Metric;
 
@@ -22,6 +26,11 @@ pub struct Point {
     pub output_tokens: f64,
     /// Batch or concurrency; `None`: the planner's own (memory, scheduler cap).
     pub batch: Option<u32>,
+    /// Identical instances whose summed rate was measured (1: one instance).
+    pub replicas: u32,
+    /// The p99 limits a server measurement was held to (`server_output_tokens_per_s`).
+    pub ttft_limit_s: Option<f64>,
+    pub tpot_limit_s: Option<f64>,
     pub metric: Metric,
     pub measured: f64,
 }
@@ -70,7 +79,8 @@ pub fn predict(model: &Model, device: &Device, point: &Point) -> f64 {
     let loaded = |batch: u32| aggregated::closed_loop(&instance, f64::from(batch), input, output);
     let offline =
         || estimate::offline_throughput(&instance, input, output, cap).map_or(0.0, |(_, t)| t);
-    match point.metric {
+    let replicas = f64::from(point.replicas.max(1));
+    let one = match point.metric {
         Metric::OfflineOutputTokensPerS => offline(),
         Metric::OfflineTotalTokensPerS => offline() * (input + output) / output,
         Metric::DecodeTokensPerSPerUser => {
@@ -88,7 +98,76 @@ pub fn predict(model: &Model, device: &Device, point: &Point) -> f64 {
         Metric::BatchOutputTokensPerS => {
             f64::from(cap) * output / batch_latency(&instance, f64::from(cap), input, output)
         }
+        Metric::ServerOutputTokensPerS => server(model, device, &instance, point),
+    };
+    // Times and per-device rates are the same for every replica; rates add up.
+    let per_instance = point.metric.is_time()
+        || matches!(
+            point.metric,
+            Metric::OutputTokensPerSPerDevice | Metric::DecodeTokensPerSPerUser
+        );
+    if per_instance {
+        one
+    } else {
+        one * replicas
     }
+}
+
+/// A server's output tokens per second within p99 TTFT and TPOT limits: the planner's own
+/// capacity for one aggregated instance of this size ([`candidate::candidates`], the queue,
+/// chunked prefill and batch at the SLO of docs/perf-model.md (6)–(7)), for Poisson arrivals of
+/// fixed-length requests (a measurement gives only the mean lengths). Zero when no instance of
+/// this size meets the limits.
+fn server(model: &Model, device: &Device, instance: &Instance<'_>, point: &Point) -> f64 {
+    let model = Model { weights: point.weights, kv_cache: point.kv, ..model.clone() };
+    let devices = instance.devices();
+    // A pool and a workload that exist only for this question; they point at the device's
+    // definition, the one place in the source they stand for.
+    let pool = Pool {
+        name: device.name.clone(),
+        device: device.name.clone(),
+        per_node: devices.max(super::estimate::DEFAULT_SCALE_UP),
+        min_devices: 0,
+        max_devices: devices,
+        price_usd_per_hour: 1.0,
+        host_memory_bytes: None,
+        power_watts: None,
+        span: device.span,
+        max_span: device.span,
+    };
+    let bound = |metric: SloMetric, limit_s: f64| SloBound {
+        metric,
+        percentile: Percentile::P(99.0),
+        limit_s,
+        span: device.span,
+    };
+    let slo: Vec<SloBound> = [
+        point.ttft_limit_s.map(|l| bound(SloMetric::Ttft, l)),
+        point.tpot_limit_s.map(|l| bound(SloMetric::Tpot, l)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let workload = Workload {
+        name: model.name.clone(),
+        model: model.name.clone(),
+        rate_per_s: 1.0,
+        input_tokens: point.input_tokens,
+        output_tokens: point.output_tokens,
+        input: Lengths::fixed(point.input_tokens),
+        output: Lengths::fixed(point.output_tokens),
+        arrivals: Arrivals::Poisson,
+        slo,
+        memory: None,
+        max_configs: None,
+        span: device.span,
+    };
+    let (found, _) = candidate::candidates(&workload, &model, &pool, device);
+    found
+        .iter()
+        .filter(|c| c.role == Role::Aggregated && c.devices == devices)
+        .map(|c| c.tokens_per_s)
+        .fold(0.0, f64::max)
 }
 
 /// Relative error of a prediction: positive when the model is too optimistic (predicts more

@@ -30,6 +30,10 @@ pub struct Row {
     pub output: f64,
     /// Batch or concurrency; `None`: the planner's own (memory, scheduler cap).
     pub batch: Option<u32>,
+    /// Identical instances whose summed rate was measured (a system of `replicas × devices`).
+    pub replicas: u32,
+    pub ttft_limit_ms: Option<f64>,
+    pub tpot_limit_ms: Option<f64>,
     pub scenario: String,
     pub metric: String,
     pub measured: f64,
@@ -46,6 +50,17 @@ impl Row {
             "groq_lpu" => "groq",
             "cerebras_wse3" => "cerebras",
             _ => "nvidia",
+        }
+    }
+
+    /// The publication the row belongs to: its source, or for MLPerf results the round and
+    /// submitter (one submission's systems and scenarios share its software).
+    pub fn publication(&self) -> &str {
+        if self.source.starts_with("MLPerf") {
+            let cut = self.source.match_indices(", ").nth(1).map_or(self.source.len(), |(i, _)| i);
+            &self.source[..cut]
+        } else {
+            &self.source
         }
     }
 
@@ -79,9 +94,11 @@ fn split_csv(line: &str) -> Vec<String> {
 /// Every row of both files.
 pub fn rows() -> Vec<Row> {
     let mut rows = Vec::new();
-    for (file, line_col) in
-        [("validation.csv", "csv_line"), ("validation-vendors.csv", "vendor_line")]
-    {
+    for (file, line_col) in [
+        ("validation.csv", "csv_line"),
+        ("validation-vendors.csv", "vendor_line"),
+        ("validation-mlperf.csv", "mlperf_line"),
+    ] {
         let table = read(file);
         let header = &table[0];
         let col = |name: &str| header.iter().position(|h| h == name);
@@ -93,7 +110,11 @@ pub fn rows() -> Vec<Row> {
                 None if metric.starts_with("offline") => "offline".into(),
                 None => "per_user".into(),
             };
-            let measurements = if file == "validation.csv" { "measurements" } else { "vendors" };
+            let measurements = match file {
+                "validation.csv" => "measurements",
+                "validation-mlperf.csv" => "mlperf-v4",
+                _ => "vendors",
+            };
             rows.push(Row {
                 origin: format!("{measurements}:{}", f(line_col)),
                 source: f("source"),
@@ -105,6 +126,9 @@ pub fn rows() -> Vec<Row> {
                 input: f("input").parse().unwrap(),
                 output: f("output").parse().unwrap(),
                 batch: f("batch").parse().ok(),
+                replicas: f("replicas").parse().unwrap_or(1),
+                ttft_limit_ms: f("ttft_limit_ms").parse().ok(),
+                tpot_limit_ms: f("tpot_limit_ms").parse().ok(),
                 scenario,
                 metric,
                 measured: f("measured").parse().unwrap(),
@@ -123,6 +147,9 @@ pub fn point(row: &Row) -> measured::Point {
         input_tokens: row.input,
         output_tokens: row.output,
         batch: row.batch,
+        replicas: row.replicas,
+        ttft_limit_s: row.ttft_limit_ms.map(|t| t / 1e3),
+        tpot_limit_s: row.tpot_limit_ms.map(|t| t / 1e3),
         metric: measured::Metric::from_name(&row.metric)
             .unwrap_or_else(|| panic!("unknown metric {}", row.metric)),
         measured: row.measured,
