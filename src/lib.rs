@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod dump;
 pub mod fmt;
 pub mod graph;
+pub mod hf;
 pub mod load;
 pub mod perf;
 pub mod report;

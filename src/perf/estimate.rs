@@ -38,6 +38,11 @@ pub struct Estimate {
     pub fits: bool,
     /// Why not, when `fits` is false.
     pub why_not: Option<String>,
+    /// The model's parameters, and those one token uses (MoE).
+    pub params: f64,
+    pub active_params: f64,
+    /// KV-cache bytes one token adds (at the KV precision, over the layers that keep KV).
+    pub kv_bytes_per_token: f64,
     pub weight_gb_per_device: f64,
     pub kv_capacity_gb: f64,
     /// Largest batch whose whole KV cache (input + output tokens each) fits: engines admit a
@@ -168,6 +173,9 @@ pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
         compute_precision,
         fits,
         why_not,
+        params: req.model.params,
+        active_params: req.model.active_params,
+        kv_bytes_per_token: model::kv_bytes_per_token(req.model, kv),
         weight_gb_per_device: round(memory.weight_bytes_per_device / 1e9, 3),
         kv_capacity_gb: round(memory.kv_capacity_bytes.max(0.0) / 1e9, 3),
         max_batch,

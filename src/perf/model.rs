@@ -25,6 +25,19 @@ pub fn kv_bytes_per_token_per_layer(model: &Model, kv: Precision) -> f64 {
     values * bytes_per_value(kv)
 }
 
+/// KV bytes one token adds while it is within every window: the per-layer figure over the
+/// layers that keep KV (a hybrid's linear-attention layers, modelled with a window of zero
+/// tokens, keep none).
+pub fn kv_bytes_per_token(model: &Model, kv: Precision) -> f64 {
+    let (window_layers, window) = window(model);
+    let layers = if window > 0.0 {
+        f64::from(model.layers)
+    } else {
+        f64::from(model.layers) - window_layers
+    };
+    layers * kv_bytes_per_token_per_layer(model, kv)
+}
+
 /// Layers with a sliding window, and the window; the other layers attend to everything.
 fn window(model: &Model) -> (f64, f64) {
     match (model.window_layers, model.window_tokens) {
