@@ -47,7 +47,7 @@ impl Program {
 }
 
 /// The calls whose first argument is a data file, relative to the file that names it.
-pub const DATA_CALLS: &[&str] = &["empirical", "measured"];
+pub const DATA_CALLS: &[&str] = &["empirical", "measured", "hf"];
 
 /// A data file named in a call, as read (or why it could not be).
 #[derive(Clone, Debug)]

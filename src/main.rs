@@ -125,8 +125,14 @@ enum Command {
 #[derive(clap::Args)]
 struct EstimateArgs {
     /// Model name (standard catalog, or `--file`).
-    #[arg(long)]
-    model: String,
+    #[arg(long, required_unless_present = "model_config")]
+    model: Option<String>,
+    /// A Hugging Face `config.json` to read the model from instead (docs/models.md).
+    #[arg(long, conflicts_with = "model")]
+    model_config: Option<String>,
+    /// With `--model-config`: its `hf_quant_config.json`, for the weights' precision.
+    #[arg(long, requires = "model_config")]
+    quant_config: Option<String>,
     /// Device name (standard catalog, or `--file`).
     #[arg(long)]
     device: String,
@@ -487,10 +493,20 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
         },
         None => None,
     };
-    let model = user
-        .as_ref()
-        .and_then(|s| s.models.get(&args.model))
-        .or_else(|| catalog.models.get(&args.model));
+    let from_config = match &args.model_config {
+        Some(path) => match model_from_config_file(path, args.quant_config.as_deref()) {
+            Ok(model) => Some(model),
+            Err(message) => {
+                out.plain_error(message);
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    let name = args.model.clone().unwrap_or_default();
+    let model = from_config.as_ref().or_else(|| {
+        user.as_ref().and_then(|s| s.models.get(&name)).or_else(|| catalog.models.get(&name))
+    });
     let device = user
         .as_ref()
         .and_then(|s| s.devices.get(&args.device))
@@ -498,7 +514,7 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
     let (Some(model), Some(device)) = (model, device) else {
         let mut missing = Vec::new();
         if model.is_none() {
-            missing.push(format!("model `{}`", args.model));
+            missing.push(format!("model `{name}`"));
         }
         if device.is_none() {
             missing.push(format!("device `{}`", args.device));
@@ -526,6 +542,26 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
         Format::Text => fleetplan::report::estimate_text(&estimate),
         Format::Json => fleetplan::dump::json(&estimate),
     })
+}
+
+/// `estimate --model-config`: the model a Hugging Face config describes, named after its file.
+fn model_from_config_file(
+    path: &str,
+    quant: Option<&str>,
+) -> Result<fleetplan::spec::Model, String> {
+    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("cannot read `{p}`: {e}"));
+    let text = read(path)?;
+    let quant = quant.map(read).transpose()?;
+    let name = std::path::Path::new(path)
+        .file_stem()
+        .map_or("model".to_string(), |s| s.to_string_lossy().replace(['-', '.'], "_"));
+    let span = fleetplan::source::Span::new(fleetplan::source::FileId(0), 0, 0);
+    fleetplan::hf::model_from_config(&name, &text, quant.as_deref(), span).map(|m| m.model).map_err(
+        |problems| {
+            let all: Vec<String> = problems.iter().map(|p| p.message()).collect();
+            format!("`{path}` is not a model config fleetplan can read: {}", all.join("; "))
+        },
+    )
 }
 
 /// The file's root, or its error reported.

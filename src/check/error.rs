@@ -406,6 +406,18 @@ pub enum CheckError {
         span: Span,
     },
 
+    #[error("`{path}`: {problem}")]
+    #[diagnostic(
+        code(fleet::model_config),
+        help("a model config is a Hugging Face `config.json` with `hidden_size`, `num_hidden_layers`, `num_attention_heads`, `vocab_size` and, for the MLP, `intermediate_size` (docs/models.md); or write the model's fields in the block")
+    )]
+    ModelConfig {
+        path: String,
+        problem: String,
+        #[label("read from here")]
+        span: Span,
+    },
+
     #[error("`{path}` holds no measurements")]
     #[diagnostic(
         code(fleet::measured_empty),
@@ -507,6 +519,7 @@ impl StageError for CheckError {
             | DataFileEmpty { span, .. }
             | DataFileRow { span, .. }
             | DataFileNegative { span, .. }
+            | ModelConfig { span, .. }
             | MeasuredEmpty { span, .. }
             | MeasuredRow { span, .. }
             | MeasuredColumn { span, .. }

@@ -16,14 +16,37 @@ use crate::syntax::ast::{self, Entry, Value};
 /// A validated value.
 #[derive(Clone, Debug)]
 pub enum Checked {
-    Number { value: f64, span: Span },
-    Choice { value: &'static str, span: Span },
-    Reference { name: String, span: Span },
+    Number {
+        value: f64,
+        span: Span,
+    },
+    Choice {
+        value: &'static str,
+        span: Span,
+    },
+    Reference {
+        name: String,
+        span: Span,
+    },
     Block(Fields),
     Bounds(Vec<CheckedBound>),
-    Lengths { value: Lengths, span: Span },
-    Arrivals { value: Arrivals, span: Span },
-    Measurements { value: Measurements, span: Span },
+    Lengths {
+        value: Lengths,
+        span: Span,
+    },
+    Arrivals {
+        value: Arrivals,
+        span: Span,
+    },
+    Measurements {
+        value: Measurements,
+        span: Span,
+    },
+    /// A model read from a Hugging Face config (`config = hf("config.json")`).
+    ModelConfig {
+        value: Box<crate::spec::Model>,
+        span: Span,
+    },
 }
 
 impl Checked {
@@ -34,7 +57,8 @@ impl Checked {
             | Checked::Reference { span, .. }
             | Checked::Lengths { span, .. }
             | Checked::Arrivals { span, .. }
-            | Checked::Measurements { span, .. } => *span,
+            | Checked::Measurements { span, .. }
+            | Checked::ModelConfig { span, .. } => *span,
             Checked::Block(fields) => fields.span,
             Checked::Bounds(bounds) => {
                 bounds.first().map_or(Span::new(crate::source::FileId(0), 0, 0), |b| b.span)
@@ -326,6 +350,9 @@ impl FieldChecker<'_> {
             (Expect::Measurements, Value::Call(call)) if call.name.text == "measured" => {
                 self.measured(call)
             }
+            (Expect::ModelConfig, Value::Call(call)) if call.name.text == "hf" => {
+                self.model_config(call)
+            }
             (expect, value) => {
                 let expected = match expect {
                     Expect::Quantity { dim, .. } => dim.noun(),
@@ -334,6 +361,7 @@ impl FieldChecker<'_> {
                     Expect::Lengths => "a token count or a distribution of them".to_string(),
                     Expect::Arrivals => "an arrival process".to_string(),
                     Expect::Measurements => "a file of measurements".to_string(),
+                    Expect::ModelConfig => "a model config file".to_string(),
                     _ => "a block".to_string(),
                 };
                 let help = match (expect, value) {
@@ -344,6 +372,9 @@ impl FieldChecker<'_> {
                         "write `{}` or a distribution such as `lognormal(mean = 2k tokens, cv = 0.8)`",
                         spec.example
                     ),
+                    (Expect::ModelConfig, Value::String { text, .. }) => {
+                        format!("to read a Hugging Face config, write `hf(\"{text}\")`")
+                    }
                     (Expect::Measurements, Value::String { text, .. }) => {
                         format!("to read measurements from a file, write `measured(\"{text}\")`")
                     }
@@ -497,3 +528,74 @@ const UNIT_ALIASES: &[(&str, &str)] = &[
     ("TFLOP", "TFLOPS"),
     ("rps", "req/s"),
 ];
+
+impl FieldChecker<'_> {
+    /// The one file name a data call takes (`measured("…")`, `hf("…")`), or its error.
+    pub(super) fn file_argument(
+        &mut self,
+        call: &ast::Call,
+        name: &str,
+        example: &str,
+    ) -> Option<(String, Span)> {
+        match call.args.as_slice() {
+            [arg] if arg.name.is_none() => match &arg.value {
+                Value::String { text, span } => Some((text.clone(), *span)),
+                other => {
+                    self.errors.push(CheckError::WrongArgument {
+                        message: format!("`{name}` takes the name of a file, in quotes"),
+                        example: example.to_string(),
+                        span: other.span(),
+                        label: "not a string".to_string(),
+                    });
+                    None
+                }
+            },
+            [] => {
+                self.errors.push(CheckError::MissingParameter {
+                    call: name.to_string(),
+                    missing: "a file name".to_string(),
+                    example: example.to_string(),
+                    span: call.span,
+                });
+                None
+            }
+            [first, ..] => {
+                let extra = call.args.get(1).map_or(first.value.span(), |a| a.value.span());
+                self.errors.push(CheckError::WrongArgument {
+                    message: format!("`{name}` takes one file name"),
+                    example: example.to_string(),
+                    span: if first.name.is_some() { first.value.span() } else { extra },
+                    label: "not the one file name".to_string(),
+                });
+                None
+            }
+        }
+    }
+
+    /// The text of the data file named at `span`, or the error that it could not be read.
+    pub(super) fn data_text(
+        &mut self,
+        path: &str,
+        span: Span,
+    ) -> Option<(String, Option<crate::source::FileId>)> {
+        match self.data.iter().find(|d| d.span.same_place(span)).map(|d| (&d.text, d.file)) {
+            Some((Ok(text), file)) => Some((text.clone(), file)),
+            Some((Err(reason), _)) => {
+                self.errors.push(CheckError::DataFileUnreadable {
+                    path: path.to_string(),
+                    reason: reason.clone(),
+                    span,
+                });
+                None
+            }
+            None => {
+                self.errors.push(CheckError::DataFileUnreadable {
+                    path: path.to_string(),
+                    reason: "it was not loaded".to_string(),
+                    span,
+                });
+                None
+            }
+        }
+    }
+}

@@ -173,6 +173,10 @@ pub fn device(name: &str, r: &mut Reader<'_>) -> Option<Device> {
 }
 
 pub fn model(name: &str, r: &mut Reader<'_>) -> Option<Model> {
+    if let Some(Checked::ModelConfig { value, .. }) = r.fields.values.get("config") {
+        let base = (**value).clone();
+        return Some(model_over_config(name, base, r));
+    }
     let params = r.required("params");
     let active = r.number("active");
     let layers = r.required_whole("layers");
@@ -275,6 +279,34 @@ pub fn model(name: &str, r: &mut Reader<'_>) -> Option<Model> {
         kv_cache,
         span: r.at,
     })
+}
+
+/// A model read from its config (`config = hf("…")`), the block's own fields laid over it.
+fn model_over_config(name: &str, base: Model, r: &Reader<'_>) -> Model {
+    let params = r.number("params").unwrap_or(base.params);
+    let precision =
+        |field: &str, own: Precision| r.choice(field).and_then(Precision::from_name).unwrap_or(own);
+    Model {
+        name: name.to_string(),
+        params,
+        active_params: r.number("active").unwrap_or(base.active_params).min(params),
+        layers: r.whole("layers").unwrap_or(base.layers),
+        hidden: r.whole("hidden").unwrap_or(base.hidden),
+        heads: r.whole("heads").unwrap_or(base.heads),
+        kv_heads: r.whole("kv_heads").unwrap_or(base.kv_heads),
+        head_dim: r.whole("head_dim").unwrap_or(base.head_dim),
+        attention: r.choice("attention").and_then(Attention::from_name).unwrap_or(base.attention),
+        kv_lora_rank: r.whole("kv_rank").or(base.kv_lora_rank),
+        rope_dim: r.whole("rope_dim").or(base.rope_dim),
+        experts: r.whole("experts").or(base.experts),
+        experts_per_token: r.whole("experts_per_token").or(base.experts_per_token),
+        window_tokens: r.number("window").or(base.window_tokens),
+        window_layers: r.whole("window_layers").or(base.window_layers),
+        max_context_tokens: r.number("max_context").or(base.max_context_tokens),
+        weights: precision("weights", base.weights),
+        kv_cache: precision("kv_cache", base.kv_cache),
+        span: r.at,
+    }
 }
 
 /// A pool; `device` is the resolved device (for its reference price).

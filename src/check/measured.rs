@@ -8,7 +8,7 @@ use crate::diagnostic::did_you_mean;
 use crate::load::quoted_list;
 use crate::source::{FileId, Span};
 use crate::spec::{MeasuredMetric, Measurement, Measurements, Precision};
-use crate::syntax::ast::{Call, Value};
+use crate::syntax::ast::Call;
 
 /// Columns a measurements file must have.
 pub const REQUIRED_COLUMNS: &[&str] = &["model", "metric", "measured", "input", "output"];
@@ -31,60 +31,10 @@ const MAX_DEVICES: f64 = 4096.0;
 impl FieldChecker<'_> {
     /// `measured("bench.csv")`: the file's rows as [`Measurements`].
     pub(super) fn measured(&mut self, call: &Call) -> Option<Checked> {
-        let example = "`measured(\"bench.csv\")`".to_string();
-        let (path, span) = match call.args.as_slice() {
-            [arg] if arg.name.is_none() => match &arg.value {
-                Value::String { text, span } => (text.clone(), *span),
-                other => {
-                    self.errors.push(CheckError::WrongArgument {
-                        message: "`measured` takes the name of a file, in quotes".to_string(),
-                        example,
-                        span: other.span(),
-                        label: "not a string".to_string(),
-                    });
-                    return None;
-                }
-            },
-            [] => {
-                self.errors.push(CheckError::MissingParameter {
-                    call: "measured".to_string(),
-                    missing: "a file name".to_string(),
-                    example,
-                    span: call.span,
-                });
-                return None;
-            }
-            [first, ..] => {
-                let extra = call.args.get(1).map_or(first.value.span(), |a| a.value.span());
-                self.errors.push(CheckError::WrongArgument {
-                    message: "`measured` takes one file name".to_string(),
-                    example,
-                    span: if first.name.is_some() { first.value.span() } else { extra },
-                    label: "not the one file name".to_string(),
-                });
-                return None;
-            }
-        };
-        let data = self.data.iter().find(|d| d.span.same_place(span));
-        let (text, file) = match data.map(|d| (&d.text, d.file)) {
-            Some((Ok(text), Some(file))) => (text.clone(), file),
-            Some((Err(reason), _)) => {
-                self.errors.push(CheckError::DataFileUnreadable {
-                    path,
-                    reason: reason.clone(),
-                    span,
-                });
-                return None;
-            }
-            _ => {
-                self.errors.push(CheckError::DataFileUnreadable {
-                    path,
-                    reason: "it was not loaded".to_string(),
-                    span,
-                });
-                return None;
-            }
-        };
+        let (path, span) = self.file_argument(call, "measured", "`measured(\"bench.csv\")`")?;
+        let (text, file) = self.data_text(&path, span)?;
+        // A file that was read is in the source map (`load`), so rows have spans.
+        let file = file?;
         let before = self.errors.len();
         let points = Table { file, path: &path, checker: self }.rows(&text);
         if self.errors.len() > before {

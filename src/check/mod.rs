@@ -11,6 +11,7 @@ mod error;
 mod fields;
 mod lower;
 mod measured;
+mod model_config;
 pub mod schema;
 mod scope;
 mod traffic;

@@ -28,6 +28,8 @@ pub enum Expect {
     Arrivals,
     /// A file of measured points: `measured("bench.csv")`.
     Measurements,
+    /// A Hugging Face model config: `hf("config.json")`.
+    ModelConfig,
 }
 
 /// The values a number may take.
@@ -179,6 +181,12 @@ pub const DEVICE: &[FieldSpec] = &[
 ];
 
 pub const MODEL: &[FieldSpec] = &[
+    field(
+        "config",
+        Expect::ModelConfig,
+        "config = hf(\"config.json\")",
+        "read the model from its Hugging Face `config.json`; the block's fields override it",
+    ),
     field(
         "params",
         quantity(Dim::NONE, Range::Positive),

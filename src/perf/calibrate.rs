@@ -74,6 +74,10 @@ pub const MIN_POINTS: usize = 2;
 /// at least this much (2%, in log terms).
 const SENSITIVITY: f64 = 0.02;
 
+/// A value is fitted when its pattern of moves keeps this share of its norm after the values
+/// before it are projected out.
+const IDENTIFIABLE: f64 = 0.05;
+
 /// The calibration values, in the order of [`TERMS`].
 type Values = [f64; 5];
 
@@ -303,7 +307,7 @@ fn why_not_runnable(model: &Model, device: &Device, point: &Point) -> Option<Str
 /// fixed costs of a step (overhead, per-layer and per-collective latencies) move every point
 /// of one model and layout alike: such points fit their sum, as the step overhead, and the
 /// others keep their values. (Gram–Schmidt on the points' log changes; a value whose changes
-/// keep less than a tenth of their norm after projection is not identifiable.)
+/// keep less than [`IDENTIFIABLE`] of their norm after projection is not identifiable.)
 fn identifiable(moves: &[Vec<f64>], sensitive: &[usize]) -> Vec<usize> {
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     let mut basis: Vec<Vec<f64>> = Vec::new();
@@ -318,7 +322,7 @@ fn identifiable(moves: &[Vec<f64>], sensitive: &[usize]) -> Vec<usize> {
             rest.iter_mut().zip(b).for_each(|(r, x)| *r -= along * x);
         }
         let norm = dot(&rest, &rest).sqrt();
-        if norm >= 0.1 * dot(m, m).sqrt() {
+        if norm >= IDENTIFIABLE * dot(m, m).sqrt() {
             basis.push(rest.iter().map(|r| r / norm).collect());
             free.push(i);
         }

@@ -99,7 +99,8 @@ fn rule_phrase(rule: Rule) -> Option<(u8, String)> {
         | Rule::kw_empirical
         | Rule::kw_poisson
         | Rule::kw_bursty
-        | Rule::kw_measured => (2, A_VALUE),
+        | Rule::kw_measured
+        | Rule::kw_hf => (2, A_VALUE),
         Rule::argument | Rule::named_arg | Rule::positional => (3, "an argument such as `cv = 2`"),
         Rule::percentile => (4, "a percentile such as `p90`"),
         Rule::comparison => (1, "`<=`"),

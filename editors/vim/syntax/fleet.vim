@@ -43,7 +43,7 @@ syn keyword fleetKeyword      from nextgroup=fleetBase skipwhite
 syn keyword fleetKeyword      site objective minimize
 " The distributions and arrival processes are keywords in value position too (`uniform(…)`,
 " `arrivals = poisson`): the block cluster holds them.
-syn keyword fleetValueKeyword uniform lognormal empirical poisson bursty measured
+syn keyword fleetValueKeyword uniform lognormal empirical poisson bursty measured hf
 syn match   fleetDefName      "\<\h\w*\>" contained
 syn match   fleetBase         "\<\h\w*\>" contained
 
