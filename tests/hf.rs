@@ -4,6 +4,8 @@
 //! bytes one token adds (BF16) within 2%, computed here from the config's own keys.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use fleetplan::hf::model_from_config;
 use fleetplan::perf::model::kv_bytes_per_token;
 use fleetplan::source::{FileId, Span};
@@ -91,4 +93,66 @@ fn missing_and_malformed_keys_are_named() {
     }
     assert!(model_from_config("x", "not json", None, span).is_err());
     assert!(model_from_config("x", "[1, 2]", None, span).is_err());
+}
+
+/// Configs mutated the way files go wrong (keys dropped or renamed, values replaced by zero,
+/// huge, negative, fractional, null, text or nested values, bytes cut or flipped): every one
+/// gives a model or problems, never a panic, and every model read has finite, positive sizes.
+#[test]
+fn mutated_configs_never_panic() {
+    use serde_json::Value;
+    let span = Span::new(FileId(0), 0, 0);
+    let mut rng = common::Rng(0x5eed_cafe_f00d_0001);
+    let replacements =
+        ["0", "1", "-1", "4294967296", "1e308", "0.5", "null", "\"x\"", "[]", "{}", "true"];
+    let mut read = 0;
+    for (name, ..) in CARDS {
+        let text = read_file(name);
+        for _ in 0..300 {
+            let mutated = match rng.below(3) {
+                0 => {
+                    let mut v: Value = serde_json::from_str(&text).unwrap();
+                    let target = v.get("text_config").is_some();
+                    let object = if target { v.get_mut("text_config").unwrap() } else { &mut v };
+                    let map = object.as_object_mut().unwrap();
+                    let keys: Vec<String> = map.keys().cloned().collect();
+                    for _ in 0..1 + rng.below(3) {
+                        let key = rng.pick(&keys).clone();
+                        if rng.chance(0.3) {
+                            map.remove(&key);
+                        } else {
+                            let value: &&str = rng.pick(&replacements);
+                            map.insert(key, serde_json::from_str::<Value>(value).unwrap());
+                        }
+                    }
+                    v.to_string()
+                }
+                1 => {
+                    let mut cut = rng.below(text.len());
+                    while !text.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    text[..cut].to_string()
+                }
+                _ => {
+                    let mut bytes = text.clone().into_bytes();
+                    let i = rng.below(bytes.len());
+                    bytes[i] = b"0{}[],:\"9 -"[rng.below(11)];
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }
+            };
+            if let Ok(m) = model_from_config("m", &mutated, None, span) {
+                read += 1;
+                let m = m.model;
+                assert!(m.params.is_finite() && m.params > 0.0, "{name}: {mutated}");
+                assert!(m.active_params > 0.0 && m.active_params <= m.params, "{name}: {mutated}");
+                assert!(kv_bytes_per_token(&m, Precision::Bf16).is_finite());
+            }
+        }
+    }
+    assert!(read > 100, "only {read} mutated configs read: is the mutation too harsh?");
+}
+
+fn read_file(name: &str) -> String {
+    read(name)
 }
