@@ -429,6 +429,18 @@ pub enum CheckError {
         span: Span,
     },
 
+    #[error("`{path}` holds more than {most} measurements")]
+    #[diagnostic(
+        code(fleet::measured_too_many),
+        help("a fit needs a dozen points that span batch sizes and prompt lengths: keep the ones that do (or average repeats)")
+    )]
+    MeasuredTooMany {
+        path: String,
+        most: usize,
+        #[label("the first row beyond the limit")]
+        span: Span,
+    },
+
     #[error("line {line} of `{path}` has {found} cells, the header {expected}")]
     #[diagnostic(
         code(fleet::measured_row),
@@ -522,6 +534,7 @@ impl StageError for CheckError {
             | ModelConfig { span, .. }
             | MeasuredEmpty { span, .. }
             | MeasuredRow { span, .. }
+            | MeasuredTooMany { span, .. }
             | MeasuredColumn { span, .. }
             | MeasuredValue { span, .. } => *span,
         }

@@ -25,6 +25,11 @@ pub const OPTIONAL_COLUMNS: &[&str] = &[
     "note",
 ];
 
+/// The most rows a measurements file may hold: a fit predicts every point up to some three
+/// thousand times (a server point plans an instance each time: 12 of them take about 2.5 s of
+/// CPU), and a dozen points already fit the five values.
+pub const MAX_POINTS: usize = 200;
+
 /// The most devices one measured instance may span.
 const MAX_DEVICES: f64 = 4096.0;
 
@@ -75,7 +80,15 @@ impl Table<'_, '_> {
         let header = split(header, header_at, self.file);
         let Some(columns) = self.columns(&header, header_at) else { return Vec::new() };
         let mut points = Vec::new();
-        for (index, (at, line)) in lines {
+        for (count, (index, (at, line))) in lines.enumerate() {
+            if count >= MAX_POINTS {
+                self.checker.errors.push(CheckError::MeasuredTooMany {
+                    path: self.path.to_string(),
+                    most: MAX_POINTS,
+                    span: Span::new(self.file, at, at + line.len()),
+                });
+                break;
+            }
             let cells = split(line, at, self.file);
             let line_span = Span::new(self.file, at, at + line.len());
             if cells.len() != header.len() {
