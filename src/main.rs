@@ -224,7 +224,12 @@ fn main() -> ExitCode {
             seed,
             trace,
         } => {
-            let options = fleetplan::solve::Options { solver, mip_gap, time_limit_s: time_limit };
+            let options = fleetplan::solve::Options {
+                solver,
+                mip_gap,
+                time_limit_s: time_limit,
+                ..Default::default()
+            };
             if verify {
                 let sim = SimOptions {
                     traffic: Traffic::Requests(requests.unwrap_or(DEFAULT_REQUESTS)),

@@ -3,17 +3,57 @@
 //! with every limit applied to the group alone (a relaxation: the others use none of it); when
 //! the union of the groups' plans also respects the shared limits it is feasible for the whole
 //! program, and since the sum of the groups' optima bounds the whole program's optimum from
-//! below, it is optimal (within the groups' MIP gap). Otherwise the whole program is solved.
-//! Many small programs are far easier for branch and bound than one large one.
+//! below, so does the sum of their proven lower bounds: the plan's proven gap. Otherwise the
+//! whole program is solved. Many small programs are far easier for branch and bound than one
+//! large one, and independent ones run on every core.
+//!
+//! Every pass here is linear in the fleet: candidates are indexed by workload and pool once,
+//! and each group's program is built from its own candidates.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use super::infeasible::SolveError;
-use super::program::{solve_with_slacks, Limits, Scope};
+use super::program::{solve_scope, Limits, Part, Scope};
 use super::{Options, Solution, Status};
 use crate::graph::{CandidateGraph, TierKind};
 use crate::spec::Spec;
+
+/// The candidates that get a variable, indexed once.
+pub(super) struct Index<'g> {
+    /// Whether each candidate gets a variable (`prune::undominated`).
+    pub keep: Vec<bool>,
+    /// The kept candidates of each workload (by demand), ascending.
+    pub by_demand: Vec<Vec<usize>>,
+    /// The kept candidates of each pool, ascending.
+    pub by_pool: BTreeMap<&'g str, Vec<usize>>,
+    /// The demand each candidate serves.
+    pub demand_of: Vec<Option<usize>>,
+}
+
+impl<'g> Index<'g> {
+    pub fn new(g: &'g CandidateGraph) -> Index<'g> {
+        let keep = super::prune::undominated(g);
+        let demand_index: BTreeMap<&str, usize> =
+            g.demands.iter().enumerate().map(|(w, d)| (d.workload.as_str(), w)).collect();
+        let demand_of: Vec<Option<usize>> =
+            g.candidates.iter().map(|c| demand_index.get(c.workload.as_str()).copied()).collect();
+        let mut by_demand = vec![Vec::new(); g.demands.len()];
+        let mut by_pool: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (c, candidate) in g.candidates.iter().enumerate() {
+            if !keep[c] {
+                continue;
+            }
+            if let Some(w) = demand_of[c] {
+                by_demand[w].push(c);
+            }
+            by_pool.entry(candidate.pool.as_str()).or_default().push(c);
+        }
+        Index { keep, by_demand, by_pool, demand_of }
+    }
+}
 
 /// Solves the program, by groups of workloads when it can.
 pub fn solve_in_groups(
@@ -22,74 +62,143 @@ pub fn solve_in_groups(
     options: &Options,
 ) -> Result<Solution, SolveError> {
     let started = Instant::now();
-    let whole = Scope::whole(g);
-    let demand_index: BTreeMap<&str, usize> =
-        g.demands.iter().enumerate().map(|(w, d)| (d.workload.as_str(), w)).collect();
-    let demand_of: Vec<Option<usize>> =
-        g.candidates.iter().map(|c| demand_index.get(c.workload.as_str()).copied()).collect();
-    let groups = components(g, &whole.candidates, &demand_of);
+    let index = Index::new(g);
+    let groups = components(g, &index);
+    let mut groups_bound = None;
     if groups.len() > 1 {
-        if let Some(solution) = combine(spec, g, options, &whole, &demand_of, &groups, started) {
-            return Ok(solution);
+        match solve_groups(spec, g, options, &index, &groups, started) {
+            Ok(parts) => {
+                let combined = union(g, options, parts);
+                if respects_shared_limits(spec, g, &index, &combined) {
+                    return Ok(combined);
+                }
+                // Infeasible together, but still a relaxation of the whole: its bound holds.
+                groups_bound = combined.lower_bound_usd_per_hour;
+            }
+            Err(SolveError::Infeasible) => return Err(SolveError::Infeasible),
+            // A group found no plan in the time it had: the whole program gets what is left.
+            Err(_) => {}
         }
     }
     // The time limit is for the whole solve: the whole program gets what the groups left.
     let left = (options.time_limit_s - started.elapsed().as_secs_f64()).max(1.0);
     let options_left = Options { time_limit_s: left.min(options.time_limit_s), ..*options };
-    solve_with_slacks(spec, g, &options_left, Limits::Hard, &whole)
-        .map(|(s, _)| Solution { options: *options, ..s })
+    let whole = Scope::whole_of(g, &index.keep);
+    let part = solve_scope(spec, g, &options_left, Limits::Hard, &whole)?;
+    let mut solution = part.into_solution(g, options);
+    if let Some(bound) = groups_bound {
+        let best = solution.lower_bound_usd_per_hour.map_or(bound, |b| b.max(bound));
+        solution.lower_bound_usd_per_hour = Some(best);
+        solution.proven_gap = solution.gap_to_bound();
+    }
+    Ok(solution)
 }
 
-/// The groups' plans combined, when each solves and together they respect the shared limits.
-fn combine(
+/// Each group's plan, solved on `options.thread_count()` threads and returned in group order,
+/// so that the plan does not depend on which thread solved what. Fails at the first group
+/// that is infeasible (the whole program then is too) or that finds no plan in its time.
+fn solve_groups(
     spec: &Spec,
     g: &CandidateGraph,
     options: &Options,
-    whole: &Scope,
-    demand_of: &[Option<usize>],
+    index: &Index,
     groups: &[Vec<usize>],
     started: Instant,
-) -> Option<Solution> {
-    let mut combined = Solution {
+) -> Result<Vec<Part>, SolveError> {
+    let threads = options.thread_count().clamp(1, groups.len());
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let results: Vec<Mutex<Option<Result<Part, SolveError>>>> =
+        groups.iter().map(|_| Mutex::new(None)).collect();
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= groups.len() || stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let result =
+            solve_group(spec, g, options, index, &groups[i], i, groups.len(), threads, started);
+        if result.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        if let Ok(mut slot) = results[i].lock() {
+            *slot = Some(result);
+        }
+    };
+    if threads == 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(work);
+            }
+        });
+    }
+    let mut parts = Vec::with_capacity(groups.len());
+    for slot in results {
+        match slot.into_inner().ok().flatten() {
+            Some(Ok(part)) => parts.push(part),
+            Some(Err(error)) => return Err(error),
+            // Not solved: another group failed first.
+            None => return Err(SolveError::Other("a group was not solved".into())),
+        }
+    }
+    Ok(parts)
+}
+
+/// One group's plan, within a fair share of the time left (at least 1 s), so that one hard
+/// group cannot take the time of all the others; a group that finds no plan in its share gets
+/// the rest.
+#[allow(clippy::too_many_arguments)]
+fn solve_group(
+    spec: &Spec,
+    g: &CandidateGraph,
+    options: &Options,
+    index: &Index,
+    group: &[usize],
+    i: usize,
+    groups: usize,
+    threads: usize,
+    started: Instant,
+) -> Result<Part, SolveError> {
+    let left = (options.time_limit_s - started.elapsed().as_secs_f64()).max(1.0);
+    let share = (left * threads as f64 / (groups - i) as f64).clamp(1.0, left);
+    let mut candidates: Vec<usize> =
+        group.iter().flat_map(|&w| index.by_demand[w].iter().copied()).collect();
+    candidates.sort_unstable();
+    let scope = Scope { candidates, demands: group.to_vec(), group: true };
+    let solve = |time_limit_s: f64| {
+        let group_options = Options { time_limit_s, ..*options };
+        solve_scope(spec, g, &group_options, Limits::Hard, &scope)
+    };
+    match solve(share) {
+        Err(SolveError::Other(_)) if share < left => solve(left),
+        result => result,
+    }
+}
+
+/// The groups' plans as one solution: their counts side by side (each candidate and tier
+/// belongs to one group), the worst status, and the sum of their bounds.
+fn union(g: &CandidateGraph, options: &Options, parts: Vec<Part>) -> Solution {
+    let mut combined = Part {
         status: Status::Optimal,
         objective_usd_per_hour: 0.0,
-        instances: vec![0; g.candidates.len()],
-        tier_units: vec![0; g.tiers.len()],
+        bound_usd_per_hour: Some(0.0),
+        counts: Vec::new(),
+        units: Vec::new(),
         placement: Vec::new(),
-        options: *options,
-        unconstrained_usd_per_hour: None,
+        slacks: Default::default(),
     };
-    for (i, group) in groups.iter().enumerate() {
-        let left = options.time_limit_s - started.elapsed().as_secs_f64();
-        if left <= 0.0 {
-            return None;
-        }
-        // A fair share of what is left (at least 1 s), so that one hard group cannot take the
-        // time of all the others; a group that finds no plan in its share gets the rest.
-        let share = (left / (groups.len() - i) as f64).max(1.0).min(left);
-        let scope = Scope::group(whole, demand_of, group);
-        let solve = |time_limit_s: f64| {
-            let group_options = Options { time_limit_s, ..*options };
-            solve_with_slacks(spec, g, &group_options, Limits::Hard, &scope)
-        };
-        let (solution, _) = match solve(share) {
-            Ok(found) => found,
-            Err(SolveError::Infeasible) => return None,
-            Err(_) if share < left => solve(left).ok()?,
-            Err(_) => return None,
-        };
-        combined.status = worse(combined.status, solution.status);
-        combined.objective_usd_per_hour += solution.objective_usd_per_hour;
-        for (sum, n) in combined.instances.iter_mut().zip(&solution.instances) {
-            *sum += n;
-        }
-        for (sum, n) in combined.tier_units.iter_mut().zip(&solution.tier_units) {
-            *sum += n;
-        }
-        combined.placement.extend(solution.placement);
+    for part in parts {
+        combined.status = worse(combined.status, part.status);
+        combined.objective_usd_per_hour += part.objective_usd_per_hour;
+        combined.bound_usd_per_hour =
+            combined.bound_usd_per_hour.zip(part.bound_usd_per_hour).map(|(a, b)| a + b);
+        combined.counts.extend(part.counts);
+        combined.units.extend(part.units);
+        combined.placement.extend(part.placement);
     }
     combined.placement.sort_by_key(|&(w, t, _)| (w, t));
-    respects_shared_limits(spec, g, &combined).then_some(combined)
+    combined.into_solution(g, options)
 }
 
 fn worse(a: Status, b: Status) -> Status {
@@ -106,21 +215,13 @@ fn worse(a: Status, b: Status) -> Status {
 }
 
 /// Pool maximums and minimums, tier minimums, site power and budget, over all groups.
-fn respects_shared_limits(spec: &Spec, g: &CandidateGraph, s: &Solution) -> bool {
+fn respects_shared_limits(spec: &Spec, g: &CandidateGraph, index: &Index, s: &Solution) -> bool {
     let mut power_watts = 0.0;
     for pool in spec.pools.values() {
-        let devices: u32 = g
-            .candidates
-            .iter()
-            .zip(&s.instances)
-            .filter(|(c, _)| c.pool == pool.name)
-            .map(|(c, n)| c.devices * n)
-            .sum();
-        if devices > pool.max_devices {
-            return false;
-        }
-        let has_candidates = g.candidates.iter().any(|c| c.pool == pool.name);
-        if has_candidates && devices < pool.min_devices {
+        let Some(candidates) = index.by_pool.get(pool.name.as_str()) else { continue };
+        let devices: u32 =
+            candidates.iter().map(|&c| g.candidates[c].devices * s.instances[c]).sum();
+        if devices > pool.max_devices || devices < pool.min_devices {
             return false;
         }
         power_watts += spec.pool_power_watts(&pool.name) * f64::from(devices);
@@ -145,12 +246,9 @@ fn respects_shared_limits(spec: &Spec, g: &CandidateGraph, s: &Solution) -> bool
 /// Groups of workloads (indices into `CandidateGraph::demands`) that share nothing but pool
 /// and site limits: workloads that may store KV in the same tier are grouped, and a workload
 /// that may use a pool's host memory is grouped with every workload that has candidates on that
-/// pool (their devices make that memory; a spare-HBM tier belongs to one workload). Sorted, deterministic.
-pub fn components(
-    g: &CandidateGraph,
-    in_program: &[bool],
-    demand_of: &[Option<usize>],
-) -> Vec<Vec<usize>> {
+/// pool (their devices make that memory; a spare-HBM tier belongs to one workload). Sorted,
+/// deterministic.
+pub(super) fn components(g: &CandidateGraph, index: &Index) -> Vec<Vec<usize>> {
     let n = g.demands.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(parent: &mut [usize], mut x: usize) -> usize {
@@ -166,17 +264,20 @@ pub fn components(
             parent[ra.max(rb)] = ra.min(rb);
         }
     };
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); g.tiers.len()];
+    for (w, demand) in g.demands.iter().enumerate() {
+        for &t in &demand.tiers {
+            users[t].push(w);
+        }
+    }
     for (t, tier) in g.tiers.iter().enumerate() {
-        let mut users: Vec<usize> = (0..n).filter(|&w| g.demands[w].tiers.contains(&t)).collect();
+        let users = &mut users[t];
         if users.is_empty() {
             continue;
         }
         if matches!(tier.kind, TierKind::HostMemory) {
-            for (c, candidate) in g.candidates.iter().enumerate() {
-                if in_program[c] && candidate.pool == tier.pool {
-                    users.extend(demand_of[c]);
-                }
-            }
+            let in_pool = index.by_pool.get(tier.pool.as_str()).map_or(&[][..], Vec::as_slice);
+            users.extend(in_pool.iter().filter_map(|&c| index.demand_of[c]));
         }
         for pair in users.windows(2) {
             join(&mut parent, pair[0], pair[1]);

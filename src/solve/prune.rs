@@ -2,7 +2,21 @@
 
 use std::collections::BTreeMap;
 
+use crate::graph::{CandidateGraph, TierKind};
 use crate::perf::{Candidate, Role};
+
+/// The candidates that get a variable: those `dominated` leaves, with spare KV memory compared
+/// where a workload may keep sessions in a pool's spare HBM.
+pub fn undominated(g: &CandidateGraph) -> Vec<bool> {
+    let spare: std::collections::BTreeSet<(&str, &str)> = g
+        .demands
+        .iter()
+        .flat_map(|d| d.tiers.iter().map(move |&t| (d, t)))
+        .filter(|(_, t)| matches!(g.tiers[*t].kind, TierKind::SpareHbm))
+        .map(|(d, t)| (d.workload.as_str(), g.tiers[t].pool.as_str()))
+        .collect();
+    dominated(&g.candidates, |w, p| spare.contains(&(w, p))).iter().map(|d| !d).collect()
+}
 
 /// Which candidates are dominated. `b` is dominated by `a` when both serve the same workload
 /// from the same pool, `a` covers every phase `b` covers (an aggregated candidate covers both),
