@@ -31,6 +31,8 @@ pub(super) struct Index<'g> {
     pub by_pool: BTreeMap<&'g str, Vec<usize>>,
     /// The demand each candidate serves.
     pub demand_of: Vec<Option<usize>>,
+    /// Pools whose memory a workload may use (`prune::pools_with_tiers`).
+    pub blocked: std::collections::BTreeSet<&'g str>,
 }
 
 impl<'g> Index<'g> {
@@ -51,7 +53,8 @@ impl<'g> Index<'g> {
             }
             by_pool.entry(candidate.pool.as_str()).or_default().push(c);
         }
-        Index { keep, by_demand, by_pool, demand_of }
+        let blocked = super::prune::pools_with_tiers(g);
+        Index { keep, by_demand, by_pool, demand_of, blocked }
     }
 }
 
@@ -165,6 +168,7 @@ fn solve_group(
     let mut candidates: Vec<usize> =
         group.iter().flat_map(|&w| index.by_demand[w].iter().copied()).collect();
     candidates.sort_unstable();
+    let candidates = super::prune::across_pools(spec, g, &candidates, group, &index.blocked);
     let scope = Scope { candidates, demands: group.to_vec(), group: true };
     let solve = |time_limit_s: f64| {
         let group_options = Options { time_limit_s, ..*options };
