@@ -9,6 +9,7 @@ pub mod dump;
 pub mod fmt;
 pub mod graph;
 pub mod load;
+pub mod parallel;
 pub mod perf;
 pub mod report;
 pub mod simulate;
@@ -112,7 +113,7 @@ pub fn plan(root: Root, options: &solve::Options) -> Result<Planned, RootError> 
         }
     };
     let started = std::time::Instant::now();
-    let graph = graph::build(&spec);
+    let graph = graph::build_with(&spec, options.threads);
     timings.graph = started.elapsed();
     let started = std::time::Instant::now();
     let solved = solve::solve(&spec, &graph, options);

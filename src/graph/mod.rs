@@ -155,8 +155,28 @@ pub struct CandidateGraph {
     pub demands: Vec<Demand>,
 }
 
-/// Builds the candidate graph of a spec.
+/// Builds the candidate graph of a spec, on every core.
 pub fn build(spec: &Spec) -> CandidateGraph {
+    build_with(spec, 0)
+}
+
+/// Builds the candidate graph of a spec on `threads` threads (0: every core). The performance
+/// model of each workload × pool is independent of the others' and is most of the time:
+/// workloads are derived in parallel and assembled in order, so the graph is the same for any
+/// thread count.
+pub fn build_with(spec: &Spec, threads: usize) -> CandidateGraph {
+    let workloads: Vec<&crate::spec::Workload> = spec.workloads.values().collect();
+    let derived = crate::parallel::map(&workloads, threads, |_, workload| {
+        let Some(model) = spec.models.get(&workload.model) else { return Vec::new() };
+        spec.pools
+            .values()
+            .filter_map(|pool| {
+                let device = spec.devices.get(&pool.device)?;
+                Some(perf::candidates(workload, model, pool, device))
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut derived = derived.into_iter();
     let mut graph = DiGraph::new();
     let mut candidates = Vec::new();
     let mut rejected = Vec::new();
@@ -178,6 +198,7 @@ pub fn build(spec: &Spec) -> CandidateGraph {
         .collect();
     let mut demands = Vec::new();
     for workload in spec.workloads.values() {
+        let per_pool = derived.next().unwrap_or_default();
         let Some(model) = spec.models.get(&workload.model) else { continue };
         let w = graph.add_node(Node::Workload(workload.name.clone()));
         let prefill = graph.add_node(Node::Phase(workload.name.clone(), Phase::Prefill));
@@ -188,9 +209,8 @@ pub fn build(spec: &Spec) -> CandidateGraph {
         // The least a hit saves on any instance that may prefill the workload (perf's
         // `hit_cost_share`): the program counts one saving per workload, so the smallest.
         let mut dearest_hit: Option<f64> = None;
-        for pool in spec.pools.values() {
-            let Some(device) = spec.devices.get(&pool.device) else { continue };
-            let (found, missed) = perf::candidates(workload, model, pool, device);
+        let pools = spec.pools.values().filter(|p| spec.devices.contains_key(&p.device));
+        for (pool, (found, missed)) in pools.zip(per_pool) {
             rejected.extend(missed);
             for candidate in found {
                 let node = graph.add_node(Node::Candidate(candidates.len()));

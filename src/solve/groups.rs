@@ -11,8 +11,7 @@
 //! and each group's program is built from its own candidates.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::infeasible::SolveError;
@@ -68,7 +67,10 @@ pub fn solve_in_groups(
     let index = Index::new(g);
     let groups = components(g, &index);
     let mut groups_bound = None;
-    if groups.len() > 1 {
+    // Even one group goes this way: its relaxation (no pool minimums, only the tiers it may
+    // use) admits the pruning across pools, and its plan, when it keeps the minimums, is the
+    // whole program's.
+    if !groups.is_empty() {
         match solve_groups(spec, g, options, &index, &groups, started) {
             Ok(parts) => {
                 let combined = union(g, options, parts);
@@ -109,43 +111,32 @@ fn solve_groups(
     started: Instant,
 ) -> Result<Vec<Part>, SolveError> {
     let threads = options.thread_count().clamp(1, groups.len());
-    let next = AtomicUsize::new(0);
+    // After a failure the other groups' plans are of no use: skip them.
     let stop = AtomicBool::new(false);
-    let results: Vec<Mutex<Option<Result<Part, SolveError>>>> =
-        groups.iter().map(|_| Mutex::new(None)).collect();
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        if i >= groups.len() || stop.load(Ordering::Relaxed) {
-            break;
+    let results = crate::parallel::map(groups, threads, |i, group| {
+        if stop.load(Ordering::Relaxed) {
+            return Err(SolveError::Other("not solved: another group failed".into()));
         }
-        let result =
-            solve_group(spec, g, options, index, &groups[i], i, groups.len(), threads, started);
+        let result = solve_group(spec, g, options, index, group, i, groups.len(), threads, started);
         if result.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
-        if let Ok(mut slot) = results[i].lock() {
-            *slot = Some(result);
-        }
-    };
-    if threads == 1 {
-        work();
-    } else {
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(work);
-            }
-        });
-    }
+        result
+    });
+    // The first failure in group order (an infeasible group makes the whole program so).
     let mut parts = Vec::with_capacity(groups.len());
-    for slot in results {
-        match slot.into_inner().ok().flatten() {
-            Some(Ok(part)) => parts.push(part),
-            Some(Err(error)) => return Err(error),
-            // Not solved: another group failed first.
-            None => return Err(SolveError::Other("a group was not solved".into())),
+    let mut failed = None;
+    for result in results {
+        match result {
+            Ok(part) => parts.push(part),
+            Err(SolveError::Infeasible) => return Err(SolveError::Infeasible),
+            Err(error) => failed = failed.or(Some(error)),
         }
     }
-    Ok(parts)
+    match failed {
+        Some(error) => Err(error),
+        None => Ok(parts),
+    }
 }
 
 /// One group's plan, within a fair share of the time left (at least 1 s), so that one hard

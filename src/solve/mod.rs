@@ -70,10 +70,7 @@ pub enum Status {
 impl Options {
     /// The threads to use: `threads`, or every core the system offers.
     pub fn thread_count(&self) -> usize {
-        match self.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
-        }
+        crate::parallel::thread_count(self.threads)
     }
 }
 
