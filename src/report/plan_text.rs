@@ -25,7 +25,10 @@ fn status_text(plan: &Plan) -> String {
                 s.options.time_limit_s
             )
         }
-        (Status::TimeLimit, None) => format!(
+        (Status::Feasible, Some(gap)) => {
+            format!("{}; {solver}, groups coupled by a pool limit re-solved together)", proven(gap))
+        }
+        (Status::TimeLimit | Status::Feasible, None) => format!(
             "best found within the {} s time limit, optimality not proven ({solver}, time limit)",
             s.options.time_limit_s
         ),

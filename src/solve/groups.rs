@@ -10,12 +10,12 @@
 //! Every pass here is linear in the fleet: candidates are indexed by workload and pool once,
 //! and each group's program is built from its own candidates.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::infeasible::SolveError;
-use super::program::{solve_scope, Limits, Part, Scope};
+use super::program::{solve_scope, Fixed, Limits, Part, Scope};
 use super::{Options, Solution, Status};
 use crate::graph::{CandidateGraph, TierKind};
 use crate::spec::Spec;
@@ -67,18 +67,23 @@ pub fn solve_in_groups(
     let index = Index::new(g);
     let groups = components(g, &index);
     let mut groups_bound = None;
+    let mut repaired = None;
     // Even one group goes this way: its relaxation (no pool minimums, only the tiers it may
     // use) admits the pruning across pools, and its plan, when it keeps the minimums, is the
     // whole program's.
     if !groups.is_empty() {
         match solve_groups(spec, g, options, &index, &groups, started) {
             Ok(parts) => {
-                let combined = union(g, options, parts);
+                let combined = union(g, options, parts.clone());
                 if respects_shared_limits(spec, g, &index, &combined) {
                     return Ok(combined);
                 }
                 // Infeasible together, but still a relaxation of the whole: its bound holds.
                 groups_bound = combined.lower_bound_usd_per_hour;
+                repaired = repair(spec, g, options, &index, &groups, parts, started);
+                if let Some(plan) = repaired.take_if(|p| p.status != Status::Feasible) {
+                    return Ok(plan);
+                }
             }
             Err(SolveError::Infeasible) => return Err(SolveError::Infeasible),
             // A group found no plan in the time it had: the whole program gets what is left.
@@ -89,14 +94,42 @@ pub fn solve_in_groups(
     let left = (options.time_limit_s - started.elapsed().as_secs_f64()).max(1.0);
     let options_left = Options { time_limit_s: left.min(options.time_limit_s), ..*options };
     let whole = Scope::whole_of(g, &index.keep);
-    let part = solve_scope(spec, g, &options_left, Limits::Hard, &whole)?;
-    let mut solution = part.into_solution(g, options);
-    if let Some(bound) = groups_bound {
-        let best = solution.lower_bound_usd_per_hour.map_or(bound, |b| b.max(bound));
-        solution.lower_bound_usd_per_hour = Some(best);
-        solution.proven_gap = solution.gap_to_bound();
+    let solved = solve_scope(spec, g, &options_left, Limits::Hard, &whole);
+    // The cheaper of the whole program's plan and the repaired one (never a feasible plan
+    // dropped for a retry), with the best bound either proved.
+    let mut solution = match (solved, repaired) {
+        (Ok(part), Some(plan)) => {
+            let whole = part.into_solution(g, options);
+            let bound = whole.lower_bound_usd_per_hour;
+            let status = worse(whole.status, plan.status);
+            let mut best = if whole.objective_usd_per_hour <= plan.objective_usd_per_hour {
+                whole
+            } else {
+                plan
+            };
+            best.status = if best.status == Status::Feasible { status } else { best.status };
+            best.lower_bound_usd_per_hour = max_bound(best.lower_bound_usd_per_hour, bound);
+            best
+        }
+        (Ok(part), None) => part.into_solution(g, options),
+        (Err(_), Some(plan)) => plan,
+        (Err(error), None) => return Err(error),
+    };
+    solution.lower_bound_usd_per_hour = max_bound(solution.lower_bound_usd_per_hour, groups_bound);
+    solution.proven_gap = solution.gap_to_bound();
+    if solution.status == Status::Feasible
+        && solution.proven_gap.is_some_and(|gap| gap <= options.mip_gap)
+    {
+        solution.status = Status::GapLimit;
     }
     Ok(solution)
+}
+
+fn max_bound(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Each group's plan, solved on `options.thread_count()` threads and returned in group order,
@@ -159,8 +192,8 @@ fn solve_group(
     let mut candidates: Vec<usize> =
         group.iter().flat_map(|&w| index.by_demand[w].iter().copied()).collect();
     candidates.sort_unstable();
-    let candidates = super::prune::across_pools(spec, g, &candidates, group, &index.blocked);
-    let scope = Scope { candidates, demands: group.to_vec(), group: true };
+    let candidates = super::prune::across_pools(spec, g, &candidates, group, &index.blocked, None);
+    let scope = Scope { candidates, demands: group.to_vec(), group: true, fixed: None };
     let solve = |time_limit_s: f64| {
         let group_options = Options { time_limit_s, ..*options };
         solve_scope(spec, g, &group_options, Limits::Hard, &scope)
@@ -169,6 +202,137 @@ fn solve_group(
         Err(SolveError::Other(_)) if share < left => solve(left),
         result => result,
     }
+}
+
+/// Rounds of `repair` before the whole program is solved instead.
+const REPAIR_ROUNDS: usize = 4;
+
+/// When the groups' plans together break a pool's limit, the groups that use that pool (or,
+/// for a minimum, could) are solved again together, with the other groups' plans fixed and
+/// what they leave of every limit; a limit the new plan breaks in turn brings its groups in,
+/// for a few rounds. The plan that comes out is feasible but not proven optimal: its gap is
+/// measured against the sum of the groups' bounds, which still bounds the whole program from
+/// below. Site limits (power, budget) couple every group: the whole program is solved then.
+fn repair(
+    spec: &Spec,
+    g: &CandidateGraph,
+    options: &Options,
+    index: &Index,
+    groups: &[Vec<usize>],
+    mut parts: Vec<Part>,
+    started: Instant,
+) -> Option<Solution> {
+    let bound = parts.iter().map(|p| p.bound_usd_per_hour).sum::<Option<f64>>();
+    let mut coupled = vec![false; groups.len()];
+    for _ in 0..REPAIR_ROUNDS {
+        let combined = union(g, options, parts.clone());
+        let broken = broken_pools(spec, g, index, &combined)?;
+        if broken.is_empty() {
+            let mut solution = combined;
+            solution.lower_bound_usd_per_hour = bound;
+            solution.proven_gap = solution.gap_to_bound();
+            // Optimal only for the fixed rest: what is proven is the gap to the groups' bound.
+            let within = solution.proven_gap.is_some_and(|gap| gap <= options.mip_gap);
+            let proven = if within { Status::GapLimit } else { Status::Feasible };
+            solution.status = worse(solution.status, proven);
+            return Some(solution);
+        }
+        for (i, part) in parts.iter().enumerate() {
+            let uses =
+                part.counts.iter().any(|&(c, _)| broken.contains(g.candidates[c].pool.as_str()));
+            let could = groups[i].iter().any(|&w| {
+                index.by_demand[w].iter().any(|&c| {
+                    let pool = g.candidates[c].pool.as_str();
+                    broken.contains(pool) && spec.pools.get(pool).is_some_and(|p| p.min_devices > 0)
+                })
+            });
+            coupled[i] |= uses || could;
+        }
+        if coupled.iter().all(|&c| c) {
+            return None;
+        }
+        // The others' plans, fixed.
+        let mut fixed = Fixed::default();
+        for (part, _) in parts.iter().zip(&coupled).filter(|(_, &c)| !c) {
+            for &(c, n) in &part.counts {
+                let candidate = &g.candidates[c];
+                *fixed.pool_devices.entry(candidate.pool.clone()).or_default() +=
+                    candidate.devices * n;
+            }
+            fixed.cost_usd_per_hour += part.objective_usd_per_hour;
+        }
+        let mut demands: Vec<usize> = (0..groups.len())
+            .filter(|&i| coupled[i])
+            .flat_map(|i| groups[i].iter().copied())
+            .collect();
+        demands.sort_unstable();
+        let mut candidates: Vec<usize> =
+            demands.iter().flat_map(|&w| index.by_demand[w].iter().copied()).collect();
+        candidates.sort_unstable();
+        // Pruning across pools holds in what the fixed plans leave (`prune::across_pools`).
+        let candidates = super::prune::across_pools(
+            spec,
+            g,
+            &candidates,
+            &demands,
+            &index.blocked,
+            Some(&fixed),
+        );
+        let scope = Scope { candidates, demands, group: true, fixed: Some(fixed) };
+        let left = (options.time_limit_s - started.elapsed().as_secs_f64()).max(1.0);
+        let part =
+            solve_scope(spec, g, &Options { time_limit_s: left, ..*options }, Limits::Hard, &scope)
+                .ok()?;
+        // The coupled groups' plans are replaced by the one plan of them all.
+        let mut merged = Some(part);
+        parts = parts
+            .into_iter()
+            .zip(&coupled)
+            .map(
+                |(p, &c)| if c { merged.take().unwrap_or_else(|| empty_part(p.status)) } else { p },
+            )
+            .collect();
+        // Later rounds see the merged plan as the first coupled group's; the others are empty.
+    }
+    None
+}
+
+/// A part that buys nothing (a coupled group whose plan another part carries).
+fn empty_part(status: Status) -> Part {
+    Part {
+        status,
+        objective_usd_per_hour: 0.0,
+        bound_usd_per_hour: Some(0.0),
+        counts: Vec::new(),
+        units: Vec::new(),
+        placement: Vec::new(),
+        slacks: Default::default(),
+    }
+}
+
+/// The pools whose maximum or minimum the solution breaks; `None` when a tier minimum or a
+/// site limit is broken (those couple every group).
+fn broken_pools<'s>(
+    spec: &'s Spec,
+    g: &CandidateGraph,
+    index: &Index,
+    s: &Solution,
+) -> Option<BTreeSet<&'s str>> {
+    let mut broken = BTreeSet::new();
+    for pool in spec.pools.values() {
+        let Some(devices) = pool_devices(g, index, s, &pool.name) else { continue };
+        if devices > pool.max_devices || devices < pool.min_devices {
+            broken.insert(pool.name.as_str());
+        }
+    }
+    site_and_tiers_hold(spec, g, index, s).then_some(broken)
+}
+
+/// Devices the solution uses in a pool; `None` when the pool has no candidate (no limit of it
+/// is in the program).
+fn pool_devices(g: &CandidateGraph, index: &Index, s: &Solution, pool: &str) -> Option<u32> {
+    let candidates = index.by_pool.get(pool)?;
+    Some(candidates.iter().map(|&c| g.candidates[c].devices * s.instances[c]).sum())
 }
 
 /// The groups' plans as one solution: their counts side by side (each candidate and tier
@@ -200,7 +364,8 @@ fn worse(a: Status, b: Status) -> Status {
     let rank = |s: Status| match s {
         Status::Optimal => 0,
         Status::GapLimit => 1,
-        Status::TimeLimit => 2,
+        Status::Feasible => 2,
+        Status::TimeLimit => 3,
     };
     if rank(b) > rank(a) {
         b
@@ -211,14 +376,14 @@ fn worse(a: Status, b: Status) -> Status {
 
 /// Pool maximums and minimums, tier minimums, site power and budget, over all groups.
 fn respects_shared_limits(spec: &Spec, g: &CandidateGraph, index: &Index, s: &Solution) -> bool {
+    broken_pools(spec, g, index, s).is_some_and(|broken| broken.is_empty())
+}
+
+/// Tier minimums, site power and budget.
+fn site_and_tiers_hold(spec: &Spec, g: &CandidateGraph, index: &Index, s: &Solution) -> bool {
     let mut power_watts = 0.0;
     for pool in spec.pools.values() {
-        let Some(candidates) = index.by_pool.get(pool.name.as_str()) else { continue };
-        let devices: u32 =
-            candidates.iter().map(|&c| g.candidates[c].devices * s.instances[c]).sum();
-        if devices > pool.max_devices || devices < pool.min_devices {
-            return false;
-        }
+        let devices = pool_devices(g, index, s, &pool.name).unwrap_or(0);
         power_watts += spec.pool_power_watts(&pool.name) * f64::from(devices);
     }
     for (tier, units) in g.tiers.iter().zip(&s.tier_units) {

@@ -65,6 +65,10 @@ pub enum Status {
     GapLimit,
     /// Best found when the time limit cut a search (`Solution::proven_gap` says how close).
     TimeLimit,
+    /// A plan whose proven gap is above the MIP gap although no search was cut: groups
+    /// coupled by a pool limit were solved again together with the rest fixed
+    /// (`solve/groups.rs`), and only the groups' bound is known.
+    Feasible,
 }
 
 impl Options {

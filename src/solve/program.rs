@@ -46,6 +46,23 @@ pub(super) struct Scope {
     /// A group's relaxation: pool minimums are left to the check of the combined solution, and
     /// tiers none of the group's workloads can use get no variable.
     pub group: bool,
+    /// What the rest of the fleet's plan already uses, fixed: the scope then gets what is left
+    /// of each limit, minimums included (`groups`' repair of coupled groups).
+    pub fixed: Option<Fixed>,
+}
+
+/// Devices per pool, power and cost that a scope must leave room for.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Fixed {
+    pub pool_devices: BTreeMap<String, u32>,
+    pub power_watts: f64,
+    pub cost_usd_per_hour: f64,
+}
+
+impl Fixed {
+    pub fn devices(&self, pool: &str) -> f64 {
+        f64::from(self.pool_devices.get(pool).copied().unwrap_or(0))
+    }
 }
 
 impl Scope {
@@ -61,6 +78,7 @@ impl Scope {
             candidates: (0..g.candidates.len()).filter(|&c| keep[c]).collect(),
             demands: (0..g.demands.len()).collect(),
             group: false,
+            fixed: None,
         }
     }
 }
@@ -200,6 +218,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
 
     // Pool limits.
     let mut pool_slack = Vec::new();
+    let fixed = scope.fixed.clone().unwrap_or_default();
     for pool in spec.pools.values() {
         let mut devices = Expression::from(0.0);
         let candidates = in_pool(&pool.name);
@@ -209,15 +228,17 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
         for &(c, x) in candidates {
             devices += f64::from(c.devices) * x;
         }
+        let max = f64::from(pool.max_devices) - fixed.devices(&pool.name);
         if elastic {
             let slack = vars.add(variable().min(0.0));
             pool_slack.push((pool.name.clone(), slack));
-            constraints.push(constraint!(devices.clone() <= f64::from(pool.max_devices) + slack));
+            constraints.push(constraint!(devices.clone() <= max + slack));
         } else {
-            constraints.push(constraint!(devices.clone() <= f64::from(pool.max_devices)));
+            constraints.push(constraint!(devices.clone() <= max));
         }
-        if pool.min_devices > 0 && !scope.group {
-            constraints.push(constraint!(devices >= f64::from(pool.min_devices)));
+        let min = f64::from(pool.min_devices) - fixed.devices(&pool.name);
+        if min > 0.0 && (!scope.group || scope.fixed.is_some()) {
+            constraints.push(constraint!(devices >= min));
         }
     }
 
@@ -278,7 +299,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
             power_slack = Some(slack);
             constraints.push(constraint!(power <= max_power / 1e3 + slack));
         } else {
-            constraints.push(constraint!(power <= max_power / 1e3));
+            constraints.push(constraint!(power <= (max_power - fixed.power_watts) / 1e3));
         }
     }
     let mut budget_slack = None;
@@ -288,7 +309,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
             budget_slack = Some(slack);
             constraints.push(constraint!(cost.clone() <= budget + slack));
         } else {
-            constraints.push(constraint!(cost.clone() <= budget));
+            constraints.push(constraint!(cost.clone() <= budget - fixed.cost_usd_per_hour));
         }
     }
 

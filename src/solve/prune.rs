@@ -7,6 +7,8 @@ use crate::graph::{CandidateGraph, TierKind};
 use crate::perf::{Candidate, Role};
 use crate::spec::Spec;
 
+use super::program::Fixed;
+
 /// The candidates that get a variable: those `dominated` leaves, with spare KV memory compared
 /// where a workload may keep sessions in a pool's spare HBM.
 pub fn undominated(g: &CandidateGraph) -> Vec<bool> {
@@ -91,11 +93,14 @@ pub fn across_pools(
     candidates: &[usize],
     demands: &[usize],
     blocked: &BTreeSet<&str>,
+    fixed: Option<&Fixed>,
 ) -> Vec<usize> {
+    let fixed = fixed.cloned().unwrap_or_default();
     let configs = demands.iter().any(|&w| {
         spec.workloads.get(&g.demands[w].workload).is_some_and(|w| w.max_configs.is_some())
     });
-    let Some(upper) = (!configs).then(|| upper_bound(spec, g, candidates, demands)).flatten()
+    let Some(upper) =
+        (!configs).then(|| upper_bound(spec, g, candidates, demands, &fixed)).flatten()
     else {
         return candidates.to_vec();
     };
@@ -112,10 +117,12 @@ pub fn across_pools(
         let (Some(p), Some(limits)) = (per_device.get(pool), spec.pools.get(pool)) else {
             return false;
         };
-        *p > 0.0 && f64::from(limits.max_devices) >= upper / p * (1.0 + 1e-9)
+        let room = f64::from(limits.max_devices) - fixed.devices(pool);
+        *p > 0.0 && room >= upper / p * (1.0 + 1e-9)
     };
     let free = |pool: &str| {
-        !blocked.contains(pool) && spec.pools.get(pool).is_some_and(|p| p.min_devices == 0)
+        !blocked.contains(pool)
+            && spec.pools.get(pool).is_some_and(|p| f64::from(p.min_devices) <= fixed.devices(pool))
     };
     let power_limited = spec.site.max_power_watts.is_some();
     let dominates = |ia: usize, ib: usize| {
@@ -161,6 +168,7 @@ fn upper_bound(
     g: &CandidateGraph,
     candidates: &[usize],
     demands: &[usize],
+    fixed: &Fixed,
 ) -> Option<f64> {
     let mut by_workload: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for &c in candidates {
@@ -195,11 +203,14 @@ fn upper_bound(
             power += tier.power_watts_per_unit * f64::from(tier.min_units);
         }
     }
-    let fits = devices
-        .iter()
-        .all(|(pool, &n)| spec.pools.get(*pool).is_some_and(|p| n <= u64::from(p.max_devices)));
-    let powered = spec.site.max_power_watts.is_none_or(|max| power <= max);
-    let affordable = spec.site.budget_usd_per_hour.is_none_or(|max| cost <= max);
+    let fits = devices.iter().all(|(pool, &n)| {
+        spec.pools
+            .get(*pool)
+            .is_some_and(|p| n as f64 <= f64::from(p.max_devices) - fixed.devices(pool))
+    });
+    let powered = spec.site.max_power_watts.is_none_or(|max| power <= max - fixed.power_watts);
+    let affordable =
+        spec.site.budget_usd_per_hour.is_none_or(|max| cost <= max - fixed.cost_usd_per_hour);
     (fits && powered && affordable && cost.is_finite()).then_some(cost)
 }
 
