@@ -63,7 +63,8 @@ pub enum Status {
     Optimal,
     /// Within the MIP gap of the optimum.
     GapLimit,
-    /// Best found when the time limit cut a search (`Solution::proven_gap` says how close).
+    /// Best found when the time limit cut a search, and not proven within the MIP gap
+    /// (`Solution::proven_gap` says how close it is).
     TimeLimit,
     /// A plan whose proven gap is above the MIP gap although no search was cut: groups
     /// coupled by a pool limit were solved again together with the rest fixed
@@ -135,6 +136,12 @@ pub fn solve(
     }
     match groups::solve_in_groups(spec, graph, options) {
         Ok(mut solution) => {
+            // A group stopped by its time share, or a repaired plan, is still within the MIP
+            // gap when the bound over all groups proves it: the status says what is proven.
+            let within = solution.proven_gap.is_some_and(|gap| gap <= options.mip_gap);
+            if within && matches!(solution.status, Status::TimeLimit | Status::Feasible) {
+                solution.status = Status::GapLimit;
+            }
             // What the `configs` limits cost: the same program without them.
             if spec.workloads.values().any(|w| w.max_configs.is_some()) {
                 let mut free = spec.clone();
