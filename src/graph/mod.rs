@@ -196,6 +196,18 @@ pub fn build_with(spec: &Spec, threads: usize) -> CandidateGraph {
             node
         })
         .collect();
+    // The tiers each workload may consider: the shared ones and its own spare HBM, ascending
+    // (a large fleet has a spare-HBM tier per pool and workload with sessions: scanning all
+    // of them for each workload would be quadratic).
+    let mut tiers_of: std::collections::BTreeMap<&str, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    let mut shared_tiers = Vec::new();
+    for (i, tier) in tiers.iter().enumerate() {
+        match &tier.workload {
+            Some(w) => tiers_of.entry(w.as_str()).or_default().push(i),
+            None => shared_tiers.push(i),
+        }
+    }
     let mut demands = Vec::new();
     for workload in spec.workloads.values() {
         let per_pool = derived.next().unwrap_or_default();
@@ -258,10 +270,13 @@ pub fn build_with(spec: &Spec, threads: usize) -> CandidateGraph {
             // hit saves on the fastest prefill candidate: a hit then never lengthens TTFT, and
             // the SLO analysis (made for a miss) stays valid.
             let recompute = fastest_prefill * demand.hit_saving;
-            for (i, tier) in tiers.iter().enumerate() {
+            let mut considered = shared_tiers.clone();
+            considered.extend(tiers_of.get(workload.name.as_str()).into_iter().flatten());
+            considered.sort_unstable();
+            for i in considered {
+                let tier = &tiers[i];
                 let load = demand.hit_bytes / tier.read_bytes_per_s_per_unit.max(1.0);
-                let mine = tier.workload.as_ref().is_none_or(|w| *w == workload.name);
-                if mine && needs.reuse > 0.0 && load < recompute {
+                if needs.reuse > 0.0 && load < recompute {
                     demand.tiers.push(i);
                     graph.add_edge(memory, tier_nodes[i], Edge::StoredIn);
                 }
