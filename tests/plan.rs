@@ -155,9 +155,18 @@ fn json_plan_has_the_documented_shape() {
     ] {
         assert!(v["totals"].get(key).is_some(), "no totals.{key}");
     }
-    assert!(
-        ["optimal", "gap_limit", "time_limit"].contains(&v["solver"]["status"].as_str().unwrap())
-    );
+    let solver = &v["solver"];
+    let status = solver["status"].as_str().unwrap();
+    assert!(["optimal", "gap_limit", "time_limit", "feasible"].contains(&status));
+    // The proven gap is the cost's distance from the bound, within the MIP gap when the
+    // status says so.
+    let cost = solver["objective_usd_per_hour"].as_f64().unwrap();
+    let bound = solver["lower_bound_usd_per_hour"].as_f64().unwrap();
+    let gap = solver["proven_gap"].as_f64().unwrap();
+    assert!(bound <= cost && ((cost - bound) / cost - gap).abs() < 1e-5, "{solver}");
+    if matches!(status, "optimal" | "gap_limit") {
+        assert!(gap <= solver["options"]["mip_gap"].as_f64().unwrap() + 1e-9, "{solver}");
+    }
     let d = &v["pools"][0]["deployments"][0];
     for key in [
         "workload",
