@@ -258,6 +258,11 @@ fn repair(
                 let candidate = &g.candidates[c];
                 *fixed.pool_devices.entry(candidate.pool.clone()).or_default() +=
                     candidate.devices * n;
+                fixed.power_watts +=
+                    spec.pool_power_watts(&candidate.pool) * f64::from(candidate.devices * n);
+            }
+            for &(t, n) in &part.units {
+                fixed.power_watts += g.tiers[t].power_watts_per_unit * f64::from(n);
             }
             fixed.cost_usd_per_hour += part.objective_usd_per_hour;
         }
@@ -288,9 +293,7 @@ fn repair(
         parts = parts
             .into_iter()
             .zip(&coupled)
-            .map(
-                |(p, &c)| if c { merged.take().unwrap_or_else(|| empty_part(p.status)) } else { p },
-            )
+            .map(|(p, &c)| if c { merged.take().unwrap_or_else(empty_part) } else { p })
             .collect();
         // Later rounds see the merged plan as the first coupled group's; the others are empty.
     }
@@ -298,9 +301,9 @@ fn repair(
 }
 
 /// A part that buys nothing (a coupled group whose plan another part carries).
-fn empty_part(status: Status) -> Part {
+fn empty_part() -> Part {
     Part {
-        status,
+        status: Status::Optimal,
         objective_usd_per_hour: 0.0,
         bound_usd_per_hour: Some(0.0),
         counts: Vec::new(),

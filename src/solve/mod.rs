@@ -48,9 +48,9 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         // Within 0.1% of the optimum is closer than any price in the catalog is known, and
-        // microlp reaches it on the generated 1,000-workload fleet in ~7 s (docs/planner.md);
-        // the report says when the gap was used. 30 s bounds a fleet that does not split into
-        // groups.
+        // microlp proves it on the generated 1,000-workload fleet in ~2 s of solve
+        // (docs/planner.md); the report states the gap it proved. 30 s bounds a fleet that
+        // does not split into groups.
         Options { solver: Solver::Microlp, mip_gap: 1e-3, time_limit_s: 30.0, threads: 0 }
     }
 }
