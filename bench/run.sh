@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The planner benchmark (benches/plan.rs) with microlp, the solver every build has.
 #
-#   bench/run.sh                      # everything: examples, generated N = 10, 100, 1000
+#   bench/run.sh                      # everything: examples, generated N = 10, 30, 100, 1000
+#   FLEETPLAN_BENCH_SIZES=3000,10000 bench/run.sh generated   # other sizes
 #   bench/run.sh generated/solve      # a criterion filter, passed through
 #
 # Builds into target/bench so that a benchmark build never invalidates or locks the main

@@ -1,5 +1,6 @@
 //! The planner benchmark (criterion): plan time for each bundled example, and for generated
-//! fleets of 10, 100 and 1,000 workloads × 20 pools, with microlp and (built with
+//! fleets of 10, 30 (coupled: a pool limit binds), 100 and 1,000 workloads × 20 pools
+//! (`FLEETPLAN_BENCH_SIZES=1000,3000,10000` for others), with microlp and (built with
 //! `--features highs`) HiGHS. Results and how they grow: docs/planner.md, "Performance".
 //!
 //! Groups:
@@ -37,8 +38,17 @@ use fleetplan::PlanOutcome;
 #[path = "generate.rs"]
 mod generate;
 
-/// Workloads in the generated fleets (each over `generate::POOLS` pools).
-const SIZES: [usize; 3] = [10, 100, 1000];
+/// Workloads in the generated fleets (each over `generate::POOLS` pools), unless
+/// `FLEETPLAN_BENCH_SIZES` (a comma-separated list, such as `1000,3000,10000`) names others.
+/// 30 is a coupled fleet: the groups' plans together break `b200_2`'s maximum.
+const SIZES: [usize; 4] = [10, 30, 100, 1000];
+
+fn sizes() -> Vec<usize> {
+    match std::env::var("FLEETPLAN_BENCH_SIZES") {
+        Ok(list) => list.split(',').filter_map(|n| n.trim().parse().ok()).collect(),
+        Err(_) => SIZES.to_vec(),
+    }
+}
 
 /// A solve slower than this once is timed by hand over `SLOW_RUNS` runs, not by criterion's
 /// ten samples and warm-up, to keep the whole benchmark within about ten minutes on 2 cores.
@@ -152,14 +162,14 @@ fn bench_generated(c: &mut Criterion) {
     group.sampling_mode(SamplingMode::Flat);
     if let Some(dir) = std::env::var_os("FLEETPLAN_BENCH_FLEETS") {
         // To plan or explain a generated fleet by hand: `fleetplan plan DIR/generated-N.fleet`.
-        for n in SIZES {
+        for n in sizes() {
             let path = Path::new(&dir).join(format!("generated-{n}.fleet"));
             if let Err(error) = std::fs::write(&path, generate::fleet(n, generate::SEED)) {
                 eprintln!("cannot write {}: {error}", path.display());
             }
         }
     }
-    for n in SIZES {
+    for n in sizes() {
         group.measurement_time(Duration::from_secs(if n >= 1000 { 5 } else { 3 }));
         let text = generate::fleet(n, generate::SEED);
         let Some(spec) = compile(&text) else {
@@ -199,8 +209,12 @@ fn bench_generated(c: &mut Criterion) {
                         .map(|(c, k)| c.devices * k)
                         .sum();
                     format!(
-                        "{:?}, {:.2} $/h, {devices} devices",
-                        solution.status, solution.objective_usd_per_hour
+                        "{:?}, {:.2} $/h, proven gap {}, {devices} devices",
+                        solution.status,
+                        solution.objective_usd_per_hour,
+                        solution
+                            .proven_gap
+                            .map_or("unknown".into(), |g| format!("{:.4}%", g * 100.0))
                     )
                 }
                 Err(diagnostics) => {

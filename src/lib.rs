@@ -10,6 +10,7 @@ pub mod fmt;
 pub mod graph;
 pub mod hf;
 pub mod load;
+pub mod parallel;
 pub mod perf;
 pub mod report;
 pub mod simulate;
@@ -41,10 +42,43 @@ pub fn compile(root: Root) -> Result<Compiled, RootError> {
     Ok(Compiled { program, result })
 }
 
-/// What planning gives: the program (for rendering diagnostics) and the stage outcome.
+/// What planning gives: the program (for rendering diagnostics), the stage outcome and how
+/// long each stage took.
 pub struct Planned {
     pub program: Program,
     pub outcome: PlanOutcome,
+    pub timings: Timings,
+}
+
+/// Wall time of each stage of `plan` (`fleetplan plan --timings`); a stage that did not run
+/// took zero. `graph` includes the performance model, which `graph::build` runs for every
+/// workload × pool.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    pub load: std::time::Duration,
+    pub check: std::time::Duration,
+    pub graph: std::time::Duration,
+    pub solve: std::time::Duration,
+    pub report: std::time::Duration,
+}
+
+impl Timings {
+    /// One line per stage, then the total, in seconds.
+    pub fn text(&self) -> String {
+        let stages = [
+            ("load", self.load),
+            ("check", self.check),
+            ("perf+graph", self.graph),
+            ("solve", self.solve),
+            ("report", self.report),
+        ];
+        let total: std::time::Duration = stages.iter().map(|(_, d)| *d).sum();
+        let mut out = String::new();
+        for (name, d) in stages.iter().chain([&("total", total)]) {
+            out.push_str(&format!("{name:>10}  {:9.3} s\n", d.as_secs_f64()));
+        }
+        out
+    }
 }
 
 pub enum PlanOutcome {
@@ -61,28 +95,45 @@ pub enum PlanOutcome {
     },
 }
 
-/// load → syntax → check → perf (inside graph) → graph → solve → report.
+/// load → syntax → check → calibrate → perf (inside graph) → graph → solve → report.
 pub fn plan(root: Root, options: &solve::Options) -> Result<Planned, RootError> {
-    let compiled = compile(root)?;
-    let program = compiled.program;
-    let spec = match compiled.result {
+    let mut timings = Timings::default();
+    // `compile`, with its two stages timed apart.
+    let started = std::time::Instant::now();
+    let (program, load_errors) = load::load(root)?;
+    timings.load = started.elapsed();
+    if !load_errors.is_empty() {
+        return Ok(Planned { program, outcome: PlanOutcome::Invalid(load_errors), timings });
+    }
+    let started = std::time::Instant::now();
+    // Calibration to the user's measurements is timed with the check: both precede planning.
+    let checked = check::check(&program).and_then(perf::calibrate::calibrate);
+    timings.check = started.elapsed();
+    let spec = match checked {
         Ok(spec) => spec,
         Err(diagnostics) => {
-            return Ok(Planned { program, outcome: PlanOutcome::Invalid(diagnostics) })
+            return Ok(Planned { program, outcome: PlanOutcome::Invalid(diagnostics), timings })
         }
     };
-    let graph = graph::build(&spec);
-    let outcome = match solve::solve(&spec, &graph, options) {
+    let started = std::time::Instant::now();
+    let graph = graph::build_with(&spec, options.threads);
+    timings.graph = started.elapsed();
+    let started = std::time::Instant::now();
+    let solved = solve::solve(&spec, &graph, options);
+    timings.solve = started.elapsed();
+    let outcome = match solved {
         Ok(solution) => {
+            let started = std::time::Instant::now();
             let plan = Box::new(report::plan(
                 program.sources.name(program.root),
                 &spec,
                 &graph,
                 &solution,
             ));
+            timings.report = started.elapsed();
             PlanOutcome::Planned { spec: Box::new(spec), graph, solution, plan }
         }
         Err(diagnostics) => PlanOutcome::Infeasible { graph, diagnostics },
     };
-    Ok(Planned { program, outcome })
+    Ok(Planned { program, outcome, timings })
 }

@@ -47,6 +47,10 @@ enum Command {
         /// growing rate margin (at most 5 rounds). Exit 3 when it still misses.
         #[arg(long)]
         verify: bool,
+        /// Print the wall time of each stage (load, check, perf+graph, solve, report) to
+        /// stderr.
+        #[arg(long)]
+        timings: bool,
         /// Requests each verifying simulation runs (default 100000).
         #[arg(long, requires = "verify",
               value_parser = clap::value_parser!(u64).range(1..=fleetplan::simulate::MAX_REQUESTS))]
@@ -221,11 +225,17 @@ fn main() -> ExitCode {
             mip_gap,
             time_limit,
             verify,
+            timings,
             requests,
             seed,
             trace,
         } => {
-            let options = fleetplan::solve::Options { solver, mip_gap, time_limit_s: time_limit };
+            let options = fleetplan::solve::Options {
+                solver,
+                mip_gap,
+                time_limit_s: time_limit,
+                ..Default::default()
+            };
             if verify {
                 let sim = SimOptions {
                     traffic: Traffic::Requests(requests.unwrap_or(DEFAULT_REQUESTS)),
@@ -234,7 +244,7 @@ fn main() -> ExitCode {
                 };
                 plan_verified(&file, format, &options, &sim, trace.as_deref(), &mut out)
             } else {
-                plan(&file, format, &options, &mut out)
+                plan(&file, format, &options, timings, &mut out)
             }
         }
         Command::Simulate { file, requests, duration, seed, trace, format } => {
@@ -595,9 +605,14 @@ fn plan(
     file: &str,
     format: PlanFormat,
     options: &fleetplan::solve::Options,
+    timings: bool,
     out: &mut Output,
 ) -> ExitCode {
     let Some(planned) = plan_file(file, options, out) else { return ExitCode::FAILURE };
+    if timings {
+        // Before the plan is printed, so that it shows even when stdout is piped away.
+        eprint!("{}", planned.timings.text());
+    }
     let sources = &planned.program.sources;
     match planned.outcome {
         fleetplan::PlanOutcome::Invalid(diagnostics) => {

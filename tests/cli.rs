@@ -227,3 +227,15 @@ fn plan_verify_replans_until_the_simulation_holds() {
     assert!(after > before, "{before} → {after}");
     assert!(value["margins"]["chat"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn timings_go_to_stderr_and_leave_the_plan_alone() {
+    let plain = fleetplan(&["plan", "examples/chat.fleet"], None);
+    let timed = fleetplan(&["plan", "examples/chat.fleet", "--timings"], None);
+    assert_eq!(timed.status.code(), Some(0), "{}", text(&timed.stderr));
+    assert_eq!(timed.stdout, plain.stdout);
+    let stderr = text(&timed.stderr);
+    for stage in ["load", "check", "perf+graph", "solve", "report", "total"] {
+        assert!(stderr.lines().any(|l| l.trim_start().starts_with(stage)), "no {stage}: {stderr}");
+    }
+}

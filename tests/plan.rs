@@ -4,6 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "../benches/generate.rs"]
+#[allow(dead_code)]
+mod generate;
 mod verifier;
 
 use std::collections::BTreeMap;
@@ -152,9 +155,18 @@ fn json_plan_has_the_documented_shape() {
     ] {
         assert!(v["totals"].get(key).is_some(), "no totals.{key}");
     }
-    assert!(
-        ["optimal", "gap_limit", "time_limit"].contains(&v["solver"]["status"].as_str().unwrap())
-    );
+    let solver = &v["solver"];
+    let status = solver["status"].as_str().unwrap();
+    assert!(["optimal", "gap_limit", "time_limit", "feasible"].contains(&status));
+    // The proven gap is the cost's distance from the bound, within the MIP gap when the
+    // status says so.
+    let cost = solver["objective_usd_per_hour"].as_f64().unwrap();
+    let bound = solver["lower_bound_usd_per_hour"].as_f64().unwrap();
+    let gap = solver["proven_gap"].as_f64().unwrap();
+    assert!(bound <= cost && ((cost - bound) / cost - gap).abs() < 1e-5, "{solver}");
+    if matches!(status, "optimal" | "gap_limit") {
+        assert!(gap <= solver["options"]["mip_gap"].as_f64().unwrap() + 1e-9, "{solver}");
+    }
     let d = &v["pools"][0]["deployments"][0];
     for key in [
         "workload",
@@ -520,4 +532,74 @@ fn a_configs_limit_is_kept_and_priced() {
     let reported = limited.solver.unconstrained_usd_per_hour.unwrap();
     assert!((reported - free.totals.cost_usd_per_hour).abs() < 1e-3 * reported);
     assert!(limited.totals.cost_usd_per_hour >= free.totals.cost_usd_per_hour - 1e-6);
+}
+
+/// One or two workloads on two pools of the same device with different prices, limits, power
+/// and minimums: the dominance across pools (solve/prune.rs) drops the dear pool's candidates
+/// only where the cheap pool's maximum cannot bind, the dear pool has no minimum and power
+/// does not rise. Cases where the cheap pool is too small, where the dear one has a minimum,
+/// and where the site's power or budget binds all have to come out at the brute force's cost.
+#[test]
+fn milp_cost_equals_brute_force_across_pools_of_one_device() {
+    let mut rng = Rng(0x5851_F42D_4C95_7F2D);
+    let mut compared = 0;
+    for case in 0..24 {
+        let model = *rng.pick(&["llama3_1_8b", "llama2_7b"]);
+        let rate = *rng.pick(&[1.0, 4.0, 12.0]);
+        let cheap_max = *rng.pick(&[1, 2, 4]);
+        let dear_max = *rng.pick(&[2, 4]);
+        let dear_min = *rng.pick(&[0, 0, 0, 1]);
+        let dear_price = *rng.pick(&["2", "3", "5"]);
+        // The cheap pool may draw more power per device than the dear one.
+        let cheap_power = *rng.pick(&["", "power = 1200 W"]);
+        let site = *rng.pick(&["", "", "site { power = 4 kW }", "site { budget = 20 $/h }"]);
+        let second = if rng.pick(&[false, true]) == &true {
+            format!(
+                "workload b {{ model = {model}  rate = {rate} req/s  input = 500 tokens  output = 100 tokens\n\
+                   slo {{ ttft p90 <= 2 s  tpot p90 <= 60 ms }} }}\n"
+            )
+        } else {
+            String::new()
+        };
+        let text = format!(
+            "use std.hardware.{{h100_sxm}}\nuse std.models.{{{model}}}\n\
+             pool cheap {{ device = h100_sxm  per_node = 2  max = {cheap_max}  price = 2 $/h  {cheap_power} }}\n\
+             pool dear {{ device = h100_sxm  per_node = 2  max = {dear_max}  min = {dear_min}  price = {dear_price} $/h }}\n\
+             workload a {{ model = {model}  rate = {rate} req/s  input = 2000 tokens  output = 200 tokens\n\
+               slo {{ ttft p90 <= 2 s  tpot p90 <= 60 ms }} }}\n{second}{site}\n"
+        );
+        let spec = fleetplan::compile(Root::Text { name: format!("across{case}.fleet"), text })
+            .unwrap()
+            .result
+            .unwrap();
+        compared += compare_with_brute_force(case, &spec);
+    }
+    assert!(compared >= 10, "only {compared} feasible cases compared");
+}
+
+/// The plan is the same bytes on one thread as on several: the graph's workloads and the
+/// solve's groups are derived in parallel but assembled in order (src/parallel.rs).
+#[test]
+fn one_thread_and_several_give_the_same_bytes() {
+    fn same_bytes(name: &str, root: impl Fn() -> Root) {
+        let json = |threads: usize| {
+            let options = Options { threads, ..Options::default() };
+            match fleetplan::plan(root(), &options).map(|p| p.outcome) {
+                Ok(PlanOutcome::Planned { plan, .. }) => fleetplan::dump::json(&plan),
+                Ok(PlanOutcome::Infeasible { .. }) => "infeasible".to_string(),
+                _ => panic!("{name} does not check"),
+            }
+        };
+        assert_eq!(json(1), json(4), "{name}: one thread and four planned differently");
+    }
+    for path in common::fleet_files("examples") {
+        same_bytes(&path.display().to_string(), || Root::Path(path.clone()));
+    }
+    // 20 workloads: many groups, solved on several threads (at 30 and 40 a pool limit binds
+    // and the whole program takes the time limit).
+    let text = generate::fleet(20, generate::SEED);
+    same_bytes("generated-20", || Root::Text {
+        name: "generated-20.fleet".into(),
+        text: text.clone(),
+    });
 }

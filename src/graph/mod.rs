@@ -155,8 +155,28 @@ pub struct CandidateGraph {
     pub demands: Vec<Demand>,
 }
 
-/// Builds the candidate graph of a spec.
+/// Builds the candidate graph of a spec, on every core.
 pub fn build(spec: &Spec) -> CandidateGraph {
+    build_with(spec, 0)
+}
+
+/// Builds the candidate graph of a spec on `threads` threads (0: every core). The performance
+/// model of each workload × pool is independent of the others' and is most of the time:
+/// workloads are derived in parallel and assembled in order, so the graph is the same for any
+/// thread count.
+pub fn build_with(spec: &Spec, threads: usize) -> CandidateGraph {
+    let workloads: Vec<&crate::spec::Workload> = spec.workloads.values().collect();
+    let derived = crate::parallel::map(&workloads, threads, |_, workload| {
+        let Some(model) = spec.models.get(&workload.model) else { return Vec::new() };
+        spec.pools
+            .values()
+            .filter_map(|pool| {
+                let device = spec.devices.get(&pool.device)?;
+                Some(perf::candidates(workload, model, pool, device))
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut derived = derived.into_iter();
     let mut graph = DiGraph::new();
     let mut candidates = Vec::new();
     let mut rejected = Vec::new();
@@ -176,8 +196,21 @@ pub fn build(spec: &Spec) -> CandidateGraph {
             node
         })
         .collect();
+    // The tiers each workload may consider: the shared ones and its own spare HBM, ascending
+    // (a large fleet has a spare-HBM tier per pool and workload with sessions: scanning all
+    // of them for each workload would be quadratic).
+    let mut tiers_of: std::collections::BTreeMap<&str, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    let mut shared_tiers = Vec::new();
+    for (i, tier) in tiers.iter().enumerate() {
+        match &tier.workload {
+            Some(w) => tiers_of.entry(w.as_str()).or_default().push(i),
+            None => shared_tiers.push(i),
+        }
+    }
     let mut demands = Vec::new();
     for workload in spec.workloads.values() {
+        let per_pool = derived.next().unwrap_or_default();
         let Some(model) = spec.models.get(&workload.model) else { continue };
         let w = graph.add_node(Node::Workload(workload.name.clone()));
         let prefill = graph.add_node(Node::Phase(workload.name.clone(), Phase::Prefill));
@@ -188,9 +221,8 @@ pub fn build(spec: &Spec) -> CandidateGraph {
         // The least a hit saves on any instance that may prefill the workload (perf's
         // `hit_cost_share`): the program counts one saving per workload, so the smallest.
         let mut dearest_hit: Option<f64> = None;
-        for pool in spec.pools.values() {
-            let Some(device) = spec.devices.get(&pool.device) else { continue };
-            let (found, missed) = perf::candidates(workload, model, pool, device);
+        let pools = spec.pools.values().filter(|p| spec.devices.contains_key(&p.device));
+        for (pool, (found, missed)) in pools.zip(per_pool) {
             rejected.extend(missed);
             for candidate in found {
                 let node = graph.add_node(Node::Candidate(candidates.len()));
@@ -238,10 +270,13 @@ pub fn build(spec: &Spec) -> CandidateGraph {
             // hit saves on the fastest prefill candidate: a hit then never lengthens TTFT, and
             // the SLO analysis (made for a miss) stays valid.
             let recompute = fastest_prefill * demand.hit_saving;
-            for (i, tier) in tiers.iter().enumerate() {
+            let mut considered = shared_tiers.clone();
+            considered.extend(tiers_of.get(workload.name.as_str()).into_iter().flatten());
+            considered.sort_unstable();
+            for i in considered {
+                let tier = &tiers[i];
                 let load = demand.hit_bytes / tier.read_bytes_per_s_per_unit.max(1.0);
-                let mine = tier.workload.as_ref().is_none_or(|w| *w == workload.name);
-                if mine && needs.reuse > 0.0 && load < recompute {
+                if needs.reuse > 0.0 && load < recompute {
                     demand.tiers.push(i);
                     graph.add_edge(memory, tier_nodes[i], Edge::StoredIn);
                 }

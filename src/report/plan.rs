@@ -34,6 +34,14 @@ pub struct SolverReport {
     pub options: Options,
     pub status: Status,
     pub objective_usd_per_hour: f64,
+    /// The best lower bound on the optimum's cost the solver proved (absent when it proved
+    /// none, as HiGHS at a time limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lower_bound_usd_per_hour: Option<f64>,
+    /// `(objective − lower bound) / objective`: the plan costs at most this share more than
+    /// the optimum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proven_gap: Option<f64>,
     /// With `configs` limits: the cost of the best plan without them (what the simplicity
     /// costs is the difference); absent without limits.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -157,12 +165,20 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
     // Of each workload's retained KV, the share some tier holds; hits then serve `reuse` of
     // its prompt tokens (reported) and save `hit_saving` of its prefill work (what prefill
     // instances are relieved of).
-    let stored: Vec<f64> = (0..g.demands.len())
-        .map(|w| {
-            let share: f64 =
-                s.placement.iter().filter(|(pw, _, _)| *pw == w).map(|(_, _, x)| x).sum();
-            share.min(1.0)
-        })
+    // One pass over the placement, by workload and by tier (a large fleet has thousands of
+    // tiers and workloads: scanning the placement for each would be quadratic).
+    let mut placed_by_workload: Vec<Vec<(usize, f64)>> = vec![Vec::new(); g.demands.len()];
+    let mut placed_in_tier: Vec<Vec<(usize, f64)>> = vec![Vec::new(); g.tiers.len()];
+    for &(w, t, x) in &s.placement {
+        if let (Some(by_w), Some(by_t)) = (placed_by_workload.get_mut(w), placed_in_tier.get_mut(t))
+        {
+            by_w.push((t, x));
+            by_t.push((w, x));
+        }
+    }
+    let stored: Vec<f64> = placed_by_workload
+        .iter()
+        .map(|placed| placed.iter().map(|(_, x)| x).sum::<f64>().min(1.0))
         .collect();
     let by_workload = |per_share: fn(&crate::graph::Demand) -> f64| -> BTreeMap<String, f64> {
         g.demands.iter().zip(&stored).map(|(d, x)| (d.workload.clone(), per_share(d) * x)).collect()
@@ -239,55 +255,76 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
         });
     }
 
-    let memory: Vec<TierPlan> = g
-        .tiers
+    // The chosen devices and spare KV memory by pool, and by pool and workload (in candidate
+    // order, so the sums are those of `CandidateGraph::spare_hbm_bytes`).
+    let mut pool_devices: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut workload_pool: BTreeMap<(&str, &str), (u32, f64)> = BTreeMap::new();
+    for (c, n) in &chosen {
+        *pool_devices.entry(c.pool.as_str()).or_default() += c.devices * n;
+        let entry = workload_pool.entry((c.workload.as_str(), c.pool.as_str())).or_default();
+        entry.0 += c.devices * n;
+        entry.1 += c.spare_kv_bytes() * f64::from(*n);
+    }
+    // Each tier's stored bytes, and each workload's share of them (for the tier's cost).
+    let tier_bytes: Vec<f64> = placed_in_tier
         .iter()
-        .enumerate()
-        .filter_map(|(t, tier)| {
-            let used = g.tier_used_bytes(&s.placement, t);
-            let reads: f64 = s
-                .placement
-                .iter()
-                .filter(|(_, pt, _)| *pt == t)
-                .map(|(w, _, x)| g.demands[*w].rate_per_s * g.demands[*w].hit_bytes * x)
-                .sum();
-            let units = match tier.kind {
-                TierKind::Devices => s.tier_units.get(t).copied().unwrap_or(0),
-                TierKind::HostMemory | TierKind::SpareHbm => chosen
-                    .iter()
-                    .filter(|(c, _)| tier.backed_by(c))
-                    .map(|(c, n)| c.devices * n)
-                    .sum(),
-            };
-            let capacity = match tier.kind {
-                TierKind::SpareHbm => g.spare_hbm_bytes(&s.instances, t),
-                _ => tier.capacity_bytes_per_unit * f64::from(units),
-            };
-            (used > 0.0 || (matches!(tier.kind, TierKind::Devices) && units > 0)).then(|| {
-                TierPlan {
-                    pool: tier.pool.clone(),
-                    kind: tier.kind.clone(),
-                    units,
-                    capacity_gb: round(capacity / 1e9, 1),
-                    used_gb: round(used / 1e9, 1),
-                    read_gb_per_s: round(reads / 1e9, 3),
-                    read_capacity_gb_per_s: round(
-                        tier.read_bytes_per_s_per_unit * f64::from(units) / 1e9,
-                        3,
-                    ),
-                    cost_usd_per_hour: round(
-                        tier.price_usd_per_hour_per_unit * f64::from(units),
-                        4,
-                    ),
-                }
-            })
-        })
+        .map(|placed| placed.iter().map(|(w, x)| g.demands[*w].retained_bytes * x).sum())
         .collect();
+    let memory: Vec<TierPlan> =
+        g.tiers
+            .iter()
+            .enumerate()
+            .filter_map(|(t, tier)| {
+                let placed = &placed_in_tier[t];
+                let used = tier_bytes[t];
+                let reads: f64 = placed
+                    .iter()
+                    .map(|(w, x)| g.demands[*w].rate_per_s * g.demands[*w].hit_bytes * x)
+                    .sum();
+                let mine = tier.workload.as_deref().map(|w| {
+                    workload_pool.get(&(w, tier.pool.as_str())).copied().unwrap_or_default()
+                });
+                let units = match (&tier.kind, mine) {
+                    (TierKind::Devices, _) => s.tier_units.get(t).copied().unwrap_or(0),
+                    (_, Some((devices, _))) => devices,
+                    (_, None) => pool_devices.get(tier.pool.as_str()).copied().unwrap_or(0),
+                };
+                let capacity = match (&tier.kind, mine) {
+                    (TierKind::SpareHbm, Some((_, spare))) => spare,
+                    (TierKind::SpareHbm, None) => 0.0,
+                    _ => tier.capacity_bytes_per_unit * f64::from(units),
+                };
+                (used > 0.0 || (matches!(tier.kind, TierKind::Devices) && units > 0)).then(|| {
+                    TierPlan {
+                        pool: tier.pool.clone(),
+                        kind: tier.kind.clone(),
+                        units,
+                        capacity_gb: round(capacity / 1e9, 1),
+                        used_gb: round(used / 1e9, 1),
+                        read_gb_per_s: round(reads / 1e9, 3),
+                        read_capacity_gb_per_s: round(
+                            tier.read_bytes_per_s_per_unit * f64::from(units) / 1e9,
+                            3,
+                        ),
+                        cost_usd_per_hour: round(
+                            tier.price_usd_per_hour_per_unit * f64::from(units),
+                            4,
+                        ),
+                    }
+                })
+            })
+            .collect();
 
+    let mut chosen_by_workload: BTreeMap<&str, Vec<&(&Candidate, u32)>> = BTreeMap::new();
+    for chosen in &chosen {
+        chosen_by_workload.entry(chosen.0.workload.as_str()).or_default().push(chosen);
+    }
+    let demand_index: BTreeMap<&str, usize> =
+        g.demands.iter().enumerate().map(|(w, d)| (d.workload.as_str(), w)).collect();
     let mut workloads = Vec::new();
     for w in spec.workloads.values() {
-        let mine: Vec<&(&Candidate, u32)> =
-            chosen.iter().filter(|(c, _)| c.workload == w.name).collect();
+        let mine: &[&(&Candidate, u32)] =
+            chosen_by_workload.get(w.name.as_str()).map_or(&[], Vec::as_slice);
         // Each deployment's latencies at the share of its capacity the plan uses (perf's
         // `AtLoad`): the slowest prompt path, plus the wait for a slot on a decode instance.
         let loaded: Vec<(Role, crate::perf::load::Loaded)> =
@@ -324,21 +361,36 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
                 })
             })
             .collect();
-        let cost: f64 = mine.iter().map(|(c, n)| c.cost_usd_per_hour * f64::from(*n)).sum::<f64>()
-            + attributed_tier_cost(g, s, &w.name);
+        let index = demand_index.get(w.name.as_str()).copied();
+        let placed = index.map_or(&[][..], |w| placed_by_workload[w].as_slice());
+        // A tier's cost split over the workloads it holds, by bytes.
+        let tier_cost: f64 = index.map_or(0.0, |pw| {
+            placed
+                .iter()
+                .filter(|(t, _)| tier_bytes[*t] > 0.0)
+                .map(|&(t, x)| {
+                    let units = f64::from(s.tier_units.get(t).copied().unwrap_or(0));
+                    let mine = g.demands[pw].retained_bytes * x;
+                    g.tiers[t].price_usd_per_hour_per_unit * units * mine / tier_bytes[t]
+                })
+                .sum()
+        });
+        let cost: f64 =
+            mine.iter().map(|(c, n)| c.cost_usd_per_hour * f64::from(*n)).sum::<f64>() + tier_cost;
         let tokens = w.rate_per_s * w.output_tokens;
-        let index = g.demands.iter().position(|d| d.workload == w.name);
-        let placements = s
-            .placement
-            .iter()
-            .filter(|(pw, _, _)| Some(*pw) == index)
-            .map(|(pw, t, x)| Placement {
-                tier: g.tiers[*t].pool.clone(),
-                kind: g.tiers[*t].kind.clone(),
-                share: round(*x, 4),
-                gb: round(g.demands[*pw].retained_bytes * x / 1e9, 1),
+        let placements = index
+            .map(|pw| {
+                placed
+                    .iter()
+                    .map(|&(t, x)| Placement {
+                        tier: g.tiers[t].pool.clone(),
+                        kind: g.tiers[t].kind.clone(),
+                        share: round(x, 4),
+                        gb: round(g.demands[pw].retained_bytes * x / 1e9, 1),
+                    })
+                    .collect()
             })
-            .collect();
+            .unwrap_or_default();
         workloads.push(WorkloadPlan {
             workload: w.name.clone(),
             model: w.model.clone(),
@@ -364,6 +416,8 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
             options: s.options,
             status: s.status,
             objective_usd_per_hour: round(cost, 4),
+            lower_bound_usd_per_hour: s.lower_bound_usd_per_hour.map(|b| round(b, 4)),
+            proven_gap: s.proven_gap.map(|g| round(g, 6)),
             unconstrained_usd_per_hour: s.unconstrained_usd_per_hour.map(|c| round(c, 4)),
         },
         totals: Totals {
@@ -392,31 +446,6 @@ fn phases(role: Role) -> &'static [&'static str] {
         Role::Decode => &["decode"],
         Role::Aggregated => &["prefill", "decode"],
     }
-}
-
-/// A tier's cost split over the workloads it holds, by bytes.
-fn attributed_tier_cost(g: &CandidateGraph, s: &Solution, workload: &str) -> f64 {
-    let mut cost = 0.0;
-    for (t, tier) in g.tiers.iter().enumerate() {
-        let units = f64::from(s.tier_units.get(t).copied().unwrap_or(0));
-        let total: f64 = s
-            .placement
-            .iter()
-            .filter(|(_, pt, _)| *pt == t)
-            .map(|(w, _, x)| g.demands[*w].retained_bytes * x)
-            .sum();
-        if total <= 0.0 {
-            continue;
-        }
-        let mine: f64 = s
-            .placement
-            .iter()
-            .filter(|(w, pt, _)| *pt == t && g.demands[*w].workload == workload)
-            .map(|(w, _, x)| g.demands[*w].retained_bytes * x)
-            .sum();
-        cost += tier.price_usd_per_hour_per_unit * units * mine / total;
-    }
-    cost
 }
 
 fn per_million(cost_per_hour: f64, tokens_per_s: f64) -> f64 {

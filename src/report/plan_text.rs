@@ -9,15 +9,40 @@ use crate::spec::Percentile;
 fn status_text(plan: &Plan) -> String {
     let s = &plan.solver;
     let solver = format!("{:?}", s.options.solver).to_lowercase();
-    match s.status {
-        Status::Optimal => format!("optimal ({solver})"),
-        Status::GapLimit => {
-            format!("within {:.2}% of optimal ({solver}, MIP gap)", s.options.mip_gap * 100.0)
+    // The gap the bound proves, not the one asked for: at a time limit too, the plan is
+    // within that of the optimum.
+    let proven = |gap: f64| format!("within {} of optimal (proven", percent(gap));
+    match (s.status, s.proven_gap) {
+        (Status::Optimal, _) => format!("optimal ({solver})"),
+        (Status::GapLimit, Some(gap)) => format!("{}; {solver}, MIP gap)", proven(gap)),
+        (Status::GapLimit, None) => {
+            format!("within {} of optimal ({solver}, MIP gap)", percent(s.options.mip_gap))
         }
-        Status::TimeLimit => format!(
+        (Status::TimeLimit, Some(gap)) => {
+            format!(
+                "{}; {solver}, stopped by the {} s time limit)",
+                proven(gap),
+                s.options.time_limit_s
+            )
+        }
+        (Status::Feasible, Some(gap)) => {
+            format!("{}; {solver}, groups coupled by a pool limit re-solved together)", proven(gap))
+        }
+        (Status::TimeLimit | Status::Feasible, None) => format!(
             "best found within the {} s time limit, optimality not proven ({solver}, time limit)",
             s.options.time_limit_s
         ),
+    }
+}
+
+/// A share as a percentage, with two significant digits below 1%.
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p >= 1.0 || p == 0.0 {
+        format!("{p:.2}%")
+    } else {
+        let digits = (1 - p.log10().floor() as i32).clamp(2, 6) as usize;
+        format!("{p:.digits$}%")
     }
 }
 

@@ -136,20 +136,31 @@ fn duration_text(seconds: f64) -> String {
 /// Workloads with a phase that no candidate can serve, each explained at its SLO bound.
 pub fn missing_candidates(spec: &Spec, g: &CandidateGraph) -> Option<Diagnostics> {
     let mut diagnostics = Diagnostics::new();
+    // The roles each workload has candidates in, and its rejections: one pass each (a large
+    // fleet has ~10⁵ of both, so scanning them per workload would be quadratic).
+    let mut served: std::collections::BTreeSet<(&str, Role)> = std::collections::BTreeSet::new();
+    for c in &g.candidates {
+        served.insert((c.workload.as_str(), c.role));
+    }
+    let mut rejected: std::collections::BTreeMap<&str, Vec<&perf::Rejected>> =
+        std::collections::BTreeMap::new();
+    for r in &g.rejected {
+        rejected.entry(r.workload.as_str()).or_default().push(r);
+    }
     for workload in spec.workloads.values() {
         for (phase, roles, metric) in [
             ("prefill", [Role::Prefill, Role::Aggregated], Metric::Ttft),
             ("decode", [Role::Decode, Role::Aggregated], Metric::Tpot),
         ] {
-            let served =
-                g.candidates.iter().any(|c| c.workload == workload.name && roles.contains(&c.role));
-            if served {
+            if roles.iter().any(|&role| served.contains(&(workload.name.as_str(), role))) {
                 continue;
             }
-            let misses: Vec<_> = g
-                .rejected
+            let misses: Vec<&perf::Rejected> = rejected
+                .get(workload.name.as_str())
+                .map_or(&[][..], Vec::as_slice)
                 .iter()
-                .filter(|r| r.workload == workload.name && roles.contains(&r.role))
+                .copied()
+                .filter(|r| roles.contains(&r.role))
                 .collect();
             let best = misses
                 .iter()

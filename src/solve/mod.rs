@@ -39,15 +39,19 @@ pub struct Options {
     /// Relative MIP gap at which a solution is accepted.
     pub mip_gap: f64,
     pub time_limit_s: f64,
+    /// Threads that build and solve independent groups at once; 0 takes every core. The plan
+    /// is the same bytes for any count (`solve/groups.rs`), so it is not reported.
+    #[serde(skip)]
+    pub threads: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
         // Within 0.1% of the optimum is closer than any price in the catalog is known, and
-        // microlp reaches it on the generated 1,000-workload fleet in ~7 s (docs/planner.md);
-        // the report says when the gap was used. 30 s bounds a fleet that does not split into
-        // groups.
-        Options { solver: Solver::Microlp, mip_gap: 1e-3, time_limit_s: 30.0 }
+        // microlp proves it on the generated 1,000-workload fleet in ~2 s of solve
+        // (docs/planner.md); the report states the gap it proved. 30 s bounds a fleet that
+        // does not split into groups.
+        Options { solver: Solver::Microlp, mip_gap: 1e-3, time_limit_s: 30.0, threads: 0 }
     }
 }
 
@@ -59,8 +63,20 @@ pub enum Status {
     Optimal,
     /// Within the MIP gap of the optimum.
     GapLimit,
-    /// Best found when the time limit ran out.
+    /// Best found when the time limit cut a search, and not proven within the MIP gap
+    /// (`Solution::proven_gap` says how close it is).
     TimeLimit,
+    /// A plan whose proven gap is above the MIP gap although no search was cut: groups
+    /// coupled by a pool limit were solved again together with the rest fixed
+    /// (`solve/groups.rs`), and only the groups' bound is known.
+    Feasible,
+}
+
+impl Options {
+    /// The threads to use: `threads`, or every core the system offers.
+    pub fn thread_count(&self) -> usize {
+        crate::parallel::thread_count(self.threads)
+    }
 }
 
 /// A solved program: instance counts and memory placement.
@@ -68,6 +84,11 @@ pub enum Status {
 pub struct Solution {
     pub status: Status,
     pub objective_usd_per_hour: f64,
+    /// The best lower bound on the optimum's cost the solver proved: the sum of the groups'
+    /// bounds (each a relaxation of the whole program), or the whole program's.
+    pub lower_bound_usd_per_hour: Option<f64>,
+    /// `(objective − lower bound) / objective`: how far from optimal the plan is at most.
+    pub proven_gap: Option<f64>,
     /// Instances of each candidate (same order as `CandidateGraph::candidates`).
     pub instances: Vec<u32>,
     /// Units of each tier (devices for SSD/DRAM pools; for host memory, the compute devices
@@ -81,6 +102,15 @@ pub struct Solution {
     pub unconstrained_usd_per_hour: Option<f64>,
 }
 
+impl Solution {
+    /// The relative gap between the plan's cost and the lower bound, when there is one.
+    pub fn gap_to_bound(&self) -> Option<f64> {
+        let bound = self.lower_bound_usd_per_hour?;
+        let cost = self.objective_usd_per_hour;
+        Some(if cost > 0.0 { ((cost - bound) / cost).max(0.0) } else { 0.0 })
+    }
+}
+
 /// Solves the plan; an infeasible one is explained against the source.
 pub fn solve(
     spec: &Spec,
@@ -92,6 +122,8 @@ pub fn solve(
         return Ok(Solution {
             status: Status::Optimal,
             objective_usd_per_hour: 0.0,
+            lower_bound_usd_per_hour: Some(0.0),
+            proven_gap: Some(0.0),
             instances: vec![0; graph.candidates.len()],
             tier_units: vec![0; graph.tiers.len()],
             placement: Vec::new(),
@@ -104,6 +136,12 @@ pub fn solve(
     }
     match groups::solve_in_groups(spec, graph, options) {
         Ok(mut solution) => {
+            // A group stopped by its time share, or a repaired plan, is still within the MIP
+            // gap when the bound over all groups proves it: the status says what is proven.
+            let within = solution.proven_gap.is_some_and(|gap| gap <= options.mip_gap);
+            if within && matches!(solution.status, Status::TimeLimit | Status::Feasible) {
+                solution.status = Status::GapLimit;
+            }
             // What the `configs` limits cost: the same program without them.
             if spec.workloads.values().any(|w| w.max_configs.is_some()) {
                 let mut free = spec.clone();

@@ -33,52 +33,53 @@ pub struct Slacks {
     pub budget_usd_per_hour: f64,
 }
 
-/// Which part of the program to build.
+/// Which part of the program to build. Lists, not masks over the whole graph: a group's
+/// program touches a few hundred of a large fleet's ~10⁵ candidates, and building it must cost
+/// that, not the fleet's size.
 #[derive(Clone, Debug)]
 pub(super) struct Scope {
-    /// Candidates that get a variable; the others are fixed at zero (dominated, or serving a
-    /// workload outside the group).
-    pub candidates: Vec<bool>,
-    /// Workloads whose demand is covered.
-    pub demands: Vec<bool>,
+    /// Candidates that get a variable, ascending; the others are fixed at zero (dominated, or
+    /// serving a workload outside the group).
+    pub candidates: Vec<usize>,
+    /// Workloads (indices into `CandidateGraph::demands`) whose demand is covered, ascending.
+    pub demands: Vec<usize>,
     /// A group's relaxation: pool minimums are left to the check of the combined solution, and
     /// tiers none of the group's workloads can use get no variable.
     pub group: bool,
+    /// What the rest of the fleet's plan already uses, fixed: the scope then gets what is left
+    /// of each limit, minimums included (`groups`' repair of coupled groups).
+    pub fixed: Option<Fixed>,
+}
+
+/// Devices per pool, power and cost that a scope must leave room for.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Fixed {
+    pub pool_devices: BTreeMap<String, u32>,
+    pub power_watts: f64,
+    pub cost_usd_per_hour: f64,
+}
+
+impl Fixed {
+    pub fn devices(&self, pool: &str) -> f64 {
+        f64::from(self.pool_devices.get(pool).copied().unwrap_or(0))
+    }
 }
 
 impl Scope {
     /// The whole program, without the dominated candidates.
     pub fn whole(g: &CandidateGraph) -> Scope {
-        // Spare KV memory counts where a workload may keep sessions in a pool's spare HBM.
-        let spare: std::collections::BTreeSet<(&str, &str)> = g
-            .demands
-            .iter()
-            .flat_map(|d| d.tiers.iter().map(move |&t| (d, t)))
-            .filter(|(_, t)| matches!(g.tiers[*t].kind, TierKind::SpareHbm))
-            .map(|(d, t)| (d.workload.as_str(), g.tiers[t].pool.as_str()))
-            .collect();
-        let dominated = super::prune::dominated(&g.candidates, |w, p| spare.contains(&(w, p)));
-        Scope {
-            candidates: dominated.iter().map(|d| !d).collect(),
-            demands: vec![true; g.demands.len()],
-            group: false,
-        }
+        let keep = super::prune::undominated(g);
+        Scope::whole_of(g, &keep)
     }
 
-    /// The workloads `group` alone, within `whole`.
-    /// `demand_of[c]` is the demand candidate `c` serves.
-    pub fn group(whole: &Scope, demand_of: &[Option<usize>], group: &[usize]) -> Scope {
-        let mut demands = vec![false; whole.demands.len()];
-        for &w in group {
-            demands[w] = true;
+    /// The whole program over the candidates `keep` marks.
+    pub fn whole_of(g: &CandidateGraph, keep: &[bool]) -> Scope {
+        Scope {
+            candidates: (0..g.candidates.len()).filter(|&c| keep[c]).collect(),
+            demands: (0..g.demands.len()).collect(),
+            group: false,
+            fixed: None,
         }
-        let candidates = whole
-            .candidates
-            .iter()
-            .zip(demand_of)
-            .map(|(&keep, w)| keep && w.is_some_and(|w| demands[w]))
-            .collect();
-        Scope { candidates, demands, group: true }
     }
 }
 
@@ -86,8 +87,10 @@ struct Built {
     vars: ProblemVariables,
     objective: Expression,
     constraints: Vec<good_lp::Constraint>,
-    instances: Vec<Option<Variable>>,
-    tier_units: Vec<Option<Variable>>,
+    /// (candidate, its instance count)
+    instances: Vec<(usize, Variable)>,
+    /// (tier, its units), for the device tiers in the program
+    tier_units: Vec<(usize, Variable)>,
     placement: Vec<(usize, usize, Variable)>,
     pool_slack: Vec<(String, Variable)>,
     power_slack: Option<Variable>,
@@ -111,47 +114,42 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
     let elastic = limits == Limits::Elastic;
 
     // Instances per candidate, bounded by what its pool can supply.
-    let instances: Vec<Option<Variable>> = g
+    let instances: Vec<(usize, Variable)> = scope
         .candidates
         .iter()
-        .zip(&scope.candidates)
-        .map(|(c, &keep)| {
-            keep.then(|| {
-                vars.add(variable().integer().min(0).max(instance_bound(spec, c, elastic)))
-            })
+        .map(|&c| {
+            let bound = instance_bound(spec, &g.candidates[c], elastic);
+            (c, vars.add(variable().integer().min(0).max(bound)))
         })
         .collect();
-    let used_by_scope = |t: usize| {
-        g.demands.iter().zip(&scope.demands).any(|(d, &inside)| inside && d.tiers.contains(&t))
-    };
-    let tier_units: Vec<Option<Variable>> = g
-        .tiers
-        .iter()
-        .enumerate()
-        .map(|(i, t)| match t.kind {
-            TierKind::Devices if scope.group && !used_by_scope(i) => None,
-            TierKind::Devices => {
-                let max =
-                    if elastic { f64::from(t.max_units) * 64.0 } else { f64::from(t.max_units) };
-                Some(vars.add(variable().integer().min(f64::from(t.min_units)).max(max)))
-            }
-            TierKind::HostMemory | TierKind::SpareHbm => None,
+    // The tiers the scope's workloads may use; the whole program also buys every device tier's
+    // minimum.
+    let mut used_tiers: Vec<usize> =
+        scope.demands.iter().flat_map(|&w| g.demands[w].tiers.iter().copied()).collect();
+    used_tiers.sort_unstable();
+    used_tiers.dedup();
+    let device_tiers: Vec<usize> =
+        if scope.group { used_tiers.clone() } else { (0..g.tiers.len()).collect() };
+    let tier_units: Vec<(usize, Variable)> = device_tiers
+        .into_iter()
+        .filter(|&t| matches!(g.tiers[t].kind, TierKind::Devices))
+        .map(|t| {
+            let tier = &g.tiers[t];
+            let max =
+                if elastic { f64::from(tier.max_units) * 64.0 } else { f64::from(tier.max_units) };
+            (t, vars.add(variable().integer().min(f64::from(tier.min_units)).max(max)))
         })
         .collect();
     let mut placement = Vec::new();
-    for (w, demand) in g.demands.iter().enumerate() {
-        if !scope.demands[w] {
-            continue;
-        }
-        for &t in &demand.tiers {
+    for &w in &scope.demands {
+        for &t in &g.demands[w].tiers {
             placement.push((w, t, vars.add(variable().min(0.0).max(1.0))));
         }
     }
 
-    // The candidates with a variable, by workload and by pool: a group's program touches a
-    // few hundred of a large fleet's ~10⁵ candidates.
+    // The candidates with a variable, by workload and by pool.
     let active: Vec<(&Candidate, Variable)> =
-        g.candidates.iter().zip(&instances).filter_map(|(c, x)| x.map(|x| (c, x))).collect();
+        instances.iter().map(|&(c, x)| (&g.candidates[c], x)).collect();
     let mut by_workload: BTreeMap<&str, Vec<(&Candidate, Variable)>> = BTreeMap::new();
     let mut by_pool: BTreeMap<&str, Vec<(&Candidate, Variable)>> = BTreeMap::new();
     for &(c, x) in &active {
@@ -163,7 +161,8 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
 
     // `configs`: at most N distinct candidates per role of a workload, each one used a binary
     // that its instance count needs (x ≤ max·y).
-    for w in spec.workloads.values() {
+    for &d in &scope.demands {
+        let Some(w) = spec.workloads.get(&g.demands[d].workload) else { continue };
         let Some(limit) = w.max_configs else { continue };
         for role in Role::ALL {
             let mut used = Expression::from(0.0);
@@ -185,17 +184,17 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
     for &(c, x) in &active {
         cost += c.cost_usd_per_hour * x;
     }
-    for (t, y) in g.tiers.iter().zip(&tier_units) {
-        if let Some(y) = y {
-            cost += t.price_usd_per_hour_per_unit * *y;
-        }
+    for &(t, y) in &tier_units {
+        cost += g.tiers[t].price_usd_per_hour_per_unit * y;
     }
 
     // Coverage of each workload's prefill and decode, in requests per second.
-    for (w, demand) in g.demands.iter().enumerate() {
-        if !scope.demands[w] {
-            continue;
-        }
+    let mut stored_in: BTreeMap<usize, Expression> = BTreeMap::new();
+    for &(w, _, s) in &placement {
+        *stored_in.entry(w).or_insert_with(|| Expression::from(0.0)) += s;
+    }
+    for &w in &scope.demands {
+        let demand = &g.demands[w];
         let mut prefill = Expression::from(0.0);
         let mut decode = Expression::from(0.0);
         for &(c, x) in in_workload(&demand.workload) {
@@ -207,12 +206,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
             }
         }
         // Hits from retained KV take their share of prompt tokens off prefill.
-        let mut stored = Expression::from(0.0);
-        for (pw, _, s) in &placement {
-            if *pw == w {
-                stored += *s;
-            }
-        }
+        let stored = stored_in.remove(&w).unwrap_or_else(|| Expression::from(0.0));
         constraints.push(constraint!(
             prefill + demand.rate_per_s * demand.hit_saving * stored.clone() >= demand.rate_per_s
         ));
@@ -224,6 +218,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
 
     // Pool limits.
     let mut pool_slack = Vec::new();
+    let fixed = scope.fixed.clone().unwrap_or_default();
     for pool in spec.pools.values() {
         let mut devices = Expression::from(0.0);
         let candidates = in_pool(&pool.name);
@@ -233,43 +228,46 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
         for &(c, x) in candidates {
             devices += f64::from(c.devices) * x;
         }
+        let max = f64::from(pool.max_devices) - fixed.devices(&pool.name);
         if elastic {
             let slack = vars.add(variable().min(0.0));
             pool_slack.push((pool.name.clone(), slack));
-            constraints.push(constraint!(devices.clone() <= f64::from(pool.max_devices) + slack));
+            constraints.push(constraint!(devices.clone() <= max + slack));
         } else {
-            constraints.push(constraint!(devices.clone() <= f64::from(pool.max_devices)));
+            constraints.push(constraint!(devices.clone() <= max));
         }
-        if pool.min_devices > 0 && !scope.group {
-            constraints.push(constraint!(devices >= f64::from(pool.min_devices)));
+        let min = f64::from(pool.min_devices) - fixed.devices(&pool.name);
+        if min > 0.0 && (!scope.group || scope.fixed.is_some()) {
+            constraints.push(constraint!(devices >= min));
         }
     }
 
     // Memory tiers: capacity and read bandwidth.
-    for (t, tier) in g.tiers.iter().enumerate() {
+    let mut placed_in: BTreeMap<usize, Vec<(usize, Variable)>> = BTreeMap::new();
+    for &(w, t, s) in &placement {
+        placed_in.entry(t).or_default().push((w, s));
+    }
+    for (&t, placed) in &placed_in {
+        let tier = &g.tiers[t];
         let mut bytes = Expression::from(0.0);
         let mut reads = Expression::from(0.0);
-        let mut any = false;
-        for (w, pt, s) in &placement {
-            if *pt == t {
-                let demand = &g.demands[*w];
-                bytes += demand.retained_bytes * *s;
-                reads += demand.rate_per_s * demand.hit_bytes * *s;
-                any = true;
-            }
-        }
-        if !any {
-            continue;
+        for &(w, s) in placed {
+            let demand = &g.demands[w];
+            bytes += demand.retained_bytes * s;
+            reads += demand.rate_per_s * demand.hit_bytes * s;
         }
         // Units: the tier's devices, or the compute devices the plan uses in that pool (host
         // memory and spare HBM come with them). Scaled to GB and GB/s to keep the coefficients
         // near 1.
         let mut units = Expression::from(0.0);
         let mut capacity_gb = Expression::from(0.0);
-        match (&tier.kind, tier_units[t]) {
-            (TierKind::Devices, Some(y)) => units += y,
-            (TierKind::Devices, None) => {}
-            (TierKind::HostMemory | TierKind::SpareHbm, _) => {
+        match tier.kind {
+            TierKind::Devices => {
+                if let Some(&(_, y)) = tier_units.iter().find(|(ut, _)| *ut == t) {
+                    units += y;
+                }
+            }
+            TierKind::HostMemory | TierKind::SpareHbm => {
                 for &(c, x) in in_pool(&tier.pool) {
                     if tier.backed_by(c) {
                         units += f64::from(c.devices) * x;
@@ -293,17 +291,15 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
         for &(c, x) in &active {
             power += spec.pool_power_watts(&c.pool) * f64::from(c.devices) / 1e3 * x;
         }
-        for (t, y) in g.tiers.iter().zip(&tier_units) {
-            if let Some(y) = y {
-                power += t.power_watts_per_unit / 1e3 * *y;
-            }
+        for &(t, y) in &tier_units {
+            power += g.tiers[t].power_watts_per_unit / 1e3 * y;
         }
         if elastic {
             let slack = vars.add(variable().min(0.0));
             power_slack = Some(slack);
             constraints.push(constraint!(power <= max_power / 1e3 + slack));
         } else {
-            constraints.push(constraint!(power <= max_power / 1e3));
+            constraints.push(constraint!(power <= (max_power - fixed.power_watts) / 1e3));
         }
     }
     let mut budget_slack = None;
@@ -313,7 +309,7 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
             budget_slack = Some(slack);
             constraints.push(constraint!(cost.clone() <= budget + slack));
         } else {
-            constraints.push(constraint!(cost.clone() <= budget));
+            constraints.push(constraint!(cost.clone() <= budget - fixed.cost_usd_per_hour));
         }
     }
 
@@ -340,6 +336,51 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
     }
 }
 
+/// A solved scope, sparse: what a group's solve returns, so that combining a thousand groups
+/// costs their size, not a thousand times the fleet's.
+#[derive(Clone, Debug)]
+pub(super) struct Part {
+    pub status: Status,
+    /// The cost of the rounded counts, which is what the plan buys.
+    pub objective_usd_per_hour: f64,
+    /// The best lower bound on the scope's optimum the solver proved (`None`: not known).
+    pub bound_usd_per_hour: Option<f64>,
+    /// (candidate, instances), nonzero only, ascending.
+    pub counts: Vec<(usize, u32)>,
+    /// (tier, units) of the device tiers in the scope, ascending.
+    pub units: Vec<(usize, u32)>,
+    /// (workload, tier, share), nonzero only.
+    pub placement: Vec<(usize, usize, f64)>,
+    pub slacks: Slacks,
+}
+
+impl Part {
+    /// The dense solution over the whole graph.
+    pub fn into_solution(self, g: &CandidateGraph, options: &Options) -> Solution {
+        let mut instances = vec![0; g.candidates.len()];
+        for (c, n) in self.counts {
+            instances[c] = n;
+        }
+        let mut tier_units = vec![0; g.tiers.len()];
+        for (t, n) in self.units {
+            tier_units[t] = n;
+        }
+        let mut solution = Solution {
+            status: self.status,
+            objective_usd_per_hour: self.objective_usd_per_hour,
+            lower_bound_usd_per_hour: self.bound_usd_per_hour,
+            proven_gap: None,
+            instances,
+            tier_units,
+            placement: self.placement,
+            options: *options,
+            unconstrained_usd_per_hour: None,
+        };
+        solution.proven_gap = solution.gap_to_bound();
+        solution
+    }
+}
+
 /// Solves the whole program (without dominated candidates); with `Limits::Elastic` also
 /// returns the slack each limit needed.
 pub fn solve_program(
@@ -358,6 +399,19 @@ pub(super) fn solve_with_slacks(
     limits: Limits,
     scope: &Scope,
 ) -> Result<(Solution, Slacks), SolveError> {
+    let mut part = solve_scope(spec, g, options, limits, scope)?;
+    let slacks = std::mem::take(&mut part.slacks);
+    Ok((part.into_solution(g, options), slacks))
+}
+
+/// Solves one scope of the program.
+pub(super) fn solve_scope(
+    spec: &Spec,
+    g: &CandidateGraph,
+    options: &Options,
+    limits: Limits,
+    scope: &Scope,
+) -> Result<Part, SolveError> {
     let built = build(spec, g, limits, scope);
     let Built {
         vars,
@@ -377,10 +431,13 @@ pub(super) fn solve_with_slacks(
             SolutionStatus::GapLimit => Status::GapLimit,
             SolutionStatus::TimeLimit => Status::TimeLimit,
         };
-        let counts: Vec<u32> =
-            instances.iter().map(|v| v.map_or(0, |v| round_count(solution.value(v)))).collect();
-        let units: Vec<u32> =
-            tier_units.iter().map(|v| v.map_or(0, |v| round_count(solution.value(v)))).collect();
+        let counts: Vec<(usize, u32)> = instances
+            .iter()
+            .map(|&(c, v)| (c, round_count(solution.value(v))))
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        let units: Vec<(usize, u32)> =
+            tier_units.iter().map(|&(t, v)| (t, round_count(solution.value(v)))).collect();
         // Shares are rounded to 1e-6 so that solver tie-breaking noise does not reach the output.
         let shares = placement
             .iter()
@@ -397,31 +454,27 @@ pub(super) fn solve_with_slacks(
             budget_usd_per_hour: budget_slack.map_or(0.0, |v| solution.value(v)),
         };
         // The cost of the rounded counts, which is what the plan buys.
-        let objective: f64 = g
-            .candidates
+        let objective: f64 = counts
             .iter()
-            .zip(&counts)
-            .map(|(c, n)| c.cost_usd_per_hour * f64::from(*n))
+            .map(|&(c, n)| g.candidates[c].cost_usd_per_hour * f64::from(n))
             .sum::<f64>()
-            + g.tiers
+            + units
                 .iter()
-                .zip(&units)
-                .map(|(t, n)| t.price_usd_per_hour_per_unit * f64::from(*n))
+                .map(|&(t, n)| g.tiers[t].price_usd_per_hour_per_unit * f64::from(n))
                 .sum::<f64>();
-        (
-            Solution {
-                status,
-                objective_usd_per_hour: objective,
-                instances: counts,
-                tier_units: units,
-                placement: shares,
-                options: *options,
-                unconstrained_usd_per_hour: None,
-            },
+        Part {
+            status,
+            objective_usd_per_hour: objective,
+            bound_usd_per_hour: None,
+            counts,
+            units,
+            placement: shares,
             slacks,
-        )
+        }
     };
     let gap = options.mip_gap as f32;
+    // A lower bound on the optimum only means something when the objective is the cost.
+    let hard = limits == Limits::Hard;
     match options.solver {
         Solver::Microlp => {
             let mut model = problem.using(good_lp::microlp).with_time_limit(options.time_limit_s);
@@ -431,7 +484,16 @@ pub(super) fn solve_with_slacks(
             }
             let solution = model.solve().map_err(map_error)?;
             let status = solution.status();
-            Ok(read(&solution, status))
+            let mut part = read(&solution, status);
+            // microlp's best proven bound: the least LP bound over the open nodes of its
+            // branch and bound, or the incumbent's own value once it is proven.
+            let stats = solution.into_inner().stats();
+            part.bound_usd_per_hour = match status {
+                SolutionStatus::Optimal => Some(part.objective_usd_per_hour),
+                _ => stats.best_bound,
+            }
+            .filter(|_| hard);
+            Ok(part)
         }
         #[cfg(feature = "highs")]
         Solver::Highs => {
@@ -442,7 +504,18 @@ pub(super) fn solve_with_slacks(
             }
             let solution = model.solve().map_err(map_error)?;
             let status = solution.status();
-            Ok(read(&solution, status))
+            let mut part = read(&solution, status);
+            // good_lp does not hand on HiGHS's dual bound: what the status proves instead
+            // (HiGHS's relative gap is (incumbent − bound) / incumbent).
+            part.bound_usd_per_hour = match status {
+                SolutionStatus::Optimal => Some(part.objective_usd_per_hour),
+                SolutionStatus::GapLimit => {
+                    Some(part.objective_usd_per_hour * (1.0 - options.mip_gap))
+                }
+                SolutionStatus::TimeLimit => None,
+            }
+            .filter(|_| hard);
+            Ok(part)
         }
         #[cfg(not(feature = "highs"))]
         Solver::Highs => Err(SolveError::Other(

@@ -1,8 +1,26 @@
-//! Candidates the program can leave out without changing its optimum.
+//! Candidates the program can leave out without changing its optimum: within a pool
+//! (`dominated`), and across pools inside one group's program (`across_pools`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use crate::graph::{CandidateGraph, TierKind};
 use crate::perf::{Candidate, Role};
+use crate::spec::Spec;
+
+use super::program::Fixed;
+
+/// The candidates that get a variable: those `dominated` leaves, with spare KV memory compared
+/// where a workload may keep sessions in a pool's spare HBM.
+pub fn undominated(g: &CandidateGraph) -> Vec<bool> {
+    let spare: std::collections::BTreeSet<(&str, &str)> = g
+        .demands
+        .iter()
+        .flat_map(|d| d.tiers.iter().map(move |&t| (d, t)))
+        .filter(|(_, t)| matches!(g.tiers[*t].kind, TierKind::SpareHbm))
+        .map(|(d, t)| (d.workload.as_str(), g.tiers[t].pool.as_str()))
+        .collect();
+    dominated(&g.candidates, |w, p| spare.contains(&(w, p))).iter().map(|d| !d).collect()
+}
 
 /// Which candidates are dominated. `b` is dominated by `a` when both serve the same workload
 /// from the same pool, `a` covers every phase `b` covers (an aggregated candidate covers both),
@@ -35,6 +53,165 @@ pub fn dominated(candidates: &[Candidate], spare_counts: impl Fn(&str, &str) -> 
         }
     }
     out
+}
+
+/// Pools whose memory some workload may use (host memory, spare HBM): moving devices out of
+/// such a pool could take memory a plan needs, so its candidates are never dominated from
+/// another pool.
+pub fn pools_with_tiers(g: &CandidateGraph) -> BTreeSet<&str> {
+    g.demands
+        .iter()
+        .flat_map(|d| d.tiers.iter())
+        .filter(|&&t| !matches!(g.tiers[t].kind, TierKind::Devices))
+        .map(|&t| g.tiers[t].pool.as_str())
+        .collect()
+}
+
+/// The candidates of one group's program (`candidates`, serving the workloads `demands`) that
+/// no candidate of another pool dominates. `a` in pool `A` dominates `b` in pool `B` when both
+/// serve the same workload, `a`'s role covers `b`'s, `b` uses a whole multiple `m` of `a`'s
+/// devices, `m` instances of `a` serve at least `r_b` for at most `cost_b`, and moving `b`'s
+/// devices from `B` to `A` changes nothing else the program counts:
+///
+/// - `A`'s maximum cannot bind: a plan of the group costs at most `U` (a feasible plan found
+///   below), and since every device in `A` costs at least `p_A` (the least cost per device of
+///   the group's candidates there), no plan of cost ≤ `U` uses more than `U / p_A` devices of
+///   `A`; the rule asks `max_A ≥ U / p_A`. Swapping only lowers the cost, so the swapped
+///   optimum stays within it;
+/// - `B` has no minimum, and no workload may keep KV in `B`'s host memory or spare HBM
+///   (`pools_with_tiers`): taking devices out of `B` loses nothing;
+/// - with a site power limit, `A`'s devices draw no more than `B`'s; the budget row is the
+///   cost, which falls; `A`'s own memory tiers only gain units;
+/// - a workload with `configs` limits is left alone (roles are counted per configuration).
+///
+/// This relation is transitive, so every dominated candidate has an undominated dominator;
+/// of two that dominate each other the first is kept. Applied to a group's relaxation only:
+/// `U` bounds the group's optimum, not the whole program's.
+pub fn across_pools(
+    spec: &Spec,
+    g: &CandidateGraph,
+    candidates: &[usize],
+    demands: &[usize],
+    blocked: &BTreeSet<&str>,
+    fixed: Option<&Fixed>,
+) -> Vec<usize> {
+    let fixed = fixed.cloned().unwrap_or_default();
+    let configs = demands.iter().any(|&w| {
+        spec.workloads.get(&g.demands[w].workload).is_some_and(|w| w.max_configs.is_some())
+    });
+    let Some(upper) =
+        (!configs).then(|| upper_bound(spec, g, candidates, demands, &fixed)).flatten()
+    else {
+        return candidates.to_vec();
+    };
+    // The least cost per device in each pool, and whether its maximum can bind.
+    let mut per_device: BTreeMap<&str, f64> = BTreeMap::new();
+    for &c in candidates {
+        let c = &g.candidates[c];
+        if c.devices > 0 {
+            let p = per_device.entry(c.pool.as_str()).or_insert(f64::INFINITY);
+            *p = p.min(c.cost_usd_per_hour / f64::from(c.devices));
+        }
+    }
+    let unbinding = |pool: &str| {
+        let (Some(p), Some(limits)) = (per_device.get(pool), spec.pools.get(pool)) else {
+            return false;
+        };
+        let room = f64::from(limits.max_devices) - fixed.devices(pool);
+        *p > 0.0 && room >= upper / p * (1.0 + 1e-9)
+    };
+    let free = |pool: &str| {
+        !blocked.contains(pool)
+            && spec.pools.get(pool).is_some_and(|p| f64::from(p.min_devices) <= fixed.devices(pool))
+    };
+    let power_limited = spec.site.max_power_watts.is_some();
+    let dominates = |ia: usize, ib: usize| {
+        let (a, b) = (&g.candidates[ia], &g.candidates[ib]);
+        if a.workload != b.workload || a.pool == b.pool || !covers(a.role, b.role) {
+            return false;
+        }
+        if a.devices == 0 || b.devices % a.devices != 0 {
+            return false;
+        }
+        let m = f64::from(b.devices / a.devices);
+        m * a.requests_per_s >= b.requests_per_s
+            && m * a.cost_usd_per_hour <= b.cost_usd_per_hour * (1.0 + 1e-12)
+            && (!power_limited || spec.pool_power_watts(&a.pool) <= spec.pool_power_watts(&b.pool))
+            && unbinding(&a.pool)
+            && free(&b.pool)
+    };
+    // Candidates of one workload are compared with each other only.
+    let mut by_workload: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &c in candidates {
+        by_workload.entry(g.candidates[c].workload.as_str()).or_default().push(c);
+    }
+    let mut pruned = BTreeSet::new();
+    for bucket in by_workload.values() {
+        for &ib in bucket {
+            let beaten = bucket
+                .iter()
+                .any(|&ia| ia != ib && dominates(ia, ib) && !(ib < ia && dominates(ib, ia)));
+            if beaten {
+                pruned.insert(ib);
+            }
+        }
+    }
+    candidates.iter().copied().filter(|c| !pruned.contains(c)).collect()
+}
+
+/// The cost of one feasible plan of a group's program, if this simple one is feasible: each
+/// workload's prefill and decode each covered by the fewest instances of the one candidate that
+/// does it most cheaply, no retained KV stored, every device tier the group may use at its
+/// minimum; within every pool maximum, the site power and the budget.
+fn upper_bound(
+    spec: &Spec,
+    g: &CandidateGraph,
+    candidates: &[usize],
+    demands: &[usize],
+    fixed: &Fixed,
+) -> Option<f64> {
+    let mut by_workload: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &c in candidates {
+        by_workload.entry(g.candidates[c].workload.as_str()).or_default().push(c);
+    }
+    let mut cost = 0.0;
+    let mut power = 0.0;
+    let mut devices: BTreeMap<&str, u64> = BTreeMap::new();
+    for &w in demands {
+        let demand = &g.demands[w];
+        let mine = by_workload.get(demand.workload.as_str())?;
+        for phase in [Role::Prefill, Role::Decode] {
+            let (c, n) = mine
+                .iter()
+                .map(|&c| &g.candidates[c])
+                .filter(|c| covers(c.role, phase) && c.requests_per_s > 0.0)
+                .map(|c| (c, (demand.rate_per_s / c.requests_per_s * (1.0 + 1e-9)).ceil()))
+                .min_by(|(a, na), (b, nb)| {
+                    (a.cost_usd_per_hour * na).total_cmp(&(b.cost_usd_per_hour * nb))
+                })?;
+            cost += c.cost_usd_per_hour * n;
+            power += spec.pool_power_watts(&c.pool) * f64::from(c.devices) * n;
+            *devices.entry(c.pool.as_str()).or_default() += u64::from(c.devices) * n as u64;
+        }
+    }
+    let tiers: BTreeSet<usize> =
+        demands.iter().flat_map(|&w| g.demands[w].tiers.iter().copied()).collect();
+    for t in tiers {
+        let tier = &g.tiers[t];
+        if matches!(tier.kind, TierKind::Devices) {
+            cost += tier.price_usd_per_hour_per_unit * f64::from(tier.min_units);
+            power += tier.power_watts_per_unit * f64::from(tier.min_units);
+        }
+    }
+    let fits = devices.iter().all(|(pool, &n)| {
+        spec.pools
+            .get(*pool)
+            .is_some_and(|p| n as f64 <= f64::from(p.max_devices) - fixed.devices(pool))
+    });
+    let powered = spec.site.max_power_watts.is_none_or(|max| power <= max - fixed.power_watts);
+    let affordable =
+        spec.site.budget_usd_per_hour.is_none_or(|max| cost <= max - fixed.cost_usd_per_hour);
+    (fits && powered && affordable && cost.is_finite()).then_some(cost)
 }
 
 fn covers(a: Role, b: Role) -> bool {
