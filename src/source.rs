@@ -79,11 +79,32 @@ impl<T> Spanned<T> {
     }
 }
 
-/// Where a file came from: the path shown to users, and whether it is the embedded catalog.
+/// One text of a compilation: the path shown to users and its text.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+    /// Byte offset of the start of every line, ascending (the first is 0), so that a line and
+    /// column are found by binary search: a file with thousands of diagnostics stays linear.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    fn new(name: String, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile { name, text, line_starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let offset = (offset as usize).min(self.text.len());
+        // The number of line starts at or before `offset` is the 1-based line.
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let column = self.text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (line, column)
+    }
 }
 
 /// Owns every text of one compilation; spans index into it.
@@ -99,7 +120,7 @@ impl SourceMap {
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let id = FileId(clamp_u32(self.files.len()));
-        self.files.push(SourceFile { name: name.into(), text: text.into() });
+        self.files.push(SourceFile::new(name.into(), text.into()));
         id
     }
 
@@ -123,13 +144,7 @@ impl SourceMap {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, file: FileId, offset: u32) -> (usize, usize) {
-        let text = self.text(file);
-        let offset = (offset as usize).min(text.len());
-        let before = text.get(..offset).unwrap_or(text);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-        (line, column)
+        self.file(file).line_col(offset)
     }
 
     pub fn len(&self) -> usize {
@@ -144,5 +159,26 @@ impl SourceMap {
 impl fmt::Display for FileId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "file#{}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The binary search against counting the newlines before the offset.
+    #[test]
+    fn line_col_agrees_with_counting() {
+        let text = "ab\n\nçd\ne\n";
+        let mut map = SourceMap::new();
+        let id = map.add("t", text);
+        for offset in 0..=text.len() + 2 {
+            let clamped = offset.min(text.len());
+            let Some(before) = text.get(..clamped) else { continue };
+            let line = before.matches('\n').count() + 1;
+            let start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[start..].chars().count() + 1;
+            assert_eq!(map.line_col(id, offset as u32), (line, column), "offset {offset}");
+        }
     }
 }
