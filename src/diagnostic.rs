@@ -139,24 +139,28 @@ impl Diagnostics {
             .with_links(false)
             .with_context_lines(1);
         let mut out = String::new();
-        for diagnostic in self.sorted() {
+        let sorted = self.sorted();
+        for diagnostic in sorted.iter().take(MAX_SHOWN) {
             let located = Located::new(diagnostic, sources);
             if handler.render_report(&mut out, &located).is_err() {
                 out.push_str(&diagnostic.message());
             }
         }
+        out.push_str(&more_note(sorted.len()));
         out
     }
 
     pub fn render_plain(&self, sources: &SourceMap) -> String {
         let handler = NarratableReportHandler::new().with_context_lines(0);
         let mut out = String::new();
-        for diagnostic in self.sorted() {
+        let sorted = self.sorted();
+        for diagnostic in sorted.iter().take(MAX_SHOWN) {
             let located = Located::new(diagnostic, sources);
             if handler.render_report(&mut out, &located).is_err() {
                 out.push_str(&diagnostic.message());
             }
         }
+        out.push_str(&more_note(sorted.len()));
         out
     }
 
@@ -201,6 +205,20 @@ impl Diagnostics {
 
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
+    }
+}
+
+/// Most diagnostics drawn by the human and plain formats. Past a screenful they stop helping
+/// (the first usually explains the rest), and each drawing scans its file: 20,000 of them took
+/// minutes. The JSON format lists every one.
+pub const MAX_SHOWN: usize = 50;
+
+/// The closing note when diagnostics were left out, or nothing.
+fn more_note(total: usize) -> String {
+    match total.saturating_sub(MAX_SHOWN) {
+        0 => String::new(),
+        1 => "note: 1 more error not shown (`--error-format json` lists every one)\n".to_string(),
+        n => format!("note: {n} more errors not shown (`--error-format json` lists every one)\n"),
     }
 }
 
@@ -251,13 +269,34 @@ pub struct JsonLabel {
 struct Located<'a> {
     diagnostic: &'a Diagnostic,
     source: NamedSource<String>,
+    /// The labels, moved when long lines of the source were clipped.
+    labels: Vec<miette::LabeledSpan>,
 }
 
 impl<'a> Located<'a> {
     fn new(diagnostic: &'a Diagnostic, sources: &SourceMap) -> Self {
         let file = sources.file(diagnostic.file);
-        let source = NamedSource::new(file.name.clone(), file.text.clone());
-        Located { diagnostic, source }
+        let labels: Vec<miette::LabeledSpan> =
+            diagnostic.error.labels().into_iter().flatten().collect();
+        let spans: Vec<(usize, usize)> =
+            labels.iter().map(|l| (l.offset(), l.offset() + l.len())).collect();
+        match crate::source::clip_long_lines(&file.text, &spans) {
+            None => {
+                let source = NamedSource::new(file.name.clone(), file.text.clone());
+                Located { diagnostic, source, labels }
+            }
+            Some(clipped) => {
+                let labels = labels
+                    .iter()
+                    .zip(&clipped.spans)
+                    .map(|(l, (start, end))| {
+                        miette::LabeledSpan::new(l.label().map(str::to_string), *start, end - start)
+                    })
+                    .collect();
+                let source = NamedSource::new(file.name.clone(), clipped.text);
+                Located { diagnostic, source, labels }
+            }
+        }
     }
 }
 
@@ -283,7 +322,10 @@ impl miette::Diagnostic for Located<'_> {
         self.diagnostic.error.help()
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        self.diagnostic.error.labels()
+        if self.labels.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.labels.iter().cloned()))
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)

@@ -3,6 +3,15 @@
 //! This is the only stage that touches the file system. It resolves `use "path"` relative to
 //! the importing file and `use std.…` against the catalog embedded in the binary, and reports
 //! missing files, unknown modules and import cycles. Its output owns every source text.
+//!
+//! Every file the program reads (the root, `use "…"`, `empirical("…")`, `--trace`, `fmt`)
+//! goes through [`read_data_file`]: only regular files (a FIFO would block forever, a device
+//! such as `/dev/zero` never ends), at most [`max_file_bytes`] bytes, UTF-8 with any byte order
+//! mark dropped. Path policy (docs/language.md, "Files"): a path in `use` or `empirical` is
+//! relative to the file that names it, absolute paths are refused (a plan must not depend on
+//! the machine it was written on), `..` may step out of the folder, and the name must end in
+//! `.fleet` (for `use`) or `.csv`/`.txt` (for data), so that no other file is read and its
+//! text shown in a diagnostic.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +21,7 @@ use thiserror::Error;
 
 use crate::diagnostic::{did_you_mean, Diagnostics, StageError};
 use crate::source::{FileId, SourceMap, Span};
-use crate::syntax::ast::{Block, Entry, File, Item, UseSource, Value};
+use crate::syntax::ast::{DefKind, Entry, File, Item, UseSource, Value};
 use crate::syntax::parse_file;
 
 /// The standard catalog, embedded: module path → (file name shown to users, text).
@@ -72,6 +81,216 @@ pub enum Root {
     },
 }
 
+/// What a file is read as; the kind sets its default size limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// A `.fleet` file: parsed into a tree a few times its size.
+    Source,
+    /// A CSV (data file, trace, calibration): read line by line.
+    Data,
+}
+
+/// Default most bytes of a `.fleet` file: thousands of times any real one, and small enough that
+/// the parse tree and diagnostics stay well under a gigabyte.
+pub const MAX_SOURCE_BYTES: u64 = 8 << 20;
+/// Default most bytes of a data file or trace (about 5 million trace rows).
+pub const MAX_DATA_BYTES: u64 = 256 << 20;
+/// Environment variable that overrides both limits, in bytes.
+pub const MAX_FILE_BYTES_VAR: &str = "FLEETPLAN_MAX_FILE_BYTES";
+
+/// The size limit for a kind of file: [`MAX_FILE_BYTES_VAR`] when set to a number, else the
+/// kind's default.
+pub fn max_file_bytes(kind: FileKind) -> u64 {
+    let default = match kind {
+        FileKind::Source => MAX_SOURCE_BYTES,
+        FileKind::Data => MAX_DATA_BYTES,
+    };
+    std::env::var(MAX_FILE_BYTES_VAR).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
+}
+
+/// Why a file could not be read. Never holds any of the file's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// The operating system's error (missing, no permission, …).
+    Io(String),
+    /// A directory, FIFO, socket or device: what it is.
+    NotRegular(&'static str),
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+    /// Not UTF-8: the offset of the first bad byte.
+    NotText {
+        offset: usize,
+    },
+}
+
+impl ReadError {
+    /// The diagnostic code each reason is reported under.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReadError::Io(_) => "fleet::io",
+            ReadError::NotRegular(_) => "fleet::not_a_file",
+            ReadError::TooLarge { .. } => "fleet::file_too_large",
+            ReadError::NotText { .. } => "fleet::not_text",
+        }
+    }
+
+    /// A help line for each reason.
+    pub fn help(&self) -> String {
+        match self {
+            ReadError::Io(_) => "check the path and its permissions".to_string(),
+            ReadError::NotRegular(_) => {
+                "name a regular file: pipes, devices and directories are not read".to_string()
+            }
+            ReadError::TooLarge { .. } => format!(
+                "split the file, or raise the limit with the environment variable {MAX_FILE_BYTES_VAR}"
+            ),
+            ReadError::NotText { .. } => "save the file as UTF-8 text".to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(reason) => write!(f, "{reason}"),
+            ReadError::NotRegular(what) => write!(f, "it is {what}, not a regular file"),
+            ReadError::TooLarge { size, limit } => {
+                write!(f, "it is {size} bytes, over the limit of {limit} bytes")
+            }
+            ReadError::NotText { offset } => {
+                write!(f, "it is not UTF-8 text (byte {offset} is not)")
+            }
+        }
+    }
+}
+
+/// Reads one file the program was told to read: a regular file of at most
+/// [`max_file_bytes`] bytes of UTF-8, its byte order mark dropped. Every read goes through
+/// here. The file type is checked before opening (opening a FIFO waits for a writer), and the
+/// file is opened non-blocking and checked again through the handle, so a file swapped in
+/// between cannot make the read hang.
+pub fn read_data_file(path: &Path, kind: FileKind) -> Result<String, ReadError> {
+    use std::io::Read as _;
+    let io = |e: std::io::Error| ReadError::Io(e.to_string());
+    let limit = max_file_bytes(kind);
+    regular(&std::fs::metadata(path).map_err(io)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(NON_BLOCKING);
+    }
+    let file = options.open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    regular(&meta)?;
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge { size: meta.len(), limit });
+    }
+    let mut bytes = Vec::new();
+    // The file may grow after the check: read one byte past the limit to notice.
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { size: bytes.len() as u64, limit });
+    }
+    decode(bytes)
+}
+
+/// `O_NONBLOCK` (the same value on every Linux and BSD target this builds for): opening a FIFO
+/// returns at once instead of waiting for a writer.
+#[cfg(unix)]
+const NON_BLOCKING: i32 = if cfg!(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+)) {
+    0x4
+} else {
+    0o4000
+};
+
+fn regular(meta: &std::fs::Metadata) -> Result<(), ReadError> {
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return Ok(());
+    }
+    let what = if kind.is_dir() { "a directory" } else { special_kind(&kind) };
+    Err(ReadError::NotRegular(what))
+}
+
+#[cfg(unix)]
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if kind.is_fifo() {
+        "a pipe (FIFO)"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "a special file"
+}
+
+/// UTF-8 text without its byte order mark (editors on Windows write one); the same for files
+/// and standard input.
+pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
+    let text = String::from_utf8(bytes)
+        .map_err(|e| ReadError::NotText { offset: e.utf8_error().valid_up_to() })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+/// Reads standard input like a file: at most the limit of its kind, UTF-8, no byte order mark.
+pub fn read_stdin(kind: FileKind) -> Result<String, ReadError> {
+    use std::io::Read as _;
+    let limit = max_file_bytes(kind);
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Io(e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { size: bytes.len() as u64, limit });
+    }
+    decode(bytes)
+}
+
+/// Why a path named in a file breaks the path policy (see the module docs), or `None`.
+fn path_policy(path: &str, extensions: &[&str]) -> Option<String> {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return Some("absolute paths are not allowed".to_string());
+    }
+    let ok = p
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.iter().any(|x| x.eq_ignore_ascii_case(e)));
+    if !ok {
+        let list: Vec<String> = extensions.iter().map(|e| format!(".{e}")).collect();
+        return Some(format!("the file name must end in {}", list.join(" or ")));
+    }
+    None
+}
+
+/// What `use "…"` may name.
+pub const SOURCE_EXTENSIONS: &[&str] = &["fleet"];
+/// What a data call (`empirical("…")`) may name.
+pub const DATA_EXTENSIONS: &[&str] = &["csv", "txt"];
+
 #[derive(Debug, Error, Diagnostic)]
 pub enum LoadError {
     #[error("cannot read `{path}`: {reason}")]
@@ -83,6 +302,60 @@ pub enum LoadError {
         path: String,
         reason: String,
         #[label("imported here")]
+        span: Span,
+    },
+
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(
+        code(fleet::not_a_file),
+        help("name a regular `.fleet` file: pipes, devices and directories are not read")
+    )]
+    NotAFile {
+        path: String,
+        reason: String,
+        #[label("imported here")]
+        span: Span,
+    },
+
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(code(fleet::file_too_large), help("{help}"))]
+    FileTooLarge {
+        path: String,
+        reason: String,
+        help: String,
+        #[label("imported here")]
+        span: Span,
+    },
+
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(code(fleet::not_text), help("save the file as UTF-8 text"))]
+    NotText {
+        path: String,
+        reason: String,
+        #[label("imported here")]
+        span: Span,
+    },
+
+    #[error("`{path}` is not allowed here: {reason}")]
+    #[diagnostic(
+        code(fleet::path_not_allowed),
+        help("name a file relative to this one, such as `\"common.fleet\"` or `\"../shared/lengths.csv\"`; see \"Files\" in docs/language.md")
+    )]
+    PathNotAllowed {
+        path: String,
+        reason: String,
+        #[label("not allowed")]
+        span: Span,
+    },
+
+    #[error("imports nest deeper than {limit} files")]
+    #[diagnostic(
+        code(fleet::import_chain),
+        help("a chain of more than {limit} files importing each other is generated or corrupt; import shared files from the root instead")
+    )]
+    ImportChain {
+        limit: usize,
+        #[label("this import is file {limit} of the chain")]
         span: Span,
     },
 
@@ -122,6 +395,11 @@ impl StageError for LoadError {
     fn span(&self) -> Span {
         match self {
             LoadError::MissingFile { span, .. }
+            | LoadError::NotAFile { span, .. }
+            | LoadError::FileTooLarge { span, .. }
+            | LoadError::NotText { span, .. }
+            | LoadError::PathNotAllowed { span, .. }
+            | LoadError::ImportChain { span, .. }
             | LoadError::ImportCycle { span, .. }
             | LoadError::UnknownModule { span, .. }
             | LoadError::UseNeedsNames { span, .. } => *span,
@@ -129,12 +407,40 @@ impl StageError for LoadError {
     }
 }
 
+impl LoadError {
+    /// The diagnostic for a file `use` names that could not be read.
+    fn unreadable(path: &str, error: ReadError, span: Span) -> LoadError {
+        let path = path.to_string();
+        let reason = error.to_string();
+        match error {
+            ReadError::Io(_) => LoadError::MissingFile { path, reason, span },
+            ReadError::NotRegular(_) => LoadError::NotAFile { path, reason, span },
+            ReadError::TooLarge { .. } => {
+                LoadError::FileTooLarge { path, reason, help: error.help(), span }
+            }
+            ReadError::NotText { .. } => LoadError::NotText { path, reason, span },
+        }
+    }
+}
+
+/// Most files in one chain of imports (the root counts). Each level is a recursive call.
+pub const MAX_IMPORT_DEPTH: usize = 64;
+
 /// Error reading the root file itself: there is no span to point at.
 #[derive(Debug, Error)]
 #[error("cannot read `{path}`: {reason}")]
 pub struct RootError {
     pub path: String,
     pub reason: String,
+    /// The diagnostic code (`fleet::io`, `fleet::not_a_file`, …).
+    pub code: &'static str,
+    pub help: String,
+}
+
+impl RootError {
+    pub fn new(path: String, error: &ReadError) -> Self {
+        RootError { path, reason: error.to_string(), code: error.code(), help: error.help() }
+    }
 }
 
 /// Loads the root and its imports. `Err` only when the root cannot be read; every other
@@ -142,10 +448,19 @@ pub struct RootError {
 pub fn load(root: Root) -> Result<(Program, Diagnostics), RootError> {
     let (name, text, dir, key) = match root {
         Root::Path(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|e| RootError {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            let shown = path.display().to_string();
+            let fleet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("fleet"));
+            if !fleet {
+                // Its text would be shown in syntax errors: read only what is meant to be read.
+                return Err(RootError {
+                    path: shown,
+                    reason: "the file name does not end in `.fleet`".to_string(),
+                    code: "fleet::not_fleet_file",
+                    help: "fleetplan reads `.fleet` files (`-` reads standard input)".to_string(),
+                });
+            }
+            let text =
+                read_data_file(&path, FileKind::Source).map_err(|e| RootError::new(shown, &e))?;
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
             let key = canonical_key(&path);
             (path.display().to_string(), text, dir, key)
@@ -212,13 +527,15 @@ impl Loader {
         }
         self.stack.pop();
         for (path, span) in data_paths(&ast) {
-            let (shown, text) = match dir.as_deref() {
-                Some(dir) => {
+            let refused = path_policy(&path, DATA_EXTENSIONS);
+            let (shown, text) = match (dir.as_deref(), refused) {
+                (Some(_), Some(reason)) => (path, Err(format!("it is not allowed: {reason}"))),
+                (Some(dir), None) => {
                     let full = dir.join(&path);
-                    let text = std::fs::read_to_string(&full).map_err(|e| e.to_string());
+                    let text = read_data_file(&full, FileKind::Data).map_err(|e| e.to_string());
                     (full.display().to_string(), text)
                 }
-                None => (path, Err("the standard catalog reads no data files".to_string())),
+                (None, _) => (path, Err("the standard catalog reads no data files".to_string())),
             };
             self.data.push(DataFile { span, path: shown, text });
         }
@@ -237,22 +554,31 @@ impl Loader {
                     });
                     return None;
                 };
+                if let Some(reason) = path_policy(path, SOURCE_EXTENSIONS) {
+                    self.errors.push(LoadError::PathNotAllowed {
+                        path: path.clone(),
+                        reason,
+                        span: *span,
+                    });
+                    return None;
+                }
                 let full = dir.join(path);
                 let key = canonical_key(&full);
                 if let Some(found) = self.visit(&key, &full.display().to_string(), *span) {
                     return found;
                 }
-                match std::fs::read_to_string(&full) {
+                if self.stack.len() >= MAX_IMPORT_DEPTH {
+                    self.errors
+                        .push(LoadError::ImportChain { limit: MAX_IMPORT_DEPTH, span: *span });
+                    return None;
+                }
+                match read_data_file(&full, FileKind::Source) {
                     Ok(text) => {
                         let next_dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
                         Some(self.add_file(key, full.display().to_string(), text, Some(next_dir)))
                     }
                     Err(e) => {
-                        self.errors.push(LoadError::MissingFile {
-                            path: path.clone(),
-                            reason: e.to_string(),
-                            span: *span,
-                        });
+                        self.errors.push(LoadError::unreadable(path, e, *span));
                         None
                     }
                 }
@@ -302,33 +628,32 @@ impl Loader {
     }
 }
 
-/// The paths (and the strings that name them) of the data calls in a file's definitions.
+/// The fields that take a data call, by the kind of definition they are in. Only these are
+/// read: a data call anywhere else is an error the checker reports, and its file is never opened.
+pub const DATA_FIELDS: &[(DefKind, &[&str])] = &[(DefKind::Workload, &["input", "output"])];
+
+/// The paths (and the strings that name them) of the data calls in fields that take one.
 fn data_paths(ast: &File) -> Vec<(String, Span)> {
-    fn walk(block: &Block, found: &mut Vec<(String, Span)>) {
-        for entry in &block.entries {
-            match entry {
-                Entry::Field(field) => {
-                    let Value::Call(call) = &field.value else { continue };
-                    if !DATA_CALLS.contains(&call.name.text.as_str()) {
-                        continue;
-                    }
-                    if let Some(Value::String { text, span }) =
-                        call.args.first().filter(|a| a.name.is_none()).map(|a| &a.value)
-                    {
-                        found.push((text.clone(), *span));
-                    }
-                }
-                Entry::Block(sub) => walk(&sub.body, found),
-                Entry::Bound(_) => {}
-            }
-        }
-    }
     let mut found = Vec::new();
     for item in &ast.items {
-        match item {
-            Item::Definition(d) => walk(&d.body, &mut found),
-            Item::Site(s) => walk(&s.body, &mut found),
-            _ => {}
+        let Item::Definition(d) = item else { continue };
+        let Some((_, fields)) = DATA_FIELDS.iter().find(|(kind, _)| *kind == d.kind) else {
+            continue;
+        };
+        for entry in &d.body.entries {
+            let Entry::Field(field) = entry else { continue };
+            if !fields.contains(&field.name.text.as_str()) {
+                continue;
+            }
+            let Value::Call(call) = &field.value else { continue };
+            if !DATA_CALLS.contains(&call.name.text.as_str()) {
+                continue;
+            }
+            if let Some(Value::String { text, span }) =
+                call.args.first().filter(|a| a.name.is_none()).map(|a| &a.value)
+            {
+                found.push((text.clone(), *span));
+            }
         }
     }
     found

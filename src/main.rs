@@ -1,15 +1,18 @@
 //! The `fleetplan` command line: only argument handling and printing; the work is in the
 //! library.
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use fleetplan::diagnostic::{Diagnostics, ErrorFormat, RenderStyle};
-use fleetplan::load::Root;
+use fleetplan::load::{read_data_file, FileKind, Root, RootError};
 use fleetplan::simulate::{SimOptions, Traffic, DEFAULT_REQUESTS};
 use fleetplan::source::SourceMap;
+
+mod write;
+use write::write_in_place;
 
 #[derive(Parser)]
 #[command(
@@ -37,11 +40,12 @@ enum Command {
         /// The MILP solver.
         #[arg(long, value_enum, default_value_t = fleetplan::solve::Solver::Microlp)]
         solver: fleetplan::solve::Solver,
-        /// Accept a solution within this relative gap of the optimum.
-        #[arg(long, default_value_t = 1e-3)]
+        /// Accept a solution within this relative gap of the optimum (0 to 1).
+        #[arg(long, default_value_t = 1e-3, value_parser = parse_mip_gap)]
         mip_gap: f64,
-        /// Stop the solver after this many seconds and report the best plan found.
-        #[arg(long, default_value_t = 30.0)]
+        /// Stop the solver after this many seconds and report the best plan found (above 0, at
+        /// most 86400).
+        #[arg(long, default_value_t = 30.0, value_parser = parse_time_limit)]
         time_limit: f64,
         /// Simulate the plan; while an SLO is missed, re-plan the workloads that miss it with a
         /// growing rate margin (at most 5 rounds). Exit 3 when it still misses.
@@ -130,18 +134,18 @@ struct EstimateArgs {
     /// Device name (standard catalog, or `--file`).
     #[arg(long)]
     device: String,
-    /// Devices in the instance (tensor parallel; chips for SRAM parts). Default: the fewest
-    /// that hold the model.
-    #[arg(long)]
+    /// Devices in the instance (tensor parallel; chips for SRAM parts), 1 to 4096. Default:
+    /// the fewest that hold the model.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
     tp: Option<u32>,
-    /// Decode batch. Default: the largest that fits (and meets `--tpot`).
-    #[arg(long)]
+    /// Decode batch, 1 to 1000000. Default: the largest that fits (and meets `--tpot`).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     batch: Option<u32>,
-    /// Prompt tokens per request.
-    #[arg(long, default_value_t = 2000)]
+    /// Prompt tokens per request (1 to 10000000).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     input: u32,
-    /// Output tokens per request.
-    #[arg(long, default_value_t = 500)]
+    /// Output tokens per request (1 to 10000000).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     output: u32,
     /// Weight precision (default: the model's).
     #[arg(long, value_parser = parse_precision)]
@@ -182,7 +186,8 @@ fn parse_precision(text: &str) -> Result<fleetplan::spec::Precision, String> {
     })
 }
 
-/// `50ms`, `50 ms`, `1.5s`: a number and a time unit of the language.
+/// `50ms`, `50 ms`, `1.5s`: a number and a time unit of the language, above zero and at most
+/// a year.
 fn parse_duration(text: &str) -> Result<f64, String> {
     let text = text.trim();
     let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
@@ -192,7 +197,36 @@ fn parse_duration(text: &str) -> Result<f64, String> {
     let unit = fleetplan::check::units::lookup(unit.trim())
         .filter(|u| u.dim == fleetplan::check::units::Dim::TIME)
         .ok_or_else(|| format!("`{text}` needs a time unit: us, ms, s, min"))?;
-    Ok(number * unit.factor)
+    let seconds = number * unit.factor;
+    if !(seconds > 0.0 && seconds <= MAX_DURATION_S) {
+        return Err(format!("`{text}` must be above zero and at most a year"));
+    }
+    Ok(seconds)
+}
+
+/// The longest duration an option takes: a year.
+const MAX_DURATION_S: f64 = 365.0 * 86_400.0;
+
+/// A number in `[low, high]`: `NaN`, infinities and anything outside are refused by name.
+fn parse_in_range(text: &str, low: f64, high: f64, what: &str) -> Result<f64, String> {
+    let value: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if !(value >= low && value <= high) {
+        return Err(format!("{what} must be from {low} to {high}"));
+    }
+    Ok(value)
+}
+
+fn parse_mip_gap(text: &str) -> Result<f64, String> {
+    parse_in_range(text, 0.0, 1.0, "the gap")
+}
+
+/// The solver's time limit: above zero (a zero limit finds nothing) and at most a day.
+fn parse_time_limit(text: &str) -> Result<f64, String> {
+    let value = parse_in_range(text, 0.0, 86_400.0, "the time limit (seconds)")?;
+    if value <= 0.0 {
+        return Err("the time limit (seconds) must be above 0".to_string());
+    }
+    Ok(value)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -259,7 +293,11 @@ fn main() -> ExitCode {
                     Format::Json => fleetplan::dump::json(&explanation),
                 }),
                 Err(message) => {
-                    out.plain_error(message);
+                    out.error(
+                        "fleet::unknown_name",
+                        message,
+                        "`fleetplan debug spec FILE` lists the workloads and pools of a file",
+                    );
                     ExitCode::FAILURE
                 }
             },
@@ -293,41 +331,67 @@ impl Output {
                     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
                 let width = terminal_width();
                 let text = diagnostics.render(sources, format, RenderStyle { color, width });
-                eprint!("{text}");
+                write_stderr(&text);
             }
         }
     }
 
-    /// An error without a source span (an unreadable root file).
-    fn plain_error(&mut self, message: String) {
+    /// An error without a source span (an unreadable root file, an unknown `--workload`): a
+    /// code and a help line like every diagnostic.
+    fn error(&mut self, code: &str, message: String, help: &str) {
         match self.format {
             ErrorFormat::Json => self.json.push(serde_json::json!({
-                "code": "fleet::io", "severity": "error", "message": message,
-                "file": null, "line": null, "column": null, "span": null, "labels": [], "help": null,
+                "code": code, "severity": "error", "message": message,
+                "file": null, "line": null, "column": null, "span": null, "labels": [],
+                "help": help,
             })),
-            _ => eprintln!("error: {message}"),
+            ErrorFormat::Plain => {
+                write_stderr(&format!("{message}\n    diagnostic code: {code}\nhelp: {help}\n"))
+            }
+            ErrorFormat::Human => {
+                write_stderr(&format!("{code}\n\n  × {message}\n  help: {help}\n"))
+            }
         }
+    }
+
+    /// The error of a root file that could not be read.
+    fn root_error(&mut self, error: &fleetplan::load::RootError) {
+        self.error(error.code, error.to_string(), &error.help);
     }
 
     fn finish(self) {
         if self.format == ErrorFormat::Json && !self.json.is_empty() {
             let text = serde_json::to_string_pretty(&self.json).unwrap_or_default();
-            println!("{text}");
+            write_stdout(&format!("{text}\n"));
         }
     }
+}
+
+/// Writes to standard output. A reader that went away (`fleetplan plan x | head -1`) is not an
+/// error of ours: the rest is dropped quietly, as `grep` and `cat` do. `false` for any other
+/// failure.
+fn write_stdout(text: &str) -> bool {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::BrokenPipe,
+    }
+}
+
+/// Writes to standard error; a closed one loses the message but never panics (`eprint!` would).
+fn write_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn terminal_width() -> usize {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
 }
 
-fn root(file: &str) -> Result<Root, String> {
+fn root(file: &str) -> Result<Root, fleetplan::load::RootError> {
     if file == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        Ok(Root::Stdin(text))
+        fleetplan::load::read_stdin(FileKind::Source)
+            .map(Root::Stdin)
+            .map_err(|e| fleetplan::load::RootError::new("standard input".to_string(), &e))
     } else {
         Ok(Root::Path(PathBuf::from(file)))
     }
@@ -345,7 +409,7 @@ fn compile(file: &str, out: &mut Output) -> Option<fleetplan::spec::Spec> {
             }
         },
         Err(error) => {
-            out.plain_error(error.to_string());
+            out.root_error(&error);
             None
         }
     }
@@ -360,10 +424,10 @@ fn debug(form: DebugForm, file: &str, out: &mut Output) -> ExitCode {
         DebugForm::Ast => {
             let Some(root) = root_or_report(file, out) else { return ExitCode::FAILURE };
             let (name, text) = match root {
-                Root::Path(path) => match std::fs::read_to_string(&path) {
+                Root::Path(path) => match read_data_file(&path, FileKind::Source) {
                     Ok(text) => (path.display().to_string(), text),
                     Err(e) => {
-                        out.plain_error(format!("cannot read `{}`: {e}", path.display()));
+                        out.root_error(&RootError::new(path.display().to_string(), &e));
                         return ExitCode::FAILURE;
                     }
                 },
@@ -385,32 +449,28 @@ fn debug(form: DebugForm, file: &str, out: &mut Output) -> ExitCode {
 }
 
 fn print_and_succeed(text: &str) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(text.as_bytes()).is_err() {
-        return ExitCode::FAILURE;
+    if write_stdout(text) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
-    ExitCode::SUCCESS
 }
 
 fn fmt(files: &[String], check: bool, out: &mut Output) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for file in files {
-        let (name, text) = if file == "-" {
-            let mut text = String::new();
-            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-                out.plain_error(format!("cannot read standard input: {e}"));
+        let read = if file == "-" {
+            fleetplan::load::read_stdin(FileKind::Source).map(|t| ("<stdin>".to_string(), t))
+        } else {
+            read_data_file(Path::new(file), FileKind::Source).map(|t| (file.clone(), t))
+        };
+        let (name, text) = match read {
+            Ok(read) => read,
+            Err(e) => {
+                let shown = if file == "-" { "standard input".to_string() } else { file.clone() };
+                out.root_error(&RootError::new(shown, &e));
                 code = ExitCode::FAILURE;
                 continue;
-            }
-            ("<stdin>".to_string(), text)
-        } else {
-            match std::fs::read_to_string(file) {
-                Ok(text) => (file.clone(), text),
-                Err(e) => {
-                    out.plain_error(format!("cannot read `{file}`: {e}"));
-                    code = ExitCode::FAILURE;
-                    continue;
-                }
             }
         };
         let mut sources = SourceMap::new();
@@ -424,51 +484,23 @@ fn fmt(files: &[String], check: bool, out: &mut Output) -> ExitCode {
             }
         };
         let unchanged = formatted == sources.text(id);
-        if file == "-" {
-            if check {
-                if !unchanged {
-                    eprintln!("<stdin> is not formatted");
-                    code = ExitCode::FAILURE;
-                }
-            } else {
-                print!("{formatted}");
-            }
-        } else if check {
+        if check {
             if !unchanged {
-                eprintln!("{file} is not formatted");
+                write_stderr(&format!("{} is not formatted\n", sources.name(id)));
+                code = ExitCode::FAILURE;
+            }
+        } else if file == "-" {
+            if !write_stdout(&formatted) {
                 code = ExitCode::FAILURE;
             }
         } else if !unchanged {
-            if let Err(e) = write_atomically(file, &formatted) {
-                out.plain_error(format!("cannot write `{file}`: {e}"));
+            if let Err(e) = write_in_place(Path::new(file), &formatted) {
+                out.error(e.code(), format!("cannot write `{file}`: {e}"), &e.help());
                 code = ExitCode::FAILURE;
             }
         }
     }
     code
-}
-
-/// Writes through a temporary file in the same directory and renames it over the target,
-/// so a crash never leaves a half-written file.
-fn write_atomically(path: &str, text: &str) -> std::io::Result<()> {
-    let target = std::path::Path::new(path);
-    let dir =
-        target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}.fleetplan-fmt.{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(target) {
-            std::fs::set_permissions(&temp, meta.permissions())?;
-        }
-        std::fs::rename(&temp, target)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
 }
 
 fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
@@ -477,7 +509,11 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
         text: "use std.hardware.*\nuse std.models.*\n".into(),
     };
     let Some(catalog) = fleetplan::compile(catalog).ok().and_then(|c| c.result.ok()) else {
-        out.plain_error("the standard catalog does not compile".into());
+        out.error(
+            "fleet::internal",
+            "the standard catalog does not compile".into(),
+            "this is a bug in fleetplan: please report it",
+        );
         return ExitCode::FAILURE;
     };
     let user = match &args.file {
@@ -503,10 +539,11 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
         if device.is_none() {
             missing.push(format!("device `{}`", args.device));
         }
-        out.plain_error(format!(
-            "unknown {}; `fleetplan debug spec` on a file that imports `std.hardware.*` and `std.models.*` lists the catalog",
-            missing.join(" and ")
-        ));
+        out.error(
+            "fleet::unknown_name",
+            format!("unknown {}", missing.join(" and ")),
+            "`fleetplan debug spec` on a file that imports `std.hardware.*` and `std.models.*` lists the catalog",
+        );
         return ExitCode::FAILURE;
     };
     let request = fleetplan::perf::EstimateRequest {
@@ -532,8 +569,8 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
 fn root_or_report(file: &str, out: &mut Output) -> Option<Root> {
     match root(file) {
         Ok(root) => Some(root),
-        Err(message) => {
-            out.plain_error(message);
+        Err(error) => {
+            out.root_error(&error);
             None
         }
     }
@@ -549,7 +586,7 @@ fn plan_file(
     match fleetplan::plan(root, options) {
         Ok(planned) => Some(planned),
         Err(error) => {
-            out.plain_error(error.to_string());
+            out.root_error(&error);
             None
         }
     }
@@ -570,7 +607,7 @@ fn plan(
         }
         fleetplan::PlanOutcome::Infeasible { graph, diagnostics } => {
             if format == PlanFormat::Dot {
-                print!("{}", fleetplan::graph::to_dot(&graph, &[], &[]));
+                write_stdout(&fleetplan::graph::to_dot(&graph, &[], &[]));
             }
             out.report(sources, &diagnostics);
             ExitCode::from(2)
@@ -632,10 +669,10 @@ fn read_trace(
     spec: &fleetplan::spec::Spec,
     out: &mut Output,
 ) -> Option<Vec<fleetplan::simulate::TraceRequest>> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_data_file(path, FileKind::Data) {
         Ok(text) => text,
         Err(e) => {
-            out.plain_error(format!("cannot read `{}`: {e}", path.display()));
+            out.root_error(&RootError::new(path.display().to_string(), &e));
             return None;
         }
     };
@@ -705,7 +742,7 @@ fn plan_verified(
     let mut compiled = match fleetplan::compile(root) {
         Ok(compiled) => compiled,
         Err(error) => {
-            out.plain_error(error.to_string());
+            out.root_error(&error);
             return ExitCode::FAILURE;
         }
     };

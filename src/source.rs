@@ -156,6 +156,84 @@ impl SourceMap {
     }
 }
 
+/// Lines longer than this many bytes are clipped when a diagnostic shows them.
+pub const CLIP_LINE_BYTES: usize = 240;
+/// Bytes kept before the first label on a clipped line.
+const CLIP_BEFORE: usize = 60;
+
+/// A text whose long lines were cut to a window, and the spans moved to match.
+pub struct Clipped {
+    pub text: String,
+    pub spans: Vec<(usize, usize)>,
+}
+
+/// For drawing a diagnostic: the text with every line longer than [`CLIP_LINE_BYTES`] cut to a
+/// window around the first span that starts on it (or its start), marked with `…`; `None` when
+/// no line is that long. The renderer pads to a label's column with a formatting width, which
+/// panics past 65,535, and a 70,000-column line helps nobody.
+pub fn clip_long_lines(text: &str, spans: &[(usize, usize)]) -> Option<Clipped> {
+    if !text.split('\n').any(|line| line.len() > CLIP_LINE_BYTES) {
+        return None;
+    }
+    // (original start, original end, start in the new text) of every kept piece, in order.
+    let mut kept: Vec<(usize, usize, usize)> = Vec::new();
+    let mut out = String::with_capacity(text.len().min(1 << 20));
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let line_end = line_start + line.len();
+        if line.len() <= CLIP_LINE_BYTES {
+            kept.push((line_start, line_end, out.len()));
+            out.push_str(line);
+        } else {
+            let anchor = spans
+                .iter()
+                .map(|s| s.0)
+                .filter(|&s| s >= line_start && s < line_end)
+                .min()
+                .unwrap_or(line_start);
+            let from = floor_boundary(text, anchor.saturating_sub(CLIP_BEFORE).max(line_start));
+            let to = floor_boundary(text, (from + CLIP_LINE_BYTES).min(line_end));
+            if from > line_start {
+                out.push('…');
+            }
+            kept.push((from, to, out.len()));
+            out.push_str(text.get(from..to).unwrap_or(""));
+            if to < line_end {
+                out.push('…');
+            }
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        line_start = line_end;
+    }
+    let map = |offset: usize| -> usize {
+        // The piece holding the offset, or the next one (an offset cut away moves to the
+        // nearest kept text after it, or to the end of the piece before).
+        let i = kept.partition_point(|&(_, end, _)| end < offset);
+        match kept.get(i) {
+            Some(&(start, end, at)) => at + offset.clamp(start, end) - start,
+            None => out.len(),
+        }
+    };
+    let spans = spans
+        .iter()
+        .map(|&(start, end)| {
+            let s = map(start);
+            (s, map(end).max(s))
+        })
+        .collect();
+    Some(Clipped { text: out, spans })
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 impl fmt::Display for FileId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "file#{}", self.0)
@@ -180,5 +258,19 @@ mod tests {
             let column = before[start..].chars().count() + 1;
             assert_eq!(map.line_col(id, offset as u32), (line, column), "offset {offset}");
         }
+    }
+
+    #[test]
+    fn long_lines_are_clipped_around_the_label() {
+        assert!(clip_long_lines("short\nlines\n", &[(0, 5)]).is_none());
+        let long = format!("a = 1\nb = {}X{}\nc", "é".repeat(40_000), "y".repeat(40_000));
+        let x = long.find('X').unwrap_or(0);
+        let clipped = clip_long_lines(&long, &[(x, x + 1), (0, 1)]);
+        let Some(clipped) = clipped else { panic!("not clipped") };
+        let (s, e) = clipped.spans[0];
+        assert_eq!(&clipped.text[s..e], "X");
+        assert_eq!(&clipped.text[clipped.spans[1].0..clipped.spans[1].1], "a");
+        assert!(clipped.text.lines().all(|l| l.len() <= CLIP_LINE_BYTES + 8));
+        assert!(clipped.text.ends_with("\nc"));
     }
 }
