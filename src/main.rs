@@ -69,11 +69,11 @@ enum Command {
     Simulate {
         /// A `.fleet` file; `-` reads standard input.
         file: String,
-        /// Requests to simulate in all workloads (default 100000, at most 50 million).
+        /// Requests to simulate in all workloads (default 100000, at most 5 million).
         #[arg(long, conflicts_with_all = ["duration", "trace"],
               value_parser = clap::value_parser!(u64).range(1..=fleetplan::simulate::MAX_REQUESTS))]
         requests: Option<u64>,
-        /// Simulate every request arriving in this time, such as `10min` (at most 50 million
+        /// Simulate every request arriving in this time, such as `10min` (at most 5 million
         /// requests).
         #[arg(long, value_parser = parse_duration, conflicts_with = "trace")]
         duration: Option<f64>,
@@ -486,7 +486,17 @@ fn fmt(files: &[String], check: bool, out: &mut Output) -> ExitCode {
         let unchanged = formatted == sources.text(id);
         if check {
             if !unchanged {
-                write_stderr(&format!("{} is not formatted\n", sources.name(id)));
+                let name = sources.name(id);
+                let shown = if file == "-" {
+                    "fleetplan fmt -".to_string()
+                } else {
+                    format!("fleetplan fmt {name}")
+                };
+                out.error(
+                    "fleet::not_formatted",
+                    format!("`{name}` is not formatted"),
+                    &format!("`{shown}` rewrites it in the canonical layout"),
+                );
                 code = ExitCode::FAILURE;
             }
         } else if file == "-" {
@@ -625,6 +635,37 @@ fn plan(
     }
 }
 
+/// Refuses generated traffic that would decode more output tokens than a simulation may
+/// ([`fleetplan::simulate::MAX_SIMULATED_TOKENS`]): the run would take hours. `true` when it
+/// fits (traces are checked as they are read).
+fn simulation_fits(spec: &fleetplan::spec::Spec, traffic: &Traffic, out: &mut Output) -> bool {
+    let rate: f64 = spec.workloads.values().map(|w| w.rate_per_s).sum();
+    let tokens_per_s: f64 = spec.workloads.values().map(|w| w.rate_per_s * w.output_tokens).sum();
+    if rate <= 0.0 {
+        return true;
+    }
+    let per_request = tokens_per_s / rate;
+    let max = fleetplan::simulate::MAX_REQUESTS as f64;
+    let requests = match traffic {
+        Traffic::Requests(n) => (*n as f64).min(max),
+        Traffic::Duration(d) => (rate * d).min(max),
+        Traffic::Trace(_) => return true,
+    };
+    let limit = fleetplan::simulate::MAX_SIMULATED_TOKENS;
+    if requests * per_request <= limit {
+        return true;
+    }
+    let fits = (limit / per_request).floor().max(1.0);
+    out.error(
+        "fleet::simulation_too_large",
+        format!(
+            "{requests:.0} requests of {per_request:.0} output tokens on average are more than a simulation decodes ({limit:e} tokens)"
+        ),
+        &format!("simulate at most {fits:.0} requests (`--requests {fits:.0}`)"),
+    );
+    false
+}
+
 /// Exit code when a simulated SLO is missed.
 const SLO_MISSED: u8 = 3;
 
@@ -716,6 +757,9 @@ fn simulate(
             None => return ExitCode::FAILURE,
         }
     }
+    if !simulation_fits(&spec, &sim.traffic, out) {
+        return ExitCode::FAILURE;
+    }
     let mut report = run_simulation(&spec, &graph, &solution, &sim);
     report.source = sources.name(root_file).to_string();
     let printed = print_and_succeed(&match format {
@@ -759,6 +803,9 @@ fn plan_verified(
             Some(requests) => sim.traffic = Traffic::Trace(requests),
             None => return ExitCode::FAILURE,
         }
+    }
+    if !simulation_fits(&spec, &sim.traffic, out) {
+        return ExitCode::FAILURE;
     }
     let sources = &compiled.program.sources;
     let source = sources.name(compiled.program.root);

@@ -135,3 +135,25 @@ fn trace_values_and_sizes_are_limited() {
     );
     assert!(codes(&out).len() <= 200, "{} diagnostics", codes(&out).len());
 }
+
+#[test]
+fn simulations_that_would_decode_too_many_tokens_are_refused() {
+    let dir = scratch("sim-work");
+    let long = "use std.hardware.{h200}\nuse std.models.{llama3_1_8b}\npool gpu {\n  device = h200\n  per_node = 8\n  max = 100000\n  price = 3 $/h\n}\nworkload w {\n  model = llama3_1_8b\n  rate = 0.001 req/s\n  input = 100 tokens\n  output = 1M tokens\n}\n";
+    std::fs::write(dir.join("long.fleet"), long).unwrap();
+    // 100,000 requests of a million tokens ran for about an hour.
+    let out =
+        run_in(&dir, &["--error-format", "json", "simulate", "long.fleet"], &[], None, TEN_SECONDS);
+    assert_eq!(codes(&out), ["fleet::simulation_too_large"]);
+    let out =
+        run_in(&dir, &["simulate", "long.fleet", "--duration", "365day"], &[], None, TEN_SECONDS);
+    assert!(out.stderr.contains("fleet::simulation_too_large"), "{}", out.stderr);
+    let out = run_in(&dir, &["plan", "--verify", "long.fleet"], &[], None, TEN_SECONDS);
+    assert!(out.stderr.contains("fleet::simulation_too_large"), "{}", out.stderr);
+    let chat = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/chat.fleet");
+    let trace: String = (0..150).map(|i| format!("{i},chat,100,10000000\n")).collect();
+    std::fs::write(dir.join("t.csv"), trace).unwrap();
+    let args = ["--error-format", "json", "simulate", chat.to_str().unwrap(), "--trace", "t.csv"];
+    let out = run_in(&dir, &args, &[], None, TEN_SECONDS);
+    assert_eq!(codes(&out), ["fleet::trace_too_large"]);
+}

@@ -92,6 +92,7 @@ fn every_code_has_a_ui_case() {
         "fleet::solver_error",
         "fleet::slo_missed",
         "fleet::trace_fields",
+        "fleet::trace_too_large",
         "fleet::trace_too_long",
         "fleet::trace_value",
         "fleet::trace_workload",

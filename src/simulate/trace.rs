@@ -54,6 +54,18 @@ pub enum TraceError {
         span: Span,
     },
 
+    #[error("the trace asks for {tokens} output tokens, more than a simulation decodes ({limit})")]
+    #[diagnostic(
+        code(fleet::trace_too_large),
+        help("replay a part of the trace: the simulator decodes every output token")
+    )]
+    TooMuchWork {
+        tokens: f64,
+        limit: f64,
+        #[label("the budget is used up at this request")]
+        span: Span,
+    },
+
     #[error("no workload `{name}` in the plan")]
     #[diagnostic(code(fleet::trace_workload), help("{help}"))]
     Workload {
@@ -70,6 +82,7 @@ impl StageError for TraceError {
             TraceError::Fields { span, .. }
             | TraceError::Value { span, .. }
             | TraceError::TooLong { span, .. }
+            | TraceError::TooMuchWork { span, .. }
             | TraceError::Workload { span, .. } => *span,
         }
     }
@@ -78,6 +91,12 @@ impl StageError for TraceError {
 /// Largest token count a trace line may give: the checker's limit for one request (10M, the
 /// longest context of any model). A line with a billion output tokens ran for minutes.
 const MAX_TOKENS: f64 = crate::check::limits::MAX_REQUEST_TOKENS;
+
+/// Most output tokens one simulation may decode, over all its requests. The event loop takes
+/// one step per output token of every batch; with batches of one (a long context fills an
+/// instance) that is about 30 ns a token, so this bounds a run at about half a minute. The
+/// default run (100,000 requests of a few hundred tokens) decodes a few ten millions.
+pub const MAX_SIMULATED_TOKENS: f64 = 1e9;
 
 /// Latest timestamp, in seconds: a year of traffic.
 const MAX_TIME_S: f64 = 365.0 * 86_400.0;
@@ -108,6 +127,7 @@ pub fn parse_trace(
     let names: Vec<&str> = spec.workloads.keys().map(String::as_str).collect();
     let mut offset = 0usize;
     let mut first = true;
+    let mut output_tokens = 0.0;
     for raw in text.split_inclusive('\n') {
         let start = offset;
         offset += raw.len();
@@ -186,6 +206,17 @@ pub fn parse_trace(
                         span,
                     });
                 }
+            }
+        }
+        if ok {
+            output_tokens += f64::from(tokens[1]);
+            if output_tokens > MAX_SIMULATED_TOKENS {
+                diagnostics.push(TraceError::TooMuchWork {
+                    tokens: output_tokens,
+                    limit: MAX_SIMULATED_TOKENS,
+                    span: line_span,
+                });
+                break;
             }
         }
         if let (Some(time_s), true, true) = (time, known, ok) {
