@@ -106,6 +106,12 @@ impl Diagnostics {
         self.items.len()
     }
 
+    /// Whether suggestions that search the program's own names are still worth their cost
+    /// (see [`SUGGEST_WHILE_FEWER_THAN`]).
+    pub fn suggesting(&self) -> bool {
+        self.items.len() < SUGGEST_WHILE_FEWER_THAN
+    }
+
     /// The diagnostics sorted by file and position (stable for equal positions).
     pub fn sorted(&self) -> Vec<&Diagnostic> {
         let mut items: Vec<&Diagnostic> = self.items.iter().collect();
@@ -331,6 +337,11 @@ impl miette::Diagnostic for Located<'_> {
         Some(&self.source)
     }
 }
+
+/// Diagnostics after which "did you mean" stops searching a program's own names. Each search
+/// compares against every visible name, so 20,000 unknown names among 20,000 definitions took
+/// minutes; the first diagnostics, the ones read, keep their suggestions.
+pub const SUGGEST_WHILE_FEWER_THAN: usize = 200;
 
 /// Edit distance under which a name is offered as "did you mean".
 pub const DID_YOU_MEAN_DISTANCE: usize = 2;

@@ -90,9 +90,11 @@ pub enum FileKind {
     Data,
 }
 
-/// Default most bytes of a `.fleet` file: thousands of times any real one, and small enough that
-/// the parse tree and diagnostics stay well under a gigabyte.
-pub const MAX_SOURCE_BYTES: u64 = 8 << 20;
+/// Default most bytes of a `.fleet` file: hundreds of times any real one (the catalog is
+/// 60 KB, a generated 1,000-workload fleet 200 KB). Checking takes up to about 240 bytes of
+/// memory per byte of source (tree, spec and a diagnostic per definition), so the limit, and
+/// twice it for all the files of a program together, keep a run well under a gigabyte.
+pub const MAX_SOURCE_BYTES: u64 = 1 << 20;
 /// Default most bytes of a data file or trace (about 5 million trace rows).
 pub const MAX_DATA_BYTES: u64 = 256 << 20;
 /// Environment variable that overrides both limits, in bytes.
@@ -423,6 +425,10 @@ impl LoadError {
     }
 }
 
+/// Most bytes of all the `.fleet` files of one program together, as a multiple of the limit
+/// for one file: a chain of imports must not multiply the memory a run takes.
+pub const PROGRAM_FILES: u64 = 2;
+
 /// Most files in one chain of imports (the root counts). Each level is a recursive call.
 pub const MAX_IMPORT_DEPTH: usize = 64;
 
@@ -479,6 +485,7 @@ pub fn load(root: Root) -> Result<(Program, Diagnostics), RootError> {
         stack: Vec::new(),
         errors: Diagnostics::new(),
         data: Vec::new(),
+        loaded_bytes: 0,
     };
     let root = loader.add_file(key, name, text, Some(dir));
     let program = Program {
@@ -501,6 +508,8 @@ struct Loader {
     stack: Vec<(String, String)>,
     errors: Diagnostics,
     data: Vec<DataFile>,
+    /// Bytes of the program's own `.fleet` files read so far (the catalog is not counted).
+    loaded_bytes: u64,
 }
 
 impl Loader {
@@ -513,6 +522,9 @@ impl Loader {
         text: String,
         dir: Option<PathBuf>,
     ) -> FileId {
+        if dir.is_some() {
+            self.loaded_bytes += text.len() as u64;
+        }
         let id = self.sources.add(name, text);
         self.by_key.insert(key.clone(), id);
         let (ast, errors) = parse_file(id, self.sources.text(id));
@@ -572,7 +584,23 @@ impl Loader {
                         .push(LoadError::ImportChain { limit: MAX_IMPORT_DEPTH, span: *span });
                     return None;
                 }
+                let budget = max_file_bytes(FileKind::Source).saturating_mul(PROGRAM_FILES);
                 match read_data_file(&full, FileKind::Source) {
+                    Ok(text) if self.loaded_bytes + text.len() as u64 > budget => {
+                        let error = ReadError::TooLarge {
+                            size: self.loaded_bytes + text.len() as u64,
+                            limit: budget,
+                        };
+                        self.errors.push(LoadError::FileTooLarge {
+                            path: path.clone(),
+                            reason: format!(
+                                "the program's files would total more than {budget} bytes"
+                            ),
+                            help: error.help(),
+                            span: *span,
+                        });
+                        None
+                    }
                     Ok(text) => {
                         let next_dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
                         Some(self.add_file(key, full.display().to_string(), text, Some(next_dir)))

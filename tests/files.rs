@@ -104,11 +104,20 @@ fn files_over_the_size_limit_are_refused_and_the_limit_is_overridable() {
     assert!(out.stderr.contains("fleet::file_too_large"), "{}", out.stderr);
     let out = run(&dir, &["check", "root.fleet"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    // The default limit: an 11 MiB file is refused without being parsed.
-    let big = "// padding\n".repeat(1 << 20);
-    std::fs::write(dir.join("big.fleet"), big).unwrap();
+    // The default limit: an 1.1 MiB file is refused without being parsed.
+    let big = "// padding\n".repeat(100_000);
+    std::fs::write(dir.join("big.fleet"), &big).unwrap();
     let out = run(&dir, &["check", "big.fleet"]);
     assert!(out.stderr.contains("fleet::file_too_large"), "{}", out.stderr);
+    // Files under the limit, but over twice it together: the import that passes it is refused.
+    let part = "// padding\n".repeat(80_000);
+    for (name, next) in [("a.fleet", "b.fleet"), ("b.fleet", "c.fleet"), ("c.fleet", "d.fleet")] {
+        std::fs::write(dir.join(name), format!("use \"{next}\".*\n{part}")).unwrap();
+    }
+    std::fs::write(dir.join("d.fleet"), "pool p {\n  max = 1\n}\n").unwrap();
+    let out = run(&dir, &["--error-format", "json", "check", "a.fleet"]);
+    assert_eq!(json_codes(&out), ["fleet::file_too_large"]);
+    assert!(out.stdout.contains("would total more than"), "{}", out.stdout);
 }
 
 #[test]

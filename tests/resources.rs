@@ -89,6 +89,18 @@ fn many_diagnostics_are_near_linear_and_capped() {
     assert_eq!(codes(&json).len(), 20_000, "JSON lists every diagnostic");
     // Was over 20 s (quadratic line lookup and one full-file scan per drawing).
     assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+    // 10,000 unknown names among 20,000 definitions: "did you mean" searched every name for
+    // every error (over a minute).
+    let mut text = String::new();
+    for i in 0..10_000 {
+        text.push_str(&format!(
+            "model m{i} {{\n  layers = 1\n}}\nworkload w{i} {{\n  model = mm{i}x\n}}\n"
+        ));
+    }
+    let start = Instant::now();
+    let out = check(&dir, "names.fleet", &text);
+    assert!(codes(&out).iter().filter(|c| *c == "fleet::unknown_name").count() == 10_000);
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
 }
 
 #[test]
