@@ -95,8 +95,10 @@ pub enum FileKind {
 /// memory per byte of source (tree, spec and a diagnostic per definition), so the limit, and
 /// twice it for all the files of a program together, keep a run well under a gigabyte.
 pub const MAX_SOURCE_BYTES: u64 = 1 << 20;
-/// Default most bytes of a data file or trace (about 5 million trace rows).
-pub const MAX_DATA_BYTES: u64 = 256 << 20;
+/// Default most bytes of a data file or trace: 128 MiB holds the 5 million requests a
+/// simulation may replay, and the text, its parsed rows and a run together stay under a
+/// gigabyte.
+pub const MAX_DATA_BYTES: u64 = 128 << 20;
 /// Environment variable that overrides both limits, in bytes.
 pub const MAX_FILE_BYTES_VAR: &str = "FLEETPLAN_MAX_FILE_BYTES";
 

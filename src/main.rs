@@ -717,8 +717,9 @@ fn read_trace(
             return None;
         }
     };
-    let id = sources.add(path.display().to_string(), text.clone());
-    match fleetplan::simulate::parse_trace(id, &text, spec) {
+    // Parsed from the source map's copy: a trace may be hundreds of megabytes.
+    let id = sources.add(path.display().to_string(), text);
+    match fleetplan::simulate::parse_trace(id, sources.text(id), spec) {
         Ok(requests) => Some(requests),
         Err(diagnostics) => {
             out.report(sources, &diagnostics);

@@ -283,3 +283,16 @@ fn errors_without_a_source_carry_a_code_in_every_format() {
         assert_eq!(json_codes(&out), [code], "{all:?}");
     }
 }
+
+#[test]
+fn data_files_hold_at_most_a_million_lengths() {
+    let dir = scratch("rows");
+    std::fs::write(dir.join("lengths.csv"), "7\n".repeat(1_000_001)).unwrap();
+    let root = format!(
+        "{GOOD}use std.models.{{llama3_1_8b}}\nworkload w {{\n  model = llama3_1_8b\n  rate = 1 req/s\n  input = empirical(\"lengths.csv\")\n  output = 100 tokens\n}}\n"
+    );
+    std::fs::write(dir.join("root.fleet"), root).unwrap();
+    let out = run(&dir, &["check", "root.fleet"]);
+    assert!(out.stderr.contains("fleet::out_of_range"), "{}", out.stderr);
+    assert!(out.stderr.contains("at most 1000000 lengths"), "{}", out.stderr);
+}

@@ -288,6 +288,16 @@ impl FieldChecker<'_> {
                 return None;
             }
         };
+        if values.len() > MAX_DATA_ROWS {
+            self.errors.push(CheckError::OutOfRange {
+                field: path.clone(),
+                rule: format!("must hold at most {MAX_DATA_ROWS} lengths"),
+                found: format!("more than {MAX_DATA_ROWS} rows"),
+                help: "a sample of a million lengths describes any distribution; keep a random sample of the rows".to_string(),
+                span,
+            });
+            return None;
+        }
         let longest = values.last().copied().unwrap_or(0.0);
         if longest > super::limits::MAX_REQUEST_TOKENS {
             self.errors.push(CheckError::OutOfRange {
@@ -440,6 +450,9 @@ enum RowProblem {
     Negative { row: usize, text: String },
 }
 
+/// Most rows of an `empirical` file: the spec keeps every length, and later stages copy it.
+const MAX_DATA_ROWS: usize = 1_000_000;
+
 /// A row as quoted in a diagnostic: at most 40 characters, so that a file that is not a list
 /// of lengths is not echoed.
 fn excerpt(cell: &str) -> String {
@@ -465,7 +478,13 @@ fn parse_lengths(text: &str) -> Result<Vec<f64>, RowProblem> {
             Some(v) if v < 0.0 => {
                 return Err(RowProblem::Negative { row: i + 1, text: excerpt(cell) })
             }
-            Some(v) => values.push(v),
+            Some(v) => {
+                values.push(v);
+                if values.len() > MAX_DATA_ROWS {
+                    // Enough to say the file is too long; reading on would only take memory.
+                    break;
+                }
+            }
             None if was_first => {}
             None => return Err(RowProblem::NotANumber { row: i + 1, text: excerpt(cell) }),
         }
