@@ -451,24 +451,28 @@ impl RootError {
     }
 }
 
+/// Reads a `.fleet` file named on the command line (to check, plan, format or dump). Its text
+/// is shown in syntax errors, so only a file whose name ends in `.fleet` is read.
+pub fn read_root(path: &Path) -> Result<String, RootError> {
+    let shown = path.display().to_string();
+    let fleet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("fleet"));
+    if !fleet {
+        return Err(RootError {
+            path: shown,
+            reason: "the file name does not end in `.fleet`".to_string(),
+            code: "fleet::not_fleet_file",
+            help: "fleetplan reads `.fleet` files (`-` reads standard input)".to_string(),
+        });
+    }
+    read_data_file(path, FileKind::Source).map_err(|e| RootError::new(shown, &e))
+}
+
 /// Loads the root and its imports. `Err` only when the root cannot be read; every other
 /// problem is in the diagnostics, alongside what could be loaded.
 pub fn load(root: Root) -> Result<(Program, Diagnostics), RootError> {
     let (name, text, dir, key) = match root {
         Root::Path(path) => {
-            let shown = path.display().to_string();
-            let fleet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("fleet"));
-            if !fleet {
-                // Its text would be shown in syntax errors: read only what is meant to be read.
-                return Err(RootError {
-                    path: shown,
-                    reason: "the file name does not end in `.fleet`".to_string(),
-                    code: "fleet::not_fleet_file",
-                    help: "fleetplan reads `.fleet` files (`-` reads standard input)".to_string(),
-                });
-            }
-            let text =
-                read_data_file(&path, FileKind::Source).map_err(|e| RootError::new(shown, &e))?;
+            let text = read_root(&path)?;
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
             let key = canonical_key(&path);
             (path.display().to_string(), text, dir, key)

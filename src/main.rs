@@ -424,10 +424,10 @@ fn debug(form: DebugForm, file: &str, out: &mut Output) -> ExitCode {
         DebugForm::Ast => {
             let Some(root) = root_or_report(file, out) else { return ExitCode::FAILURE };
             let (name, text) = match root {
-                Root::Path(path) => match read_data_file(&path, FileKind::Source) {
+                Root::Path(path) => match fleetplan::load::read_root(&path) {
                     Ok(text) => (path.display().to_string(), text),
                     Err(e) => {
-                        out.root_error(&RootError::new(path.display().to_string(), &e));
+                        out.root_error(&e);
                         return ExitCode::FAILURE;
                     }
                 },
@@ -460,15 +460,16 @@ fn fmt(files: &[String], check: bool, out: &mut Output) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for file in files {
         let read = if file == "-" {
-            fleetplan::load::read_stdin(FileKind::Source).map(|t| ("<stdin>".to_string(), t))
+            fleetplan::load::read_stdin(FileKind::Source)
+                .map(|t| ("<stdin>".to_string(), t))
+                .map_err(|e| RootError::new("standard input".to_string(), &e))
         } else {
-            read_data_file(Path::new(file), FileKind::Source).map(|t| (file.clone(), t))
+            fleetplan::load::read_root(Path::new(file)).map(|t| (file.clone(), t))
         };
         let (name, text) = match read {
             Ok(read) => read,
             Err(e) => {
-                let shown = if file == "-" { "standard input".to_string() } else { file.clone() };
-                out.root_error(&RootError::new(shown, &e));
+                out.root_error(&e);
                 code = ExitCode::FAILURE;
                 continue;
             }

@@ -142,9 +142,19 @@ fn paths_outside_the_policy_are_refused_and_never_shown() {
     std::fs::create_dir(dir.join("sub")).unwrap();
     std::fs::write(dir.join("secret.fleetx"), "TOP-SECRET-LINE\n").unwrap();
     // The root must be a `.fleet` file: a syntax error would show its lines.
-    let out = run(&dir, &["check", "secret.txt"]);
-    assert!(out.stderr.contains("fleet::not_fleet_file"), "{}", out.stderr);
-    assert!(!out.stderr.contains("TOP-SECRET"));
+    for args in [
+        &["check", "secret.txt"][..],
+        &["plan", "secret.txt"],
+        &["fmt", "secret.txt"],
+        &["fmt", "--check", "secret.txt"],
+        &["debug", "ast", "secret.txt"],
+        &["explain", "secret.txt", "--workload", "w"],
+    ] {
+        let out = run(&dir, args);
+        assert!(out.stderr.contains("fleet::not_fleet_file"), "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.contains("TOP-SECRET"));
+        assert_eq!(std::fs::read_to_string(dir.join("secret.txt")).unwrap(), "TOP-SECRET-LINE\n");
+    }
     for (import, code) in [
         ("/etc/passwd", "fleet::path_not_allowed"),
         ("../secret.txt", "fleet::path_not_allowed"),

@@ -63,14 +63,26 @@ pub fn ceiling(field: &str, dim: Dim, whole: bool) -> Limit {
     }
 }
 
-/// The smallest value of a field, where the schema's range allows values too small to mean
-/// anything (a rate of one request in 30 years plans zero devices).
+/// The smallest value above zero a field may take, where the schema's range allows values too
+/// small to mean anything: a rate of one request in 30 years plans zero devices, a length of
+/// `1e-9 tokens` or a retention of `1e-300 s` is a typo. Zero itself stays what the range says.
 pub fn floor(field: &str, dim: Dim) -> Option<Limit> {
     if field == "cv" {
         return Some(limit(0.01, "0.01"));
     }
-    if dim == Dim::REQUEST_RATE {
-        return Some(limit(1e-6, "0.000001 req/s"));
+    if dim == Dim::TOKENS {
+        return Some(limit(1.0, "1 tokens"));
     }
-    None
+    if field == "params" || field == "active" {
+        return Some(limit(1.0, "1"));
+    }
+    match dim {
+        d if d == Dim::REQUEST_RATE => Some(limit(1e-6, "0.000001 req/s")),
+        d if d == Dim::TIME => Some(limit(1e-9, "1 ns")),
+        d if d == Dim::DATA => Some(limit(1.0, "1 B")),
+        d if d == Dim::BANDWIDTH => Some(limit(1.0, "1 B/s")),
+        d if d == Dim::COMPUTE => Some(limit(1.0, "1 FLOPS")),
+        d if d == Dim::POWER => Some(limit(1e-3, "0.001 W")),
+        _ => None,
+    }
 }
