@@ -130,7 +130,7 @@ fn extreme_numbers_never_panic() {
         .into_iter()
         .map(|p| (common::relative(&p).display().to_string(), std::fs::read_to_string(p).unwrap()))
         .collect();
-    let mut rng = Rng(0xB16_F1EE7_0DD5);
+    let mut rng = Rng(0xB16F_1EE7_0DD5);
     let mut failures = Vec::new();
     for case in 0..cases {
         let (name, seed) = &seeds[case % seeds.len()];
