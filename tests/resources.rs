@@ -151,7 +151,8 @@ fn trace_values_and_sizes_are_limited() {
 #[test]
 fn simulations_that_would_decode_too_many_tokens_are_refused() {
     let dir = scratch("sim-work");
-    let long = "use std.hardware.{h200}\nuse std.models.{llama3_1_8b}\npool gpu {\n  device = h200\n  per_node = 8\n  max = 100000\n  price = 3 $/h\n}\nworkload w {\n  model = llama3_1_8b\n  rate = 0.001 req/s\n  input = 100 tokens\n  output = 1M tokens\n}\n";
+    // A model that reads a million tokens (the catalog's read 128k).
+    let long = "use std.hardware.{h200}\nuse std.models.{llama3_1_8b}\nmodel long from llama3_1_8b {\n  max_context = 2M tokens\n}\npool gpu {\n  device = h200\n  per_node = 8\n  max = 100000\n  price = 3 $/h\n}\nworkload w {\n  model = long\n  rate = 0.001 req/s\n  input = 100 tokens\n  output = 1M tokens\n}\n";
     std::fs::write(dir.join("long.fleet"), long).unwrap();
     // 100,000 requests of a million tokens ran for about an hour.
     let out =
