@@ -43,11 +43,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = fleetplan::solve::Solver::Microlp)]
         solver: fleetplan::solve::Solver,
         /// Accept a solution within this relative gap of the optimum (0 to 1).
-        #[arg(long, default_value_t = 1e-3, value_parser = parse_mip_gap)]
+        #[arg(long, default_value_t = 1e-3, value_parser = parse_mip_gap, allow_hyphen_values = true)]
         mip_gap: f64,
         /// Stop the solver after this many seconds and report the best plan found (above 0, at
         /// most 86400).
-        #[arg(long, default_value_t = 30.0, value_parser = parse_time_limit)]
+        #[arg(long, default_value_t = 30.0, value_parser = parse_time_limit, allow_hyphen_values = true)]
         time_limit: f64,
         /// Simulate the plan; while an SLO is missed, re-plan the workloads that miss it with a
         /// growing rate margin (at most 5 rounds). Exit 3 when it still misses.
@@ -77,7 +77,7 @@ enum Command {
         requests: Option<u64>,
         /// Simulate every request arriving in this time, such as `10min` (at most 5 million
         /// requests).
-        #[arg(long, value_parser = parse_duration, conflicts_with = "trace")]
+        #[arg(long, value_parser = parse_duration, conflicts_with = "trace", allow_hyphen_values = true)]
         duration: Option<f64>,
         /// Seed of the random draws (arrivals, lengths, KV hits, routing).
         #[arg(long, default_value_t = 1)]

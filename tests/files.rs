@@ -243,6 +243,14 @@ fn options_out_of_range_are_refused_by_name() {
         ("--mip-gap", "2"),
         ("--mip-gap", "NaN"),
     ] {
+        // Written apart, a negative value is still read as the option's value.
+        let out = run(&dir, &["plan", chat, option, value]);
+        assert_eq!(out.code, Some(2), "{option} {value}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("must be") || out.stderr.contains("not a number"),
+            "{}",
+            out.stderr
+        );
         let assignment = format!("{option}={value}");
         let out = run(&dir, &["plan", chat, &assignment]);
         assert_eq!(out.code, Some(2), "{assignment}: {}", out.stderr);
