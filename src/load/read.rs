@@ -134,21 +134,10 @@ pub fn read_data_file(path: &Path, kind: FileKind) -> Result<String, ReadError> 
     decode(bytes)
 }
 
-/// `O_NONBLOCK` (the same value on every Linux and BSD target this builds for): opening a FIFO
-/// returns at once instead of waiting for a writer.
+/// `O_NONBLOCK`: opening a FIFO returns at once instead of waiting for a writer. (A regular
+/// file ignores it.)
 #[cfg(unix)]
-const NON_BLOCKING: i32 = if cfg!(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd",
-    target_os = "dragonfly"
-)) {
-    0x4
-} else {
-    0o4000
-};
+const NON_BLOCKING: i32 = libc::O_NONBLOCK;
 
 fn regular(meta: &std::fs::Metadata) -> Result<(), ReadError> {
     let kind = meta.file_type();
