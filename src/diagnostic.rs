@@ -106,6 +106,12 @@ impl Diagnostics {
         self.items.len()
     }
 
+    /// Whether suggestions that search the program's own names are still worth their cost
+    /// (see [`SUGGEST_WHILE_FEWER_THAN`]).
+    pub fn suggesting(&self) -> bool {
+        self.items.len() < SUGGEST_WHILE_FEWER_THAN
+    }
+
     /// The diagnostics sorted by file and position (stable for equal positions).
     pub fn sorted(&self) -> Vec<&Diagnostic> {
         let mut items: Vec<&Diagnostic> = self.items.iter().collect();
@@ -139,24 +145,28 @@ impl Diagnostics {
             .with_links(false)
             .with_context_lines(1);
         let mut out = String::new();
-        for diagnostic in self.sorted() {
+        let sorted = self.sorted();
+        for diagnostic in sorted.iter().take(MAX_SHOWN) {
             let located = Located::new(diagnostic, sources);
             if handler.render_report(&mut out, &located).is_err() {
                 out.push_str(&diagnostic.message());
             }
         }
+        out.push_str(&more_note(sorted.len()));
         out
     }
 
     pub fn render_plain(&self, sources: &SourceMap) -> String {
         let handler = NarratableReportHandler::new().with_context_lines(0);
         let mut out = String::new();
-        for diagnostic in self.sorted() {
+        let sorted = self.sorted();
+        for diagnostic in sorted.iter().take(MAX_SHOWN) {
             let located = Located::new(diagnostic, sources);
             if handler.render_report(&mut out, &located).is_err() {
                 out.push_str(&diagnostic.message());
             }
         }
+        out.push_str(&more_note(sorted.len()));
         out
     }
 
@@ -201,6 +211,20 @@ impl Diagnostics {
 
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
+    }
+}
+
+/// Most diagnostics drawn by the human and plain formats. Past a screenful they stop helping
+/// (the first usually explains the rest), and each drawing scans its file: 20,000 of them took
+/// minutes. The JSON format lists every one.
+pub const MAX_SHOWN: usize = 50;
+
+/// The closing note when diagnostics were left out, or nothing.
+fn more_note(total: usize) -> String {
+    match total.saturating_sub(MAX_SHOWN) {
+        0 => String::new(),
+        1 => "note: 1 more error not shown (`--error-format json` lists every one)\n".to_string(),
+        n => format!("note: {n} more errors not shown (`--error-format json` lists every one)\n"),
     }
 }
 
@@ -251,13 +275,34 @@ pub struct JsonLabel {
 struct Located<'a> {
     diagnostic: &'a Diagnostic,
     source: NamedSource<String>,
+    /// The labels, moved when long lines of the source were clipped.
+    labels: Vec<miette::LabeledSpan>,
 }
 
 impl<'a> Located<'a> {
     fn new(diagnostic: &'a Diagnostic, sources: &SourceMap) -> Self {
         let file = sources.file(diagnostic.file);
-        let source = NamedSource::new(file.name.clone(), file.text.clone());
-        Located { diagnostic, source }
+        let labels: Vec<miette::LabeledSpan> =
+            diagnostic.error.labels().into_iter().flatten().collect();
+        let spans: Vec<(usize, usize)> =
+            labels.iter().map(|l| (l.offset(), l.offset() + l.len())).collect();
+        match crate::source::clip_long_lines(&file.text, &spans) {
+            None => {
+                let source = NamedSource::new(file.name.clone(), file.text.clone());
+                Located { diagnostic, source, labels }
+            }
+            Some(clipped) => {
+                let labels = labels
+                    .iter()
+                    .zip(&clipped.spans)
+                    .map(|(l, (start, end))| {
+                        miette::LabeledSpan::new(l.label().map(str::to_string), *start, end - start)
+                    })
+                    .collect();
+                let source = NamedSource::new(file.name.clone(), clipped.text);
+                Located { diagnostic, source, labels }
+            }
+        }
     }
 }
 
@@ -283,12 +328,20 @@ impl miette::Diagnostic for Located<'_> {
         self.diagnostic.error.help()
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        self.diagnostic.error.labels()
+        if self.labels.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.labels.iter().cloned()))
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
     }
 }
+
+/// Diagnostics after which "did you mean" stops searching a program's own names. Each search
+/// compares against every visible name, so 20,000 unknown names among 20,000 definitions took
+/// minutes; the first diagnostics, the ones read, keep their suggestions.
+pub const SUGGEST_WHILE_FEWER_THAN: usize = 200;
 
 /// Edit distance under which a name is offered as "did you mean".
 pub const DID_YOU_MEAN_DISTANCE: usize = 2;

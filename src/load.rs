@@ -3,6 +3,10 @@
 //! This is the only stage that touches the file system. It resolves `use "path"` relative to
 //! the importing file and `use std.…` against the catalog embedded in the binary, and reports
 //! missing files, unknown modules and import cycles. Its output owns every source text.
+//!
+//! Every file the program reads (the root, `use "…"`, `empirical("…")`, `--trace`, `fmt`)
+//! goes through [`read_data_file`] (in `read`), with the path policy of docs/language.md
+//! ("Files").
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,8 +16,15 @@ use thiserror::Error;
 
 use crate::diagnostic::{did_you_mean, Diagnostics, StageError};
 use crate::source::{FileId, SourceMap, Span};
-use crate::syntax::ast::{Block, Entry, File, Item, UseSource, Value};
+use crate::syntax::ast::{DefKind, Entry, File, Item, UseSource, Value};
 use crate::syntax::parse_file;
+
+mod read;
+use read::path_policy;
+pub use read::{
+    decode, max_file_bytes, read_data_file, read_root, read_stdin, FileKind, ReadError, RootError,
+    DATA_EXTENSIONS, MAX_DATA_BYTES, MAX_FILE_BYTES_VAR, MAX_SOURCE_BYTES, SOURCE_EXTENSIONS,
+};
 
 /// The standard catalog, embedded: module path → (file name shown to users, text).
 pub const STD_MODULES: &[(&str, &str, &str)] = &[
@@ -88,6 +99,60 @@ pub enum LoadError {
         span: Span,
     },
 
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(
+        code(fleet::not_a_file),
+        help("name a regular `.fleet` file: pipes, devices and directories are not read")
+    )]
+    NotAFile {
+        path: String,
+        reason: String,
+        #[label("imported here")]
+        span: Span,
+    },
+
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(code(fleet::file_too_large), help("{help}"))]
+    FileTooLarge {
+        path: String,
+        reason: String,
+        help: String,
+        #[label("imported here")]
+        span: Span,
+    },
+
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(code(fleet::not_text), help("save the file as UTF-8 text"))]
+    NotText {
+        path: String,
+        reason: String,
+        #[label("imported here")]
+        span: Span,
+    },
+
+    #[error("`{path}` is not allowed here: {reason}")]
+    #[diagnostic(
+        code(fleet::path_not_allowed),
+        help("name a file relative to this one, such as `\"common.fleet\"` or `\"../shared/lengths.csv\"`; see \"Files\" in docs/language.md")
+    )]
+    PathNotAllowed {
+        path: String,
+        reason: String,
+        #[label("not allowed")]
+        span: Span,
+    },
+
+    #[error("imports nest deeper than {limit} files")]
+    #[diagnostic(
+        code(fleet::import_chain),
+        help("a chain of more than {limit} files importing each other is generated or corrupt; import shared files from the root instead")
+    )]
+    ImportChain {
+        limit: usize,
+        #[label("this import is file {limit} of the chain")]
+        span: Span,
+    },
+
     #[error("import cycle: {chain}")]
     #[diagnostic(
         code(fleet::import_cycle),
@@ -124,6 +189,11 @@ impl StageError for LoadError {
     fn span(&self) -> Span {
         match self {
             LoadError::MissingFile { span, .. }
+            | LoadError::NotAFile { span, .. }
+            | LoadError::FileTooLarge { span, .. }
+            | LoadError::NotText { span, .. }
+            | LoadError::PathNotAllowed { span, .. }
+            | LoadError::ImportChain { span, .. }
             | LoadError::ImportCycle { span, .. }
             | LoadError::UnknownModule { span, .. }
             | LoadError::UseNeedsNames { span, .. } => *span,
@@ -131,23 +201,35 @@ impl StageError for LoadError {
     }
 }
 
-/// Error reading the root file itself: there is no span to point at.
-#[derive(Debug, Error)]
-#[error("cannot read `{path}`: {reason}")]
-pub struct RootError {
-    pub path: String,
-    pub reason: String,
+impl LoadError {
+    /// The diagnostic for a file `use` names that could not be read.
+    fn unreadable(path: &str, error: ReadError, span: Span) -> LoadError {
+        let path = path.to_string();
+        let reason = error.to_string();
+        match error {
+            ReadError::Io(_) => LoadError::MissingFile { path, reason, span },
+            ReadError::NotRegular(_) => LoadError::NotAFile { path, reason, span },
+            ReadError::TooLarge { .. } => {
+                LoadError::FileTooLarge { path, reason, help: error.help(), span }
+            }
+            ReadError::NotText { .. } => LoadError::NotText { path, reason, span },
+        }
+    }
 }
+
+/// Most bytes of all the `.fleet` files of one program together, as a multiple of the limit
+/// for one file: a chain of imports must not multiply the memory a run takes.
+pub const PROGRAM_FILES: u64 = 2;
+
+/// Most files in one chain of imports (the root counts). Each level is a recursive call.
+pub const MAX_IMPORT_DEPTH: usize = 64;
 
 /// Loads the root and its imports. `Err` only when the root cannot be read; every other
 /// problem is in the diagnostics, alongside what could be loaded.
 pub fn load(root: Root) -> Result<(Program, Diagnostics), RootError> {
     let (name, text, dir, key) = match root {
         Root::Path(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|e| RootError {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            let text = read_root(&path)?;
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
             let key = canonical_key(&path);
             (path.display().to_string(), text, dir, key)
@@ -166,6 +248,7 @@ pub fn load(root: Root) -> Result<(Program, Diagnostics), RootError> {
         stack: Vec::new(),
         errors: Diagnostics::new(),
         data: Vec::new(),
+        loaded_bytes: 0,
     };
     let root = loader.add_file(key, name, text, Some(dir));
     let program = Program {
@@ -188,6 +271,8 @@ struct Loader {
     stack: Vec<(String, String)>,
     errors: Diagnostics,
     data: Vec<DataFile>,
+    /// Bytes of the program's own `.fleet` files read so far (the catalog is not counted).
+    loaded_bytes: u64,
 }
 
 impl Loader {
@@ -200,6 +285,9 @@ impl Loader {
         text: String,
         dir: Option<PathBuf>,
     ) -> FileId {
+        if dir.is_some() {
+            self.loaded_bytes += text.len() as u64;
+        }
         let id = self.sources.add(name, text);
         self.by_key.insert(key.clone(), id);
         let (ast, errors) = parse_file(id, self.sources.text(id));
@@ -214,13 +302,15 @@ impl Loader {
         }
         self.stack.pop();
         for (path, span) in data_paths(&ast) {
-            let (shown, text) = match dir.as_deref() {
-                Some(dir) => {
+            let refused = path_policy(&path, DATA_EXTENSIONS);
+            let (shown, text) = match (dir.as_deref(), refused) {
+                (Some(_), Some(reason)) => (path, Err(format!("it is not allowed: {reason}"))),
+                (Some(dir), None) => {
                     let full = dir.join(&path);
-                    let text = std::fs::read_to_string(&full).map_err(|e| e.to_string());
+                    let text = read_data_file(&full, FileKind::Data).map_err(|e| e.to_string());
                     (full.display().to_string(), text)
                 }
-                None => (path, Err("the standard catalog reads no data files".to_string())),
+                (None, _) => (path, Err("the standard catalog reads no data files".to_string())),
             };
             let file = text.as_ref().ok().map(|t| self.sources.add(shown.clone(), t.clone()));
             self.data.push(DataFile { span, path: shown, text, file });
@@ -240,22 +330,47 @@ impl Loader {
                     });
                     return None;
                 };
+                if let Some(reason) = path_policy(path, SOURCE_EXTENSIONS) {
+                    self.errors.push(LoadError::PathNotAllowed {
+                        path: path.clone(),
+                        reason,
+                        span: *span,
+                    });
+                    return None;
+                }
                 let full = dir.join(path);
                 let key = canonical_key(&full);
                 if let Some(found) = self.visit(&key, &full.display().to_string(), *span) {
                     return found;
                 }
-                match std::fs::read_to_string(&full) {
+                if self.stack.len() >= MAX_IMPORT_DEPTH {
+                    self.errors
+                        .push(LoadError::ImportChain { limit: MAX_IMPORT_DEPTH, span: *span });
+                    return None;
+                }
+                let budget = max_file_bytes(FileKind::Source).saturating_mul(PROGRAM_FILES);
+                match read_data_file(&full, FileKind::Source) {
+                    Ok(text) if self.loaded_bytes + text.len() as u64 > budget => {
+                        let error = ReadError::TooLarge {
+                            size: self.loaded_bytes + text.len() as u64,
+                            limit: budget,
+                        };
+                        self.errors.push(LoadError::FileTooLarge {
+                            path: path.clone(),
+                            reason: format!(
+                                "the program's files would total more than {budget} bytes"
+                            ),
+                            help: error.help(),
+                            span: *span,
+                        });
+                        None
+                    }
                     Ok(text) => {
                         let next_dir = full.parent().map(Path::to_path_buf).unwrap_or_default();
                         Some(self.add_file(key, full.display().to_string(), text, Some(next_dir)))
                     }
                     Err(e) => {
-                        self.errors.push(LoadError::MissingFile {
-                            path: path.clone(),
-                            reason: e.to_string(),
-                            span: *span,
-                        });
+                        self.errors.push(LoadError::unreadable(path, e, *span));
                         None
                     }
                 }
@@ -305,33 +420,36 @@ impl Loader {
     }
 }
 
-/// The paths (and the strings that name them) of the data calls in a file's definitions.
+/// The fields that take a data call, by the kind of definition they are in. Only these are
+/// read: a data call anywhere else is an error the checker reports, and its file is never opened.
+pub const DATA_FIELDS: &[(DefKind, &[&str])] = &[
+    (DefKind::Workload, &["input", "output"]),
+    (DefKind::Device, &["calibrate"]),
+    (DefKind::Model, &["config"]),
+];
+
+/// The paths (and the strings that name them) of the data calls in fields that take one.
 fn data_paths(ast: &File) -> Vec<(String, Span)> {
-    fn walk(block: &Block, found: &mut Vec<(String, Span)>) {
-        for entry in &block.entries {
-            match entry {
-                Entry::Field(field) => {
-                    let Value::Call(call) = &field.value else { continue };
-                    if !DATA_CALLS.contains(&call.name.text.as_str()) {
-                        continue;
-                    }
-                    if let Some(Value::String { text, span }) =
-                        call.args.first().filter(|a| a.name.is_none()).map(|a| &a.value)
-                    {
-                        found.push((text.clone(), *span));
-                    }
-                }
-                Entry::Block(sub) => walk(&sub.body, found),
-                Entry::Bound(_) => {}
-            }
-        }
-    }
     let mut found = Vec::new();
     for item in &ast.items {
-        match item {
-            Item::Definition(d) => walk(&d.body, &mut found),
-            Item::Site(s) => walk(&s.body, &mut found),
-            _ => {}
+        let Item::Definition(d) = item else { continue };
+        let Some((_, fields)) = DATA_FIELDS.iter().find(|(kind, _)| *kind == d.kind) else {
+            continue;
+        };
+        for entry in &d.body.entries {
+            let Entry::Field(field) = entry else { continue };
+            if !fields.contains(&field.name.text.as_str()) {
+                continue;
+            }
+            let Value::Call(call) = &field.value else { continue };
+            if !DATA_CALLS.contains(&call.name.text.as_str()) {
+                continue;
+            }
+            if let Some(Value::String { text, span }) =
+                call.args.first().filter(|a| a.name.is_none()).map(|a| &a.value)
+            {
+                found.push((text.clone(), *span));
+            }
         }
     }
     found

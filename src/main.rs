@@ -1,15 +1,20 @@
 //! The `fleetplan` command line: only argument handling and printing; the work is in the
 //! library.
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use fleetplan::diagnostic::{Diagnostics, ErrorFormat, RenderStyle};
-use fleetplan::load::Root;
+use fleetplan::diagnostic::ErrorFormat;
+use fleetplan::load::{read_data_file, FileKind, Root, RootError};
 use fleetplan::simulate::{SimOptions, Traffic, DEFAULT_REQUESTS};
 use fleetplan::source::SourceMap;
+
+mod output;
+mod write;
+use output::{write_stdout, Output};
+use write::write_in_place;
 
 #[derive(Parser)]
 #[command(
@@ -37,11 +42,12 @@ enum Command {
         /// The MILP solver.
         #[arg(long, value_enum, default_value_t = fleetplan::solve::Solver::Microlp)]
         solver: fleetplan::solve::Solver,
-        /// Accept a solution within this relative gap of the optimum.
-        #[arg(long, default_value_t = 1e-3)]
+        /// Accept a solution within this relative gap of the optimum (0 to 1).
+        #[arg(long, default_value_t = 1e-3, value_parser = parse_mip_gap, allow_hyphen_values = true)]
         mip_gap: f64,
-        /// Stop the solver after this many seconds and report the best plan found.
-        #[arg(long, default_value_t = 30.0)]
+        /// Stop the solver after this many seconds and report the best plan found (above 0, at
+        /// most 86400).
+        #[arg(long, default_value_t = 30.0, value_parser = parse_time_limit, allow_hyphen_values = true)]
         time_limit: f64,
         /// Simulate the plan; while an SLO is missed, re-plan the workloads that miss it with a
         /// growing rate margin (at most 5 rounds). Exit 3 when it still misses.
@@ -69,13 +75,13 @@ enum Command {
     Simulate {
         /// A `.fleet` file; `-` reads standard input.
         file: String,
-        /// Requests to simulate in all workloads (default 100000, at most 50 million).
+        /// Requests to simulate in all workloads (default 100000, at most 5 million).
         #[arg(long, conflicts_with_all = ["duration", "trace"],
               value_parser = clap::value_parser!(u64).range(1..=fleetplan::simulate::MAX_REQUESTS))]
         requests: Option<u64>,
-        /// Simulate every request arriving in this time, such as `10min` (at most 50 million
+        /// Simulate every request arriving in this time, such as `10min` (at most 5 million
         /// requests).
-        #[arg(long, value_parser = parse_duration, conflicts_with = "trace")]
+        #[arg(long, value_parser = parse_duration, conflicts_with = "trace", allow_hyphen_values = true)]
         duration: Option<f64>,
         /// Seed of the random draws (arrivals, lengths, KV hits, routing).
         #[arg(long, default_value_t = 1)]
@@ -140,18 +146,18 @@ struct EstimateArgs {
     /// Device name (standard catalog, or `--file`).
     #[arg(long)]
     device: String,
-    /// Devices in the instance (tensor parallel; chips for SRAM parts). Default: the fewest
-    /// that hold the model.
-    #[arg(long)]
+    /// Devices in the instance (tensor parallel; chips for SRAM parts), 1 to 4096. Default:
+    /// the fewest that hold the model.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
     tp: Option<u32>,
-    /// Decode batch. Default: the largest that fits (and meets `--tpot`).
-    #[arg(long)]
+    /// Decode batch, 1 to 1000000. Default: the largest that fits (and meets `--tpot`).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     batch: Option<u32>,
-    /// Prompt tokens per request.
-    #[arg(long, default_value_t = 2000)]
+    /// Prompt tokens per request (1 to 10000000).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     input: u32,
-    /// Output tokens per request.
-    #[arg(long, default_value_t = 500)]
+    /// Output tokens per request (1 to 10000000).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     output: u32,
     /// Weight precision (default: the model's).
     #[arg(long, value_parser = parse_precision)]
@@ -192,7 +198,8 @@ fn parse_precision(text: &str) -> Result<fleetplan::spec::Precision, String> {
     })
 }
 
-/// `50ms`, `50 ms`, `1.5s`: a number and a time unit of the language.
+/// `50ms`, `50 ms`, `1.5s`: a number and a time unit of the language, above zero and at most
+/// a year.
 fn parse_duration(text: &str) -> Result<f64, String> {
     let text = text.trim();
     let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
@@ -202,7 +209,36 @@ fn parse_duration(text: &str) -> Result<f64, String> {
     let unit = fleetplan::check::units::lookup(unit.trim())
         .filter(|u| u.dim == fleetplan::check::units::Dim::TIME)
         .ok_or_else(|| format!("`{text}` needs a time unit: us, ms, s, min"))?;
-    Ok(number * unit.factor)
+    let seconds = number * unit.factor;
+    if !(seconds > 0.0 && seconds <= MAX_DURATION_S) {
+        return Err(format!("`{text}` must be above zero and at most a year"));
+    }
+    Ok(seconds)
+}
+
+/// The longest duration an option takes: a year.
+const MAX_DURATION_S: f64 = 365.0 * 86_400.0;
+
+/// A number in `[low, high]`: `NaN`, infinities and anything outside are refused by name.
+fn parse_in_range(text: &str, low: f64, high: f64, what: &str) -> Result<f64, String> {
+    let value: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if !(value >= low && value <= high) {
+        return Err(format!("{what} must be from {low} to {high}"));
+    }
+    Ok(value)
+}
+
+fn parse_mip_gap(text: &str) -> Result<f64, String> {
+    parse_in_range(text, 0.0, 1.0, "the gap")
+}
+
+/// The solver's time limit: above zero (a zero limit finds nothing) and at most a day.
+fn parse_time_limit(text: &str) -> Result<f64, String> {
+    let value = parse_in_range(text, 0.0, 86_400.0, "the time limit (seconds)")?;
+    if value <= 0.0 {
+        return Err("the time limit (seconds) must be above 0".to_string());
+    }
+    Ok(value)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -275,7 +311,11 @@ fn main() -> ExitCode {
                     Format::Json => fleetplan::dump::json(&explanation),
                 }),
                 Err(message) => {
-                    out.plain_error(message);
+                    out.error(
+                        "fleet::unknown_name",
+                        message,
+                        "`fleetplan debug spec FILE` lists the workloads and pools of a file",
+                    );
                     ExitCode::FAILURE
                 }
             },
@@ -286,64 +326,11 @@ fn main() -> ExitCode {
     code
 }
 
-/// Collects diagnostics; JSON ones are printed together at the end as one array.
-struct Output {
-    format: ErrorFormat,
-    json: Vec<serde_json::Value>,
-}
-
-impl Output {
-    fn new(format: ErrorFormat) -> Self {
-        Output { format, json: Vec::new() }
-    }
-
-    fn report(&mut self, sources: &SourceMap, diagnostics: &Diagnostics) {
-        match self.format {
-            ErrorFormat::Json => {
-                for d in diagnostics.to_json(sources) {
-                    self.json.push(serde_json::to_value(d).unwrap_or_default());
-                }
-            }
-            format => {
-                let color =
-                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                let width = terminal_width();
-                let text = diagnostics.render(sources, format, RenderStyle { color, width });
-                eprint!("{text}");
-            }
-        }
-    }
-
-    /// An error without a source span (an unreadable root file).
-    fn plain_error(&mut self, message: String) {
-        match self.format {
-            ErrorFormat::Json => self.json.push(serde_json::json!({
-                "code": "fleet::io", "severity": "error", "message": message,
-                "file": null, "line": null, "column": null, "span": null, "labels": [], "help": null,
-            })),
-            _ => eprintln!("error: {message}"),
-        }
-    }
-
-    fn finish(self) {
-        if self.format == ErrorFormat::Json && !self.json.is_empty() {
-            let text = serde_json::to_string_pretty(&self.json).unwrap_or_default();
-            println!("{text}");
-        }
-    }
-}
-
-fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
-}
-
-fn root(file: &str) -> Result<Root, String> {
+fn root(file: &str) -> Result<Root, fleetplan::load::RootError> {
     if file == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        Ok(Root::Stdin(text))
+        fleetplan::load::read_stdin(FileKind::Source)
+            .map(Root::Stdin)
+            .map_err(|e| fleetplan::load::RootError::new("standard input".to_string(), &e))
     } else {
         Ok(Root::Path(PathBuf::from(file)))
     }
@@ -361,7 +348,7 @@ fn compile(file: &str, out: &mut Output) -> Option<fleetplan::spec::Spec> {
             }
         },
         Err(error) => {
-            out.plain_error(error.to_string());
+            out.root_error(&error);
             None
         }
     }
@@ -376,10 +363,10 @@ fn debug(form: DebugForm, file: &str, out: &mut Output) -> ExitCode {
         DebugForm::Ast => {
             let Some(root) = root_or_report(file, out) else { return ExitCode::FAILURE };
             let (name, text) = match root {
-                Root::Path(path) => match std::fs::read_to_string(&path) {
+                Root::Path(path) => match fleetplan::load::read_root(&path) {
                     Ok(text) => (path.display().to_string(), text),
                     Err(e) => {
-                        out.plain_error(format!("cannot read `{}`: {e}", path.display()));
+                        out.root_error(&e);
                         return ExitCode::FAILURE;
                     }
                 },
@@ -401,32 +388,29 @@ fn debug(form: DebugForm, file: &str, out: &mut Output) -> ExitCode {
 }
 
 fn print_and_succeed(text: &str) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(text.as_bytes()).is_err() {
-        return ExitCode::FAILURE;
+    if write_stdout(text) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
-    ExitCode::SUCCESS
 }
 
 fn fmt(files: &[String], check: bool, out: &mut Output) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for file in files {
-        let (name, text) = if file == "-" {
-            let mut text = String::new();
-            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-                out.plain_error(format!("cannot read standard input: {e}"));
+        let read = if file == "-" {
+            fleetplan::load::read_stdin(FileKind::Source)
+                .map(|t| ("<stdin>".to_string(), t))
+                .map_err(|e| RootError::new("standard input".to_string(), &e))
+        } else {
+            fleetplan::load::read_root(Path::new(file)).map(|t| (file.clone(), t))
+        };
+        let (name, text) = match read {
+            Ok(read) => read,
+            Err(e) => {
+                out.root_error(&e);
                 code = ExitCode::FAILURE;
                 continue;
-            }
-            ("<stdin>".to_string(), text)
-        } else {
-            match std::fs::read_to_string(file) {
-                Ok(text) => (file.clone(), text),
-                Err(e) => {
-                    out.plain_error(format!("cannot read `{file}`: {e}"));
-                    code = ExitCode::FAILURE;
-                    continue;
-                }
             }
         };
         let mut sources = SourceMap::new();
@@ -440,51 +424,33 @@ fn fmt(files: &[String], check: bool, out: &mut Output) -> ExitCode {
             }
         };
         let unchanged = formatted == sources.text(id);
-        if file == "-" {
-            if check {
-                if !unchanged {
-                    eprintln!("<stdin> is not formatted");
-                    code = ExitCode::FAILURE;
-                }
-            } else {
-                print!("{formatted}");
-            }
-        } else if check {
+        if check {
             if !unchanged {
-                eprintln!("{file} is not formatted");
+                let name = sources.name(id);
+                let shown = if file == "-" {
+                    "fleetplan fmt -".to_string()
+                } else {
+                    format!("fleetplan fmt {name}")
+                };
+                out.error(
+                    "fleet::not_formatted",
+                    format!("`{name}` is not formatted"),
+                    &format!("`{shown}` rewrites it in the canonical layout"),
+                );
+                code = ExitCode::FAILURE;
+            }
+        } else if file == "-" {
+            if !write_stdout(&formatted) {
                 code = ExitCode::FAILURE;
             }
         } else if !unchanged {
-            if let Err(e) = write_atomically(file, &formatted) {
-                out.plain_error(format!("cannot write `{file}`: {e}"));
+            if let Err(e) = write_in_place(Path::new(file), &formatted) {
+                out.error(e.code(), format!("cannot write `{file}`: {e}"), &e.help());
                 code = ExitCode::FAILURE;
             }
         }
     }
     code
-}
-
-/// Writes through a temporary file in the same directory and renames it over the target,
-/// so a crash never leaves a half-written file.
-fn write_atomically(path: &str, text: &str) -> std::io::Result<()> {
-    let target = std::path::Path::new(path);
-    let dir =
-        target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}.fleetplan-fmt.{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(target) {
-            std::fs::set_permissions(&temp, meta.permissions())?;
-        }
-        std::fs::rename(&temp, target)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
 }
 
 fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
@@ -493,7 +459,11 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
         text: "use std.hardware.*\nuse std.models.*\n".into(),
     };
     let Some(catalog) = fleetplan::compile(catalog).ok().and_then(|c| c.result.ok()) else {
-        out.plain_error("the standard catalog does not compile".into());
+        out.error(
+            "fleet::internal",
+            "the standard catalog does not compile".into(),
+            "this is a bug in fleetplan: please report it",
+        );
         return ExitCode::FAILURE;
     };
     let user = match &args.file {
@@ -506,8 +476,8 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
     let from_config = match &args.model_config {
         Some(path) => match model_from_config_file(path, args.quant_config.as_deref()) {
             Ok(model) => Some(model),
-            Err(message) => {
-                out.plain_error(message);
+            Err((code, message, help)) => {
+                out.error(code, message, &help);
                 return ExitCode::FAILURE;
             }
         },
@@ -529,10 +499,11 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
         if device.is_none() {
             missing.push(format!("device `{}`", args.device));
         }
-        out.plain_error(format!(
-            "unknown {}; `fleetplan debug spec` on a file that imports `std.hardware.*` and `std.models.*` lists the catalog",
-            missing.join(" and ")
-        ));
+        out.error(
+            "fleet::unknown_name",
+            format!("unknown {}", missing.join(" and ")),
+            "`fleetplan debug spec` on a file that imports `std.hardware.*` and `std.models.*` lists the catalog",
+        );
         return ExitCode::FAILURE;
     };
     let request = fleetplan::perf::EstimateRequest {
@@ -554,12 +525,16 @@ fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
     })
 }
 
-/// `estimate --model-config`: the model a Hugging Face config describes, named after its file.
+/// `estimate --model-config`: the model a Hugging Face config describes, named after its file;
+/// or the error's code, message and help.
 fn model_from_config_file(
     path: &str,
     quant: Option<&str>,
-) -> Result<fleetplan::spec::Model, String> {
-    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("cannot read `{p}`: {e}"));
+) -> Result<fleetplan::spec::Model, (&'static str, String, String)> {
+    let read = |p: &str| {
+        fleetplan::load::read_data_file(std::path::Path::new(p), fleetplan::load::FileKind::Data)
+            .map_err(|e| (e.code(), format!("cannot read `{p}`: {e}"), e.help()))
+    };
     let text = read(path)?;
     let quant = quant.map(read).transpose()?;
     let name = std::path::Path::new(path)
@@ -569,7 +544,11 @@ fn model_from_config_file(
     fleetplan::hf::model_from_config(&name, &text, quant.as_deref(), span).map(|m| m.model).map_err(
         |problems| {
             let all: Vec<String> = problems.iter().map(|p| p.message()).collect();
-            format!("`{path}` is not a model config fleetplan can read: {}", all.join("; "))
+            (
+                "fleet::model_config",
+                format!("`{path}` is not a model config fleetplan can read: {}", all.join("; ")),
+                "a model config is a Hugging Face `config.json` (docs/models.md)".to_string(),
+            )
         },
     )
 }
@@ -578,8 +557,8 @@ fn model_from_config_file(
 fn root_or_report(file: &str, out: &mut Output) -> Option<Root> {
     match root(file) {
         Ok(root) => Some(root),
-        Err(message) => {
-            out.plain_error(message);
+        Err(error) => {
+            out.root_error(&error);
             None
         }
     }
@@ -595,7 +574,7 @@ fn plan_file(
     match fleetplan::plan(root, options) {
         Ok(planned) => Some(planned),
         Err(error) => {
-            out.plain_error(error.to_string());
+            out.root_error(&error);
             None
         }
     }
@@ -621,7 +600,7 @@ fn plan(
         }
         fleetplan::PlanOutcome::Infeasible { graph, diagnostics } => {
             if format == PlanFormat::Dot {
-                print!("{}", fleetplan::graph::to_dot(&graph, &[], &[]));
+                write_stdout(&fleetplan::graph::to_dot(&graph, &[], &[]));
             }
             out.report(sources, &diagnostics);
             ExitCode::from(2)
@@ -637,6 +616,37 @@ fn plan(
             })
         }
     }
+}
+
+/// Refuses generated traffic that would decode more output tokens than a simulation may
+/// ([`fleetplan::simulate::MAX_SIMULATED_TOKENS`]): the run would take hours. `true` when it
+/// fits (traces are checked as they are read).
+fn simulation_fits(spec: &fleetplan::spec::Spec, traffic: &Traffic, out: &mut Output) -> bool {
+    let rate: f64 = spec.workloads.values().map(|w| w.rate_per_s).sum();
+    let tokens_per_s: f64 = spec.workloads.values().map(|w| w.rate_per_s * w.output_tokens).sum();
+    if rate <= 0.0 {
+        return true;
+    }
+    let per_request = tokens_per_s / rate;
+    let max = fleetplan::simulate::MAX_REQUESTS as f64;
+    let requests = match traffic {
+        Traffic::Requests(n) => (*n as f64).min(max),
+        Traffic::Duration(d) => (rate * d).min(max),
+        Traffic::Trace(_) => return true,
+    };
+    let limit = fleetplan::simulate::MAX_SIMULATED_TOKENS;
+    if requests * per_request <= limit {
+        return true;
+    }
+    let fits = (limit / per_request).floor().max(1.0);
+    out.error(
+        "fleet::simulation_too_large",
+        format!(
+            "{requests:.0} requests of {per_request:.0} output tokens on average are more than a simulation decodes ({limit:e} tokens)"
+        ),
+        &format!("simulate at most {fits:.0} requests (`--requests {fits:.0}`)"),
+    );
+    false
 }
 
 /// Exit code when a simulated SLO is missed.
@@ -683,15 +693,16 @@ fn read_trace(
     spec: &fleetplan::spec::Spec,
     out: &mut Output,
 ) -> Option<Vec<fleetplan::simulate::TraceRequest>> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_data_file(path, FileKind::Data) {
         Ok(text) => text,
         Err(e) => {
-            out.plain_error(format!("cannot read `{}`: {e}", path.display()));
+            out.root_error(&RootError::new(path.display().to_string(), &e));
             return None;
         }
     };
-    let id = sources.add(path.display().to_string(), text.clone());
-    match fleetplan::simulate::parse_trace(id, &text, spec) {
+    // Parsed from the source map's copy: a trace may be hundreds of megabytes.
+    let id = sources.add(path.display().to_string(), text);
+    match fleetplan::simulate::parse_trace(id, sources.text(id), spec) {
         Ok(requests) => Some(requests),
         Err(diagnostics) => {
             out.report(sources, &diagnostics);
@@ -730,6 +741,9 @@ fn simulate(
             None => return ExitCode::FAILURE,
         }
     }
+    if !simulation_fits(&spec, &sim.traffic, out) {
+        return ExitCode::FAILURE;
+    }
     let mut report = run_simulation(&spec, &graph, &solution, &sim);
     report.source = sources.name(root_file).to_string();
     let printed = print_and_succeed(&match format {
@@ -756,7 +770,7 @@ fn plan_verified(
     let mut compiled = match fleetplan::compile(root) {
         Ok(compiled) => compiled,
         Err(error) => {
-            out.plain_error(error.to_string());
+            out.root_error(&error);
             return ExitCode::FAILURE;
         }
     };
@@ -773,6 +787,9 @@ fn plan_verified(
             Some(requests) => sim.traffic = Traffic::Trace(requests),
             None => return ExitCode::FAILURE,
         }
+    }
+    if !simulation_fits(&spec, &sim.traffic, out) {
+        return ExitCode::FAILURE;
     }
     let sources = &compiled.program.sources;
     let source = sources.name(compiled.program.root);

@@ -79,11 +79,32 @@ impl<T> Spanned<T> {
     }
 }
 
-/// Where a file came from: the path shown to users, and whether it is the embedded catalog.
+/// One text of a compilation: the path shown to users and its text.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+    /// Byte offset of the start of every line, ascending (the first is 0), so that a line and
+    /// column are found by binary search: a file with thousands of diagnostics stays linear.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    fn new(name: String, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile { name, text, line_starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let offset = (offset as usize).min(self.text.len());
+        // The number of line starts at or before `offset` is the 1-based line.
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let column = self.text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (line, column)
+    }
 }
 
 /// Owns every text of one compilation; spans index into it.
@@ -99,7 +120,7 @@ impl SourceMap {
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let id = FileId(clamp_u32(self.files.len()));
-        self.files.push(SourceFile { name: name.into(), text: text.into() });
+        self.files.push(SourceFile::new(name.into(), text.into()));
         id
     }
 
@@ -123,13 +144,7 @@ impl SourceMap {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, file: FileId, offset: u32) -> (usize, usize) {
-        let text = self.text(file);
-        let offset = (offset as usize).min(text.len());
-        let before = text.get(..offset).unwrap_or(text);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-        (line, column)
+        self.file(file).line_col(offset)
     }
 
     pub fn len(&self) -> usize {
@@ -141,8 +156,121 @@ impl SourceMap {
     }
 }
 
+/// Lines longer than this many bytes are clipped when a diagnostic shows them.
+pub const CLIP_LINE_BYTES: usize = 240;
+/// Bytes kept before the first label on a clipped line.
+const CLIP_BEFORE: usize = 60;
+
+/// A text whose long lines were cut to a window, and the spans moved to match.
+pub struct Clipped {
+    pub text: String,
+    pub spans: Vec<(usize, usize)>,
+}
+
+/// For drawing a diagnostic: the text with every line longer than [`CLIP_LINE_BYTES`] cut to a
+/// window around the first span that starts on it (or its start), marked with `…`; `None` when
+/// no line is that long. The renderer pads to a label's column with a formatting width, which
+/// panics past 65,535, and a 70,000-column line helps nobody.
+pub fn clip_long_lines(text: &str, spans: &[(usize, usize)]) -> Option<Clipped> {
+    if !text.split('\n').any(|line| line.len() > CLIP_LINE_BYTES) {
+        return None;
+    }
+    // (original start, original end, start in the new text) of every kept piece, in order.
+    let mut kept: Vec<(usize, usize, usize)> = Vec::new();
+    let mut out = String::with_capacity(text.len().min(1 << 20));
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let line_end = line_start + line.len();
+        if line.len() <= CLIP_LINE_BYTES {
+            kept.push((line_start, line_end, out.len()));
+            out.push_str(line);
+        } else {
+            let anchor = spans
+                .iter()
+                .map(|s| s.0)
+                .filter(|&s| s >= line_start && s < line_end)
+                .min()
+                .unwrap_or(line_start);
+            let from = floor_boundary(text, anchor.saturating_sub(CLIP_BEFORE).max(line_start));
+            let to = floor_boundary(text, (from + CLIP_LINE_BYTES).min(line_end));
+            if from > line_start {
+                out.push('…');
+            }
+            kept.push((from, to, out.len()));
+            out.push_str(text.get(from..to).unwrap_or(""));
+            if to < line_end {
+                out.push('…');
+            }
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        line_start = line_end;
+    }
+    let map = |offset: usize| -> usize {
+        // The piece holding the offset, or the next one (an offset cut away moves to the
+        // nearest kept text after it, or to the end of the piece before).
+        let i = kept.partition_point(|&(_, end, _)| end < offset);
+        match kept.get(i) {
+            Some(&(start, end, at)) => at + offset.clamp(start, end) - start,
+            None => out.len(),
+        }
+    };
+    let spans = spans
+        .iter()
+        .map(|&(start, end)| {
+            let s = map(start);
+            (s, map(end).max(s))
+        })
+        .collect();
+    Some(Clipped { text: out, spans })
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 impl fmt::Display for FileId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "file#{}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The binary search against counting the newlines before the offset.
+    #[test]
+    fn line_col_agrees_with_counting() {
+        let text = "ab\n\nçd\ne\n";
+        let mut map = SourceMap::new();
+        let id = map.add("t", text);
+        for offset in 0..=text.len() + 2 {
+            let clamped = offset.min(text.len());
+            let Some(before) = text.get(..clamped) else { continue };
+            let line = before.matches('\n').count() + 1;
+            let start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[start..].chars().count() + 1;
+            assert_eq!(map.line_col(id, offset as u32), (line, column), "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn long_lines_are_clipped_around_the_label() {
+        assert!(clip_long_lines("short\nlines\n", &[(0, 5)]).is_none());
+        let long = format!("a = 1\nb = {}X{}\nc", "é".repeat(40_000), "y".repeat(40_000));
+        let x = long.find('X').unwrap_or(0);
+        let clipped = clip_long_lines(&long, &[(x, x + 1), (0, 1)]);
+        let Some(clipped) = clipped else { panic!("not clipped") };
+        let (s, e) = clipped.spans[0];
+        assert_eq!(&clipped.text[s..e], "X");
+        assert_eq!(&clipped.text[clipped.spans[1].0..clipped.spans[1].1], "a");
+        assert!(clipped.text.lines().all(|l| l.len() <= CLIP_LINE_BYTES + 8));
+        assert!(clipped.text.ends_with("\nc"));
     }
 }

@@ -1,8 +1,8 @@
 //! No input makes fleetplan panic: every example, catalog and ui file is mutated at random
 //! (byte edits, deletions, insertions of tricky text, truncations, duplicated lines) and each
-//! mutant goes through the whole pipeline: load, check, rendering of every diagnostic (human
-//! and JSON) and the formatter. Deterministic: the seed is fixed; set
-//! `FLEETPLAN_MUTATIONS=N` for a longer run.
+//! mutant goes through the front end: load, check, rendering of every diagnostic (human and
+//! JSON) and the formatter (tests/no_panic_numbers.rs takes extreme numbers on through plan and
+//! simulate). Deterministic: the seed is fixed; set `FLEETPLAN_MUTATIONS=N` for a longer run.
 #![allow(clippy::unwrap_used)]
 
 mod common;

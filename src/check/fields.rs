@@ -453,6 +453,31 @@ impl FieldChecker<'_> {
             });
             return None;
         }
+        let ceiling = super::limits::ceiling(spec.name, dim, whole);
+        let floor = super::limits::floor(spec.name, dim);
+        let (beyond, rule) = if measured.value.is_nan() || measured.value > ceiling.value {
+            (true, format!("must be at most `{}`", ceiling.shown))
+        } else {
+            match floor {
+                Some(f) if measured.value > 0.0 && measured.value < f.value => {
+                    (true, format!("must be at least `{}`", f.shown))
+                }
+                _ => (false, String::new()),
+            }
+        };
+        if beyond {
+            self.errors.push(CheckError::OutOfRange {
+                field: spec.name.to_string(),
+                rule,
+                found: format!("`{text}`"),
+                help: format!(
+                    "a value this far from any real fleet is a typo or a unit mistake; for example `{}`",
+                    spec.example
+                ),
+                span: q.span,
+            });
+            return None;
+        }
         if whole && measured.value.fract() != 0.0 {
             self.errors.push(CheckError::NotWhole {
                 field: spec.name.to_string(),

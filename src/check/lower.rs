@@ -254,6 +254,20 @@ pub fn model(name: &str, r: &mut Reader<'_>) -> Option<Model> {
             ok = false;
         }
     }
+    if let (Some(window_layers), Some(layers)) = (r.whole("window_layers"), layers) {
+        if window_layers > layers {
+            let span = r.span_of("window_layers").unwrap_or(r.at);
+            r.inconsistent(
+                span,
+                format!(
+                    "`window_layers` is {window_layers}, more than the model's {layers} layers"
+                ),
+                "more than `layers`",
+                "`window_layers` counts the layers that use the sliding window: at most `layers`",
+            );
+            ok = false;
+        }
+    }
     if !ok {
         return None;
     }
@@ -388,6 +402,11 @@ pub fn workload(name: &str, model: Option<&Model>, r: &mut Reader<'_>) -> Option
             let sessions = inner.required("sessions");
             let context = inner.required("context");
             let retention = inner.number("retention");
+            if let (Some(model), Some(context)) = (model, context) {
+                if !fits_context(name, model, context, "context", &mut inner) {
+                    return None;
+                }
+            }
             Some(MemoryNeeds {
                 reuse: reuse?,
                 sessions: sessions?,
@@ -397,6 +416,11 @@ pub fn workload(name: &str, model: Option<&Model>, r: &mut Reader<'_>) -> Option
         }
         _ => None,
     };
+    if let (Some(model), Some(input), Some(output)) = (model, &input, &output) {
+        if !fits_context(name, model, input.mean() + output.mean(), "input", r) {
+            return None;
+        }
+    }
     Some(Workload {
         name: name.to_string(),
         model: model?.name.clone(),
@@ -411,6 +435,38 @@ pub fn workload(name: &str, model: Option<&Model>, r: &mut Reader<'_>) -> Option
         max_configs,
         span: r.at,
     })
+}
+
+/// Whether `tokens` (a request's prompt and output, or a session's retained context, named by
+/// `field`) fit the model's `max_context`; reports at the field when not. A prompt longer than
+/// the model reads would otherwise be planned as if it could be served.
+fn fits_context(
+    workload: &str,
+    model: &Model,
+    tokens: f64,
+    field: &str,
+    r: &mut Reader<'_>,
+) -> bool {
+    let Some(limit) = model.max_context_tokens else { return true };
+    if tokens <= limit {
+        return true;
+    }
+    let span = r.span_of(field).unwrap_or(r.at);
+    let what = if field == "context" {
+        "the retained context".to_string()
+    } else {
+        "a request's prompt and output".to_string()
+    };
+    r.inconsistent(
+        span,
+        format!(
+            "{what} ({tokens} tokens) is longer than model `{}` reads ({limit} tokens) in workload `{workload}`",
+            model.name
+        ),
+        "longer than the model's `max_context`",
+        "shorten it to the model's `max_context`, or serve a model with a longer context",
+    );
+    false
 }
 
 pub fn site(r: &mut Reader<'_>) -> Site {

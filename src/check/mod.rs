@@ -9,6 +9,7 @@
 
 mod error;
 mod fields;
+pub mod limits;
 mod lower;
 mod measured;
 mod model_config;

@@ -78,7 +78,11 @@ impl<'p> Scopes<'p> {
                             let candidates: Vec<&str> = target_locals
                                 .map(|l| l.keys().map(String::as_str).collect())
                                 .unwrap_or_default();
-                            let help = match did_you_mean(&name.text, candidates.iter().copied()) {
+                            let best = errors
+                                .suggesting()
+                                .then(|| did_you_mean(&name.text, candidates.iter().copied()))
+                                .flatten();
+                            let help = match best {
                                 Some(best) => format!("did you mean `{best}`?"),
                                 None => defined_names(&module, &candidates),
                             };
@@ -169,8 +173,13 @@ impl<'p> Scopes<'p> {
                 None
             }
             None => {
-                let all: Vec<&str> = self.visible(file).map(|(n, _)| n).collect();
-                let help = match did_you_mean(name, all.iter().copied()) {
+                let best = if errors.suggesting() {
+                    let all: Vec<&str> = self.visible(file).map(|(n, _)| n).collect();
+                    did_you_mean(name, all.iter().copied())
+                } else {
+                    None
+                };
+                let help = match best {
                     Some(best) => format!("did you mean `{best}`?"),
                     None => match kind {
                         DefKind::Device => format!("define `device {name} {{ … }}` or import it, e.g. `use std.hardware.{{{name}}}`"),

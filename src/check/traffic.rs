@@ -69,7 +69,8 @@ impl FieldChecker<'_> {
     pub(super) fn lengths(&mut self, value: &Value, spec: &FieldSpec) -> Option<Checked> {
         let lengths = match value {
             Value::Quantity(q) => {
-                match self.quantity(q, spec, Dim::TOKENS, Range::Positive, false)? {
+                // A request holds whole tokens: `0.5 tokens` is a mistake, not a length.
+                match self.quantity(q, spec, Dim::TOKENS, Range::Positive, true)? {
                     Checked::Number { value, .. } => Lengths::fixed(value),
                     _ => return None,
                 }
@@ -287,6 +288,27 @@ impl FieldChecker<'_> {
                 return None;
             }
         };
+        if values.len() > MAX_DATA_ROWS {
+            self.errors.push(CheckError::OutOfRange {
+                field: path.clone(),
+                rule: format!("must hold at most {MAX_DATA_ROWS} lengths"),
+                found: format!("more than {MAX_DATA_ROWS} rows"),
+                help: "a sample of a million lengths describes any distribution; keep a random sample of the rows".to_string(),
+                span,
+            });
+            return None;
+        }
+        let longest = values.last().copied().unwrap_or(0.0);
+        if longest > super::limits::MAX_REQUEST_TOKENS {
+            self.errors.push(CheckError::OutOfRange {
+                field: path.clone(),
+                rule: "must hold lengths of at most 10M tokens".to_string(),
+                found: format!("a length of {longest} tokens"),
+                help: "write one token count per row, each at most 10000000".to_string(),
+                span,
+            });
+            return None;
+        }
         let lengths = Lengths::Empirical { values };
         if lengths.mean() <= 0.0 || !lengths.second_moment().is_finite() {
             self.errors.push(CheckError::OutOfRange {
@@ -428,6 +450,18 @@ enum RowProblem {
     Negative { row: usize, text: String },
 }
 
+/// Most rows of an `empirical` file: the spec keeps every length, and later stages copy it.
+const MAX_DATA_ROWS: usize = 1_000_000;
+
+/// A row as quoted in a diagnostic: at most 40 characters, so that a file that is not a list
+/// of lengths is not echoed.
+fn excerpt(cell: &str) -> String {
+    match cell.char_indices().nth(40) {
+        Some((at, _)) => format!("{}…", cell.get(..at).unwrap_or("")),
+        None => cell.to_string(),
+    }
+}
+
 /// One token count per row; a first row that is not a number is a header; blank rows are
 /// skipped; a trailing comma is allowed (a one-column CSV). Sorted ascending.
 fn parse_lengths(text: &str) -> Result<Vec<f64>, RowProblem> {
@@ -442,11 +476,17 @@ fn parse_lengths(text: &str) -> Result<Vec<f64>, RowProblem> {
         let was_first = std::mem::replace(&mut first, false);
         match parsed {
             Some(v) if v < 0.0 => {
-                return Err(RowProblem::Negative { row: i + 1, text: cell.to_string() })
+                return Err(RowProblem::Negative { row: i + 1, text: excerpt(cell) })
             }
-            Some(v) => values.push(v),
+            Some(v) => {
+                values.push(v);
+                if values.len() > MAX_DATA_ROWS {
+                    // Enough to say the file is too long; reading on would only take memory.
+                    break;
+                }
+            }
             None if was_first => {}
-            None => return Err(RowProblem::NotANumber { row: i + 1, text: cell.to_string() }),
+            None => return Err(RowProblem::NotANumber { row: i + 1, text: excerpt(cell) }),
         }
     }
     if values.is_empty() {

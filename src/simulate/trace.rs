@@ -43,6 +43,29 @@ pub enum TraceError {
         span: Span,
     },
 
+    #[error("the trace has more than {limit} requests")]
+    #[diagnostic(
+        code(fleet::trace_too_long),
+        help("replay a part of it: the simulator holds every request in memory")
+    )]
+    TooLong {
+        limit: u64,
+        #[label("request {limit} + 1")]
+        span: Span,
+    },
+
+    #[error("the trace asks for {tokens} output tokens, more than a simulation decodes ({limit})")]
+    #[diagnostic(
+        code(fleet::trace_too_large),
+        help("replay a part of the trace: the simulator decodes every output token")
+    )]
+    TooMuchWork {
+        tokens: f64,
+        limit: f64,
+        #[label("the budget is used up at this request")]
+        span: Span,
+    },
+
     #[error("no workload `{name}` in the plan")]
     #[diagnostic(code(fleet::trace_workload), help("{help}"))]
     Workload {
@@ -58,13 +81,40 @@ impl StageError for TraceError {
         match self {
             TraceError::Fields { span, .. }
             | TraceError::Value { span, .. }
+            | TraceError::TooLong { span, .. }
+            | TraceError::TooMuchWork { span, .. }
             | TraceError::Workload { span, .. } => *span,
         }
     }
 }
 
-/// Largest token count a trace line may give (a billion: far beyond any context window).
-const MAX_TOKENS: f64 = 1e9;
+/// Largest token count a trace line may give: the checker's limit for one request (10M, the
+/// longest context of any model). A line with a billion output tokens ran for minutes.
+const MAX_TOKENS: f64 = crate::check::limits::MAX_REQUEST_TOKENS;
+
+/// Most output tokens one simulation may decode, over all its requests. The event loop takes
+/// one step per output token of every batch; with batches of one (a long context fills an
+/// instance) that is about 30 ns a token, so this bounds a run at about half a minute. The
+/// default run (100,000 requests of a few hundred tokens) decodes a few ten millions.
+pub const MAX_SIMULATED_TOKENS: f64 = 1e9;
+
+/// Latest timestamp, in seconds: a year of traffic.
+const MAX_TIME_S: f64 = 365.0 * 86_400.0;
+
+/// Bad lines reported before the rest of a trace is skipped: a binary file or the wrong file
+/// would otherwise give one diagnostic per line.
+const MAX_ERRORS: usize = 200;
+
+/// Most characters of a bad field quoted in a diagnostic.
+const MAX_QUOTED: usize = 40;
+
+/// A field as quoted in a diagnostic: cut short, so a binary or huge line is not echoed.
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED) {
+        Some((at, _)) => format!("{}…", text.get(..at).unwrap_or("")),
+        None => text.to_string(),
+    }
+}
 
 /// Parses a trace; `file` is its id in the source map the diagnostics render against.
 pub fn parse_trace(
@@ -77,9 +127,13 @@ pub fn parse_trace(
     let names: Vec<&str> = spec.workloads.keys().map(String::as_str).collect();
     let mut offset = 0usize;
     let mut first = true;
+    let mut output_tokens = 0.0;
     for raw in text.split_inclusive('\n') {
         let start = offset;
         offset += raw.len();
+        if diagnostics.len() >= MAX_ERRORS {
+            break;
+        }
         let line = raw.trim_end_matches(['\n', '\r']);
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -108,13 +162,20 @@ pub fn parse_trace(
             diagnostics.push(TraceError::Fields { found: fields.len(), span: line_span });
             continue;
         }
+        if requests.len() as u64 >= crate::simulate::MAX_REQUESTS {
+            diagnostics.push(TraceError::TooLong {
+                limit: crate::simulate::MAX_REQUESTS,
+                span: line_span,
+            });
+            break;
+        }
         let (time_text, time_span) = fields[0];
-        let time = time_text.parse::<f64>().ok().filter(|t| t.is_finite() && *t >= 0.0);
+        let time = time_text.parse::<f64>().ok().filter(|t| (0.0..=MAX_TIME_S).contains(t));
         if time.is_none() {
             diagnostics.push(TraceError::Value {
-                text: time_text.into(),
+                text: quoted(time_text),
                 what: "a time in seconds",
-                help: "timestamps are seconds from the start of the trace: non-negative numbers such as `12.5`",
+                help: "timestamps are seconds from the start of the trace, from 0 to a year (31536000), such as `12.5`",
                 span: time_span,
             });
         }
@@ -127,7 +188,7 @@ pub fn parse_trace(
                     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
                 )
             });
-            diagnostics.push(TraceError::Workload { name: name.into(), help, span: name_span });
+            diagnostics.push(TraceError::Workload { name: quoted(name), help, span: name_span });
         }
         let mut tokens = [0u32; 2];
         let mut ok = true;
@@ -139,12 +200,23 @@ pub fn parse_trace(
                 _ => {
                     ok = false;
                     diagnostics.push(TraceError::Value {
-                        text: value.into(),
+                        text: quoted(value),
                         what: "a token count",
-                        help: "token counts are whole numbers from 1 to 1,000,000,000",
+                        help: "token counts are whole numbers from 1 to 10,000,000",
                         span,
                     });
                 }
+            }
+        }
+        if ok {
+            output_tokens += f64::from(tokens[1]);
+            if output_tokens > MAX_SIMULATED_TOKENS {
+                diagnostics.push(TraceError::TooMuchWork {
+                    tokens: output_tokens,
+                    limit: MAX_SIMULATED_TOKENS,
+                    span: line_span,
+                });
+                break;
             }
         }
         if let (Some(time_s), true, true) = (time, known, ok) {

@@ -106,6 +106,39 @@ pub enum SyntaxError {
         #[label("does not fit in a 64-bit float")]
         span: Span,
     },
+
+    #[error("{what} nest deeper than {limit} levels")]
+    #[diagnostic(
+        code(fleet::too_deep),
+        help("a `.fleet` file nests a few levels deep (`workload {{ slo {{ … }} }}`); close the blocks, parentheses or comments left open")
+    )]
+    TooDeep {
+        what: String,
+        limit: usize,
+        #[label("level {limit} is exceeded here")]
+        span: Span,
+    },
+
+    #[error("a line is longer than {limit} bytes")]
+    #[diagnostic(
+        code(fleet::line_too_long),
+        help("break the line: entries are separated by line breaks, and a long comment can span several lines")
+    )]
+    LineTooLong {
+        limit: usize,
+        #[label("the line goes on past here")]
+        span: Span,
+    },
+
+    #[error("a carriage return ends a line on its own")]
+    #[diagnostic(
+        code(fleet::carriage_return),
+        help("save the file with Unix (LF) or Windows (CRLF) line ends; a lone CR would hide the rest of the line from the parser")
+    )]
+    CarriageReturn {
+        #[label("lone carriage return")]
+        span: Span,
+    },
 }
 
 impl StageError for SyntaxError {
@@ -120,7 +153,10 @@ impl StageError for SyntaxError {
             | SyntaxError::StrictBound { span }
             | SyntaxError::UnknownKeyword { span, .. }
             | SyntaxError::ObjectiveDirection { span, .. }
-            | SyntaxError::NumberTooLarge { span, .. } => *span,
+            | SyntaxError::NumberTooLarge { span, .. }
+            | SyntaxError::TooDeep { span, .. }
+            | SyntaxError::LineTooLong { span, .. }
+            | SyntaxError::CarriageReturn { span } => *span,
         }
     }
 }

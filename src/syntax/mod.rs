@@ -6,10 +6,12 @@
 pub mod ast;
 mod error;
 mod expect;
+mod limits;
 mod parse;
 
 pub use error::SyntaxError;
 pub use expect::ITEM_KEYWORDS;
+pub use limits::{MAX_LINE_BYTES, MAX_NESTING};
 pub use parse::parse_file;
 
 /// The grammar's text, for tests that check the editors and docs agree with it.

@@ -20,6 +20,11 @@ pub(crate) struct FleetParser;
 /// alongside a tree; a pest failure gives no tree, but parsing goes on past the broken item
 /// (see [`recover`]) so that one run reports the syntax errors of every item.
 pub fn parse_file(file: FileId, text: &str) -> (Option<File>, Diagnostics) {
+    let limits = super::limits::check(file, text);
+    if !limits.is_empty() {
+        // The grammar must not see the text: deep nesting would overflow its stack.
+        return (None, limits);
+    }
     pest::set_error_detail(true);
     let mut conv = Converter { file, errors: Diagnostics::new() };
     match FleetParser::parse(Rule::file, text) {
