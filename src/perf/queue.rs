@@ -200,13 +200,17 @@ pub fn waiting_probability(servers: f64, rho: f64) -> f64 {
         let density = (-0.5 * beta * beta).exp() / (2.0 * std::f64::consts::PI).sqrt();
         return 1.0 / (1.0 + beta * normal_cdf(beta) / density);
     }
-    let a = rho * c;
-    let mut b = 1.0;
+    // Erlang B by its reciprocal, 1/B(k) = 1 + (k/a)·1/B(k−1): one multiply-add a server where
+    // the textbook recursion B(k) = a·B/(k + a·B) divides (this loop was half the planner's time
+    // at 100 workloads). A reciprocal past f64's range is a B of zero: no one waits.
+    let per_load = 1.0 / (rho * c);
+    let mut inverse = 1.0;
     let mut k = 1.0;
     while k <= c {
-        b = a * b / (k + a * b);
+        inverse = 1.0 + inverse * k * per_load;
         k += 1.0;
     }
+    let b = 1.0 / inverse;
     b / (1.0 - rho * (1.0 - b))
 }
 
