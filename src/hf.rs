@@ -82,16 +82,22 @@ pub fn model_from_config(
         _ => &root,
     };
     let mut r = Reader { v: text, problems: Vec::new() };
-    let hidden = r.whole("hidden_size");
-    let layers = r.whole("num_hidden_layers");
-    let heads = r.whole("num_attention_heads");
-    let vocab = r.whole("vocab_size");
+    // The usual names first, then the older or other families' spellings of the same key.
+    let hidden = r.whole_any("hidden_size", &["n_embd", "d_model", "hidden_dim"]);
+    let layers = r.whole_any("num_hidden_layers", &["n_layer", "num_layers", "n_layers"]);
+    let heads = r.whole_any("num_attention_heads", &["n_head", "num_heads", "n_heads"]);
+    let vocab = r.whole_any("vocab_size", &["padded_vocab_size"]);
     let kv_heads = r.opt_whole("num_key_value_heads").filter(|g| *g > 0).or(heads);
     let head_dim = r.opt_whole("head_dim").filter(|d| *d > 0).or(match (hidden, heads) {
         (Some(h), Some(n)) if n > 0 => Some(h / n),
         _ => None,
     });
-    let intermediate = r.opt_whole("intermediate_size").filter(|i| *i > 0);
+    let intermediate = r
+        .opt_whole("intermediate_size")
+        .or_else(|| r.opt_whole("ffn_hidden_size"))
+        .or_else(|| r.opt_whole("n_inner"))
+        .or_else(|| r.opt_whole("d_ff"))
+        .filter(|i| *i > 0);
     let tied = text.get("tie_word_embeddings").and_then(Value::as_bool).unwrap_or(false);
     // MoE: the usual names of the expert count, the experts per token and their size.
     let experts = r
@@ -201,9 +207,17 @@ pub fn model_from_config(
         .filter(|t| t.contains("linear") || t.contains("mamba") || t.contains("ssm"))
         .count() as u32;
     // Qwen3-Next: one full-attention layer in every `full_attention_interval`, the rest linear.
+    // Nemotron-H: `hybrid_override_pattern`, one character a layer, `*` for attention. Jamba:
+    // attention where `i % attn_layer_period == attn_layer_offset`.
     if layer_types.is_empty() {
         if let Some(every) = r.opt_whole("full_attention_interval").filter(|i| *i > 1) {
             no_kv = l - l / every;
+        } else if let Some(pattern) = text.get("hybrid_override_pattern").and_then(Value::as_str) {
+            let attention = pattern.chars().filter(|c| *c == '*').count() as u32;
+            no_kv = l.saturating_sub(attention.min(l));
+        } else if let Some(period) = r.opt_whole("attn_layer_period").filter(|p| *p > 0) {
+            let offset = r.opt_whole("attn_layer_offset").unwrap_or(0);
+            no_kv = (0..l).filter(|i| i % period != offset % period).count() as u32;
         }
     }
     let sliding = layer_types.iter().filter(|t| t.contains("sliding")).count() as u32;
@@ -337,6 +351,15 @@ struct Reader<'v> {
 }
 
 impl Reader<'_> {
+    /// [`Reader::whole`] under `key` or, when it is absent, the first of `aliases` present.
+    fn whole_any(&mut self, key: &'static str, aliases: &[&'static str]) -> Option<u32> {
+        let present = |k: &str| self.v.get(k).is_some_and(|v| !v.is_null());
+        match aliases.iter().find(|a| !present(key) && present(a)) {
+            Some(alias) => self.whole(alias),
+            None => self.whole(key),
+        }
+    }
+
     /// A whole number above zero that the model needs.
     fn whole(&mut self, key: &'static str) -> Option<u32> {
         if self.v.get(key).is_none_or(Value::is_null) {

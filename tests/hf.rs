@@ -156,3 +156,32 @@ fn mutated_configs_never_panic() {
 fn read_file(name: &str) -> String {
     read(name)
 }
+
+/// Other spellings of the required keys (GPT-2's `n_embd`, `n_layer`, `n_head`, `n_inner`),
+/// and the hybrids' layer patterns: Nemotron-H's `hybrid_override_pattern` (`*` attention) and
+/// Jamba's `attn_layer_period`/`attn_layer_offset`, whose other layers keep no KV.
+#[test]
+fn other_spellings_and_hybrid_patterns() {
+    let span = Span::new(FileId(0), 0, 0);
+    let gpt2 = r#"{"n_embd": 768, "n_layer": 12, "n_head": 12, "n_inner": 3072, "vocab_size": 50257,
+                   "tie_word_embeddings": true}"#;
+    let m = model_from_config("gpt2", gpt2, None, span).unwrap().model;
+    assert_eq!((m.hidden, m.layers, m.heads, m.head_dim), (768, 12, 12, 64));
+    // Per layer 4·768² (attention) + 3·768·3072 (a gated MLP, as the counting assumes) + norms.
+    let per_layer = 4.0 * 768.0 * 768.0 + 3.0 * 768.0 * 3072.0 + 2.0 * 768.0;
+    let expected = 12.0 * per_layer + 768.0 + 50257.0 * 768.0;
+    assert!((m.params - expected).abs() < 1.0, "{} vs {expected}", m.params);
+
+    let nemotron = r#"{"hidden_size": 4096, "num_hidden_layers": 8, "num_attention_heads": 32,
+        "num_key_value_heads": 8, "head_dim": 128, "intermediate_size": 16384, "vocab_size": 131072,
+        "hybrid_override_pattern": "M-M*-M*-"}"#;
+    let m = model_from_config("nh", nemotron, None, span).unwrap().model;
+    // Two attention layers keep 2 × 8 × 128 values a token each, in BF16.
+    assert_eq!(kv_bytes_per_token(&m, Precision::Bf16), 2.0 * 2.0 * 8.0 * 128.0 * 2.0);
+
+    let jamba = r#"{"hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+        "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 65536,
+        "attn_layer_period": 8, "attn_layer_offset": 4}"#;
+    let m = model_from_config("jamba", jamba, None, span).unwrap().model;
+    assert_eq!(kv_bytes_per_token(&m, Precision::Bf16), 4.0 * 2.0 * 8.0 * 128.0 * 2.0);
+}
