@@ -235,6 +235,11 @@ pub fn model_from_config(
     } else {
         (None, None)
     };
+    if let Some(top) = r.opt_whole("index_topk").filter(|k| *k > 0) {
+        notes.push(format!(
+            "sparse attention (an indexer picks {top} tokens) is not modelled: attention is counted over the whole context"
+        ));
+    }
     if let Some(mtp) = r.opt_whole("num_nextn_predict_layers").filter(|m| *m > 0) {
         notes.push(format!("{mtp} multi-token-prediction layer(s) not counted and not decoded"));
     }
