@@ -541,16 +541,22 @@ fn model_from_config_file(
         .file_stem()
         .map_or("model".to_string(), |s| s.to_string_lossy().replace(['-', '.'], "_"));
     let span = fleetplan::source::Span::new(fleetplan::source::FileId(0), 0, 0);
-    fleetplan::hf::model_from_config(&name, &text, quant.as_deref(), span).map(|m| m.model).map_err(
-        |problems| {
+    fleetplan::hf::model_from_config(&name, &text, quant.as_deref(), span)
+        .map(|m| {
+            // What the config holds that the model leaves out, said once on stderr.
+            for note in &m.notes {
+                output::write_stderr(&format!("note: {path}: {note}\n"));
+            }
+            m.model
+        })
+        .map_err(|problems| {
             let all: Vec<String> = problems.iter().map(|p| p.message()).collect();
             (
                 "fleet::model_config",
                 format!("`{path}` is not a model config fleetplan can read: {}", all.join("; ")),
                 "a model config is a Hugging Face `config.json` (docs/models.md)".to_string(),
             )
-        },
-    )
+        })
 }
 
 /// The file's root, or its error reported.
