@@ -352,12 +352,32 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
+    let numbers = numbers_in(&lower);
     candidates
         .into_iter()
-        .map(|c| (levenshtein(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|(d, c)| *d <= DID_YOU_MEAN_DISTANCE.min(c.len().saturating_sub(1)).max(1))
-        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-        .map(|(_, c)| c)
+        .filter_map(|c| {
+            let other = c.to_ascii_lowercase();
+            let edits = levenshtein(&lower, &other);
+            let similarity = strsim::jaro_winkler(&lower, &other);
+            let close = edits <= DID_YOU_MEAN_DISTANCE.min(c.len().saturating_sub(1)).max(1)
+                || similarity >= SIMILAR;
+            // Names differ most in their numbers (`llama3_70b` is a Llama 3 model, not
+            // `llama2_70b`; `H100` is `h100_sxm`, not `h200`): rank by the numbers they share,
+            // then by Jaro–Winkler similarity, which favours a shared prefix.
+            let shared = numbers_in(&other).iter().filter(|n| numbers.contains(n)).count();
+            close.then_some((shared, similarity, c))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(b.2.cmp(a.2)))
+        .map(|(_, _, c)| c)
+}
+
+/// Jaro–Winkler similarity at which a name counts as close whatever its edit distance (a
+/// shared prefix with a suffix added: `h100` and `h100_sxm`).
+const SIMILAR: f64 = 0.88;
+
+/// The runs of digits in a name.
+fn numbers_in(name: &str) -> Vec<&str> {
+    name.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).collect()
 }
 
 /// A `help` sentence: "did you mean `x`?" or the fallback.
@@ -401,5 +421,16 @@ mod tests {
         assert_eq!(did_you_mean("zzz", ["h200", "b200"]), None);
         // One-letter names never attract distant guesses.
         assert_eq!(did_you_mean("x", ["ab"]), None);
+    }
+
+    #[test]
+    fn suggestions_favour_shared_numbers_and_prefixes() {
+        let models = ["llama2_7b", "llama2_70b", "llama3_1_8b", "llama3_1_70b", "llama3_3_70b"];
+        // A Llama 3 name is a Llama 3 model, not the Llama 2 one an edit away.
+        assert!(did_you_mean("llama3_70b", models).is_some_and(|m| m.starts_with("llama3_")));
+        assert_eq!(did_you_mean("llama3_8b", models), Some("llama3_1_8b"));
+        // The catalog's `h100_sxm`, not `h200`, one edit from `h100`.
+        assert_eq!(did_you_mean("H100", ["h200", "h100_sxm", "b200"]), Some("h100_sxm"));
+        assert_eq!(did_you_mean("batchsize", ["batch", "devices", "replicas"]), Some("batch"));
     }
 }
