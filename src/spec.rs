@@ -165,10 +165,10 @@ pub struct Measurements {
     pub span: Span,
 }
 
-/// One row of a `measured("…")` file. Precisions left empty are the model's own.
+/// One measurement of a model on a device, in the units of its metric: a row of a
+/// `measured("…")` file, or of the validation data. Precisions left empty are the model's own.
 #[derive(Clone, Debug, Serialize)]
-pub struct Measurement {
-    pub model: String,
+pub struct MeasuredPoint {
     /// Devices of the instance; `None`: the fewest that hold the model.
     pub devices: Option<u32>,
     pub weights: Option<Precision>,
@@ -185,6 +185,14 @@ pub struct Measurement {
     pub tpot_limit_s: Option<f64>,
     pub metric: MeasuredMetric,
     pub measured: f64,
+}
+
+/// One row of a `measured("…")` file: the model it measured and the point.
+#[derive(Clone, Debug, Serialize)]
+pub struct Measurement {
+    pub model: String,
+    #[serde(flatten)]
+    pub point: MeasuredPoint,
     /// The row's line in its file (1-based, the header is line 1).
     pub line: usize,
     /// The row, and its `model` cell.

@@ -33,8 +33,8 @@ fn sweep() -> Vec<(&'static str, Point)> {
                 model,
                 Point {
                     devices: Some(devices),
-                    weights: Precision::Fp8,
-                    kv: Precision::Fp8,
+                    weights: Some(Precision::Fp8),
+                    kv_cache: Some(Precision::Fp8),
                     input_tokens: 1024.0,
                     output_tokens: 256.0,
                     batch: Some(batch),
@@ -51,8 +51,8 @@ fn sweep() -> Vec<(&'static str, Point)> {
                 model,
                 Point {
                     devices: Some(devices),
-                    weights: Precision::Fp8,
-                    kv: Precision::Fp8,
+                    weights: Some(Precision::Fp8),
+                    kv_cache: Some(Precision::Fp8),
                     input_tokens: input,
                     output_tokens: 128.0,
                     batch: Some(1),

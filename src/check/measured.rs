@@ -7,7 +7,7 @@ use super::fields::{Checked, FieldChecker};
 use crate::diagnostic::did_you_mean;
 use crate::load::quoted_list;
 use crate::source::{FileId, Span};
-use crate::spec::{MeasuredMetric, Measurement, Measurements, Precision};
+use crate::spec::{MeasuredMetric, MeasuredPoint, Measurement, Measurements, Precision};
 use crate::syntax::ast::Call;
 
 /// Columns a measurements file must have.
@@ -297,17 +297,19 @@ impl Table<'_, '_> {
         }
         Some(Measurement {
             model,
-            devices: devices.map(|d| d as u32),
-            weights,
-            kv_cache,
-            input_tokens: input,
-            output_tokens: output,
-            batch: batch.map(|b| b as u32),
-            replicas: replicas.map_or(1, |r| r as u32),
-            ttft_limit_s: ttft_limit.map(|t| t / 1e3),
-            tpot_limit_s: tpot_limit.map(|t| t / 1e3),
-            metric,
-            measured,
+            point: MeasuredPoint {
+                devices: devices.map(|d| d as u32),
+                weights,
+                kv_cache,
+                input_tokens: input,
+                output_tokens: output,
+                batch: batch.map(|b| b as u32),
+                replicas: replicas.map_or(1, |r| r as u32),
+                ttft_limit_s: ttft_limit.map(|t| t / 1e3),
+                tpot_limit_s: tpot_limit.map(|t| t / 1e3),
+                metric,
+                measured,
+            },
             line,
             span,
             model_span,

@@ -154,19 +154,7 @@ fn fit_device(
             });
             continue;
         };
-        let point = Point {
-            devices: m.devices,
-            weights: m.weights.unwrap_or(model.weights),
-            kv: m.kv_cache.unwrap_or(model.kv_cache),
-            input_tokens: m.input_tokens,
-            output_tokens: m.output_tokens,
-            batch: m.batch,
-            replicas: m.replicas,
-            ttft_limit_s: m.ttft_limit_s,
-            tpot_limit_s: m.tpot_limit_s,
-            metric: m.metric,
-            measured: m.measured,
-        };
+        let point = m.point.clone();
         if let Some(reason) = why_not_runnable(model, device, &point) {
             errors.push(CalibrateError::NotRunnable {
                 path: measurements.path.clone(),
@@ -278,7 +266,7 @@ fn why_not_runnable(model: &Model, device: &Device, point: &Point) -> Option<Str
         return Some(format!(
             "`{}` quotes no compute at {} or wider",
             device.name,
-            point.weights.name()
+            point.weights.unwrap_or(model.weights).name()
         ));
     }
     let memory = instance.memory();

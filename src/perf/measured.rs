@@ -3,8 +3,6 @@
 //! the fit of a device to a user's own measurements (`calibrate = measured("…")`,
 //! [`super::calibrate`]). docs/perf-model.md ("Measurements") says what each metric means.
 
-use serde::Serialize;
-
 use super::candidate::{self, Role};
 use super::instance::Instance;
 use super::{aggregated, calibration, estimate};
@@ -15,24 +13,12 @@ use crate::spec::{
 
 pub use crate::spec::MeasuredMetric as Metric;
 
-/// One measurement of a model on a device, in the units of its metric.
-#[derive(Clone, Debug, Serialize)]
-pub struct Point {
-    /// Devices of the instance; `None`: the fewest that hold the model.
-    pub devices: Option<u32>,
-    pub weights: Precision,
-    pub kv: Precision,
-    pub input_tokens: f64,
-    pub output_tokens: f64,
-    /// Batch or concurrency; `None`: the planner's own (memory, scheduler cap).
-    pub batch: Option<u32>,
-    /// Identical instances whose summed rate was measured (1: one instance).
-    pub replicas: u32,
-    /// The p99 limits a server measurement was held to (`server_output_tokens_per_s`).
-    pub ttft_limit_s: Option<f64>,
-    pub tpot_limit_s: Option<f64>,
-    pub metric: Metric,
-    pub measured: f64,
+/// One measurement (`spec::MeasuredPoint`).
+pub use crate::spec::MeasuredPoint as Point;
+
+/// The precisions a point ran at: its own, else the model's.
+fn precisions(model: &Model, point: &Point) -> (Precision, Precision) {
+    (point.weights.unwrap_or(model.weights), point.kv_cache.unwrap_or(model.kv_cache))
 }
 
 /// The instance a point ran on: its devices laid out as the planner lays them out (tensor
@@ -46,15 +32,16 @@ pub fn instance<'a>(model: &'a Model, device: &'a Device, point: &Point) -> Inst
             batch: Some(1),
             input_tokens: point.input_tokens,
             output_tokens: point.output_tokens,
-            weights: Some(point.weights),
-            kv_cache: Some(point.kv),
+            weights: Some(precisions(model, point).0),
+            kv_cache: Some(precisions(model, point).1),
             tpot_s: None,
             ttft_s: None,
         })
         .devices
     });
     let (tp, pp) = estimate::layout_for(model, device, devices, estimate::DEFAULT_SCALE_UP);
-    Instance { model, device, tp, pp, weights: point.weights, kv: point.kv }
+    let (weights, kv) = precisions(model, point);
+    Instance { model, device, tp, pp, weights, kv }
 }
 
 /// `vLLM benchmark_latency`: `B` prompts prefilled together, then `O` decode steps of the
@@ -119,7 +106,8 @@ pub fn predict(model: &Model, device: &Device, point: &Point) -> f64 {
 /// fixed-length requests (a measurement gives only the mean lengths). Zero when no instance of
 /// this size meets the limits.
 fn server(model: &Model, device: &Device, instance: &Instance<'_>, point: &Point) -> f64 {
-    let model = Model { weights: point.weights, kv_cache: point.kv, ..model.clone() };
+    let (weights, kv_cache) = precisions(model, point);
+    let model = Model { weights, kv_cache, ..model.clone() };
     let devices = instance.devices();
     // A pool and a workload that exist only for this question; they point at the device's
     // definition, the one place in the source they stand for.

@@ -142,8 +142,8 @@ pub fn rows() -> Vec<Row> {
 pub fn point(row: &Row) -> measured::Point {
     measured::Point {
         devices: row.devices,
-        weights: row.weights,
-        kv: row.kv,
+        weights: Some(row.weights),
+        kv_cache: Some(row.kv),
         input_tokens: row.input,
         output_tokens: row.output,
         batch: row.batch,
