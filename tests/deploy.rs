@@ -550,3 +550,72 @@ fn cli_writes_nothing_without_a_plan() {
     assert!(!out_dir.exists());
     std::fs::remove_file(&bad).unwrap();
 }
+
+/// A case no example covers: NVIDIA, AMD and Gaudi pools in one plan (the planner puts
+/// DeepSeek-V3 on the MI300Xs and the 8B model on a Gaudi 3).
+const HETEROGENEOUS: &str = r#"
+use std.hardware.{h100_sxm, mi300x, gaudi3}
+use std.models.{deepseek_v3, llama3_1_8b}
+
+pool nv {
+  device = h100_sxm
+  per_node = 8
+  max = 128
+  price = 2.50 $/h
+}
+
+pool amd {
+  device = mi300x
+  per_node = 8
+  max = 16
+  price = 2.00 $/h
+}
+
+pool gaudi {
+  device = gaudi3
+  per_node = 8
+  max = 16
+  price = 1.80 $/h
+}
+
+workload big {
+  model = deepseek_v3
+  rate = 1 req/s
+  input = 2k tokens
+  output = 300 tokens
+  slo { ttft p90 <= 10 s  tpot p90 <= 150 ms }
+}
+
+workload small {
+  model = llama3_1_8b
+  rate = 20 req/s
+  input = 1k tokens
+  output = 200 tokens
+  slo { ttft p90 <= 1 s  tpot p90 <= 50 ms }
+}
+"#;
+
+#[test]
+fn a_plan_across_vendors() {
+    let root = Root::Text { name: "heterogeneous.fleet".into(), text: HETEROGENEOUS.into() };
+    let planned = fleetplan::plan(root, &Options::default()).unwrap();
+    let PlanOutcome::Planned { spec, plan, .. } = planned.outcome else {
+        panic!("the heterogeneous case has no plan")
+    };
+    let plan_json = serde_json::to_value(&*plan).unwrap();
+    let path = Path::new("heterogeneous.fleet");
+    for target in TARGETS {
+        let files = render(target, &spec, &plan);
+        check_against_plan(path, target, &spec, &plan_json, &files);
+    }
+    let files = render(Target::Dynamo, &spec, &plan);
+    let all: String = files.values().cloned().collect();
+    assert!(all.contains("amd.com/gpu") && all.contains("habana.ai/gaudi"), "{all}");
+    insta::assert_snapshot!("deploy_heterogeneous_dynamo", {
+        let mut text = String::new();
+        for (name, body) in files.iter().filter(|(p, _)| p.as_str() != "fleetplan/plan.json") {
+            text.push_str(&format!("=== {name}\n{body}"));
+        }
+        text
+    });
+}

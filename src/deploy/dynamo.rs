@@ -180,3 +180,56 @@ pub fn render(plan: &Plan, units: &[Unit]) -> Files {
     }
     files
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::Offload;
+    use super::*;
+    use crate::spec::Precision;
+
+    #[test]
+    fn an_instance_wider_than_a_node_is_multinode() {
+        let d = Deployment {
+            name: "decode-gpu-16".into(),
+            workload: "w".into(),
+            model: "llama3_1_405b".into(),
+            pool: "gpu".into(),
+            device: "h100_sxm".into(),
+            vendor: Vendor::Nvidia,
+            role: Role::Decode,
+            instances: 3,
+            tensor_parallel: 8,
+            pipeline_stages: 2,
+            devices_per_instance: 16,
+            nodes_per_instance: 2,
+            batch_limit: Some(64),
+            chunk_tokens: None,
+            weights: Precision::Bf16,
+            kv_cache: Precision::Fp8,
+            capacity_per_s: 1.0,
+            offload: Offload::default(),
+            prefix_caching: false,
+        };
+        let u = Unit {
+            name: "w-gpu-pd".into(),
+            workload: "w".into(),
+            model: d.model.clone(),
+            model_id: "meta-llama/Llama-3.1-405B-Instruct".into(),
+            disaggregated: true,
+            external: None,
+            deployments: vec![d.clone()],
+            share: 1.0,
+            rate_per_s: 1.0,
+            weight: 1000,
+        };
+        let text = yaml::document(&[], &worker(&u, &d));
+        assert!(text.contains("multinode:\n  nodeCount: 2\n"), "{text}");
+        // Eight GPUs on each of the two nodes: 16 per replica.
+        assert!(text.contains("nvidia.com/gpu: \"8\""), "{text}");
+        for arg in
+            ["--pipeline-parallel-size\"\n", "\"2\"", "--kv-cache-dtype", "\"fp8\"", "\"64\""]
+        {
+            assert!(text.contains(arg), "{arg} missing:\n{text}");
+        }
+    }
+}

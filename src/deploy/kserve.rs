@@ -5,8 +5,8 @@
 
 use super::llmd::{release_name, releases};
 use super::model::{
-    lmcache_env, lmcache_transfer_config, node_selector, pod_metadata, resources, traffic_split,
-    Deployment, Unit,
+    lmcache_env, lmcache_transfer_config, node_selector, offload_volume, pod_metadata, resources,
+    traffic_split, Deployment, Unit,
 };
 use super::yaml::{self, int, map, s, strings, Yaml};
 use super::Files;
@@ -31,7 +31,16 @@ fn template(u: &Unit, d: &Deployment) -> Yaml {
         container.push("env", Yaml::List(env));
     }
     container.push("resources", resources(d));
-    map([("nodeSelector", node_selector(d)), ("containers", Yaml::List(vec![container]))])
+    let volume = offload_volume(d);
+    if let Some((_, mount)) = &volume {
+        container.push("volumeMounts", Yaml::List(vec![mount.clone()]));
+    }
+    let mut template =
+        map([("nodeSelector", node_selector(d)), ("containers", Yaml::List(vec![container]))]);
+    if let Some((volume, _)) = volume {
+        template.push("volumes", Yaml::List(vec![volume]));
+    }
+    template
 }
 
 fn service(

@@ -6,7 +6,8 @@
 //! them all and picks prefill and decode pods by their `llm-d.ai/role`.
 
 use super::model::{
-    lmcache_env, lmcache_transfer_config, node_selector, resources, traffic_split, Deployment, Unit,
+    lmcache_env, lmcache_transfer_config, node_selector, offload_volume, resources, traffic_split,
+    Deployment, Unit,
 };
 use super::yaml::{self, int, map, s, strings, Yaml};
 use super::{Files, Vendor};
@@ -47,7 +48,11 @@ fn group(u: &Unit, d: Option<&Deployment>) -> Yaml {
         container.push("env", Yaml::List(env));
     }
     container.push("resources", resources(d));
-    map([
+    let volume = offload_volume(d);
+    if let Some((_, mount)) = &volume {
+        container.push("volumeMounts", Yaml::List(vec![mount.clone()]));
+    }
+    let mut group = map([
         ("create", Yaml::Bool(true)),
         ("replicas", int(d.instances)),
         (
@@ -68,7 +73,11 @@ fn group(u: &Unit, d: Option<&Deployment>) -> Yaml {
             ]),
         ),
         ("containers", Yaml::List(vec![container])),
-    ])
+    ]);
+    if let Some((volume, _)) = volume {
+        group.push("volumes", Yaml::List(vec![volume]));
+    }
+    group
 }
 
 /// The releases of a unit: (prefill, decode-side) pairs by index.

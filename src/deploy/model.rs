@@ -738,10 +738,27 @@ pub fn lmcache_env(d: &Deployment) -> Vec<Yaml> {
         env.push(var("LMCACHE_MAX_LOCAL_CPU_SIZE", d.offload.cpu_gb.max(1).to_string()));
     }
     if d.offload.disk_gb > 0 {
-        env.push(var("LMCACHE_LOCAL_DISK", "file:///kv-offload/".into()));
+        env.push(var("LMCACHE_LOCAL_DISK", format!("file://{KV_OFFLOAD_PATH}/")));
         env.push(var("LMCACHE_MAX_LOCAL_DISK_SIZE", d.offload.disk_gb.to_string()));
     }
     env
+}
+
+/// Where LMCache's disk tier is mounted.
+pub const KV_OFFLOAD_PATH: &str = "/kv-offload";
+
+/// The disk tier's volume (node-local scratch of the planned size) and its mount, when the
+/// deployment has one.
+pub fn offload_volume(d: &Deployment) -> Option<(Yaml, Yaml)> {
+    (d.offload.disk_gb > 0).then(|| {
+        (
+            map([
+                ("name", s("kv-offload")),
+                ("emptyDir", map([("sizeLimit", s(format!("{}G", d.offload.disk_gb)))])),
+            ]),
+            map([("name", s("kv-offload")), ("mountPath", s(KV_OFFLOAD_PATH))]),
+        )
+    })
 }
 
 /// The vLLM KV-transfer config for llm-d and KServe: NIXL between prefill and decode, LMCache

@@ -166,7 +166,7 @@ mod tests {
         assert_eq!(
             text,
             "# a comment\napiVersion: \"v1\"\nspec:\n  replicas: 3\n  args:\n    - \"--a\"\n    - \"8\"\n\
-             items:\n  - name: \"x\"\n    n: 1\n  - []\nempty: {}\nnvidia.com/gpu: \"8\"\n\"yes\": true\n"
+             items:\n  - name: \"x\"\n    \"n\": 1\n  - []\nempty: {}\nnvidia.com/gpu: \"8\"\n\"yes\": true\n"
         );
     }
 }
