@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use fleetplan::deploy::{render, Files, Target};
+use fleetplan::deploy::{render, render_with, DynamoApi, Files, Target};
 use fleetplan::load::Root;
 use fleetplan::solve::Options;
 use fleetplan::PlanOutcome;
@@ -131,6 +131,44 @@ fn dynamo_workers(ctx: &Context, files: &Files) -> Vec<Worker> {
                     devices_per_replica: nodes
                         * pod_devices(container, &pod["metadata"]["annotations"], key)
                         / if key.is_none() { nodes } else { 1 },
+                });
+            }
+        }
+    }
+    workers
+}
+
+/// The same graphs written as v1alpha1 (`spec.services`).
+fn dynamo_v1alpha1_workers(ctx: &Context, files: &Files) -> Vec<Worker> {
+    let mut workers = Vec::new();
+    for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".yaml") && !p.contains('/')) {
+        for doc in documents(text) {
+            if doc["kind"] == "HTTPRoute" {
+                continue;
+            }
+            assert_eq!(doc["apiVersion"], "nvidia.com/v1alpha1", "{path}");
+            let services = doc["spec"]["services"].as_object().unwrap();
+            assert_eq!(services.values().filter(|c| c["componentType"] == "frontend").count(), 1);
+            for c in services.values().filter(|c| c["componentType"] == "worker") {
+                let pool =
+                    c["extraPodSpec"]["nodeSelector"]["fleetplan.dev/pool"].as_str().unwrap();
+                let container = &c["extraPodSpec"]["mainContainer"];
+                let nodes = c["multinode"]["nodeCount"].as_u64().unwrap_or(1);
+                let role = c["subComponentType"].as_str().unwrap_or("aggregated");
+                let per_pod = match ctx.key(pool) {
+                    Some("nvidia.com/gpu") => uint(&c["resources"]["limits"]["gpu"]),
+                    key => pod_devices(container, &c["extraPodMetadata"]["annotations"], key),
+                };
+                let devices = if ctx.key(pool).is_some() { nodes * per_pod } else { per_pod };
+                workers.push(Worker {
+                    pool: pool.to_string(),
+                    role: role.to_string(),
+                    replicas: c["replicas"].as_u64().unwrap(),
+                    tensor_parallel: arg(&container["args"], "--tensor-parallel-size")
+                        .unwrap()
+                        .parse()
+                        .unwrap(),
+                    devices_per_replica: devices,
                 });
             }
         }
@@ -277,9 +315,30 @@ fn planned_workers(plan: &Value) -> Vec<Worker> {
     workers
 }
 
+type Reader = fn(&Context, &Files) -> Vec<Worker>;
+
+fn reader(target: Target) -> Reader {
+    match target {
+        Target::Dynamo => dynamo_workers,
+        Target::LlmD => llmd_workers,
+        Target::Kserve => kserve_workers,
+    }
+}
+
 fn check_against_plan(
     path: &Path,
     target: Target,
+    spec: &fleetplan::spec::Spec,
+    plan: &Value,
+    files: &Files,
+) {
+    check_with(path, target.name(), reader(target), spec, plan, files);
+}
+
+fn check_with(
+    path: &Path,
+    target: &str,
+    read: Reader,
     spec: &fleetplan::spec::Spec,
     plan: &Value,
     files: &Files,
@@ -295,11 +354,7 @@ fn check_against_plan(
             .collect(),
         spec,
     };
-    let mut deployed = match target {
-        Target::Dynamo => dynamo_workers(&ctx, files),
-        Target::LlmD => llmd_workers(&ctx, files),
-        Target::Kserve => kserve_workers(&ctx, files),
-    };
+    let mut deployed = read(&ctx, files);
     let external = external_workers(files);
     // LPUs are never deployed in the cluster; everything else on them is.
     for w in &deployed {
@@ -307,7 +362,7 @@ fn check_against_plan(
     }
     deployed.extend(external);
     deployed.sort();
-    let name = format!("{} {}", path.display(), target.name());
+    let name = format!("{} {target}", path.display());
     // Each deployment once, with its replicas, TP size and role.
     assert_eq!(deployed, planned_workers(plan), "{name}");
     // And so the devices per compute pool: replicas × devices per replica = the plan's
@@ -353,6 +408,8 @@ fn every_example_deploys_what_was_planned_for_every_target() {
             }
             check_against_plan(&path, target, &spec, &plan_json, &files);
         }
+        let v1alpha1 = render_with(Target::Dynamo, DynamoApi::V1alpha1, &spec, &plan);
+        check_with(&path, "dynamo v1alpha1", dynamo_v1alpha1_workers, &spec, &plan_json, &v1alpha1);
     }
     assert!(planned_count >= 8);
 }
@@ -618,4 +675,16 @@ fn a_plan_across_vendors() {
         }
         text
     });
+}
+
+#[test]
+fn dynamo_v1alpha1_is_pinned() {
+    let (spec, plan) = planned(Path::new("examples/agent-memory.fleet")).unwrap();
+    let files = render_with(Target::Dynamo, DynamoApi::V1alpha1, &spec, &plan);
+    let text: String = files
+        .iter()
+        .filter(|(p, _)| p.ends_with(".yaml") && !p.contains('/'))
+        .map(|(name, body)| format!("=== {name}\n{body}"))
+        .collect();
+    insta::assert_snapshot!("deploy_agent-memory_dynamo_v1alpha1", text);
 }

@@ -12,8 +12,114 @@ use super::{Files, Vendor};
 use crate::perf::Role;
 use crate::report::Plan;
 
-/// The CRD version written.
+/// The CRD version written by default.
 pub const API_VERSION: &str = "nvidia.com/v1beta1";
+
+/// Which version of the `DynamoGraphDeployment` CRD to write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DynamoApi {
+    /// `spec.components` with `type` and a Kubernetes pod template (the default).
+    #[default]
+    V1beta1,
+    /// `spec.services` keyed by name with `componentType` / `subComponentType`, for operators
+    /// that serve only v1alpha1.
+    V1alpha1,
+}
+
+fn get<'a>(node: &'a Yaml, key: &str) -> Option<&'a Yaml> {
+    match node {
+        Yaml::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// The same graph in v1alpha1's shape: each component becomes `spec.services.NAME` with
+/// `componentType` (`frontend` or `worker`) and `subComponentType` (`prefill` / `decode`), its
+/// pod template's container `extraPodSpec.mainContainer`, its node selector
+/// `extraPodSpec.nodeSelector`, its pod metadata `extraPodMetadata`; an NVIDIA count moves to
+/// v1alpha1's `resources.limits.gpu`, other vendors' keys stay on the container.
+fn to_v1alpha1(node: &Yaml, namespace: &str) -> Yaml {
+    let mut services = Vec::new();
+    let components = get(node, "spec").and_then(|s| get(s, "components"));
+    for c in components.into_iter().flat_map(|c| match c {
+        Yaml::List(items) => items.as_slice(),
+        _ => &[],
+    }) {
+        let name = match get(c, "name") {
+            Some(Yaml::Str(n)) => n.clone(),
+            _ => continue,
+        };
+        let kind = match get(c, "type") {
+            Some(Yaml::Str(k)) => k.as_str(),
+            _ => "worker",
+        };
+        let mut service = map([("dynamoNamespace", s(namespace))]);
+        match kind {
+            "frontend" => service.push("componentType", s("frontend")),
+            "prefill" | "decode" => {
+                service.push("componentType", s("worker"));
+                service.push("subComponentType", s(kind));
+            }
+            _ => service.push("componentType", s("worker")),
+        }
+        if kind != "frontend" {
+            service.push("envFromSecret", s("hf-token-secret"));
+        }
+        if let Some(r) = get(c, "replicas") {
+            service.push("replicas", r.clone());
+        }
+        if let Some(m) = get(c, "multinode") {
+            service.push("multinode", m.clone());
+        }
+        let template = get(c, "podTemplate");
+        let spec = template.and_then(|t| get(t, "spec"));
+        let container = spec.and_then(|s| get(s, "containers")).and_then(|c| match c {
+            Yaml::List(items) => items.first(),
+            _ => None,
+        });
+        let mut main = map(Vec::<(String, Yaml)>::new());
+        let mut gpus = None;
+        if let Some(Yaml::Map(entries)) = container {
+            for (k, v) in entries {
+                match k.as_str() {
+                    "name" | "envFrom" => {}
+                    "resources" => {
+                        let nvidia = get(v, "limits").and_then(|l| get(l, "nvidia.com/gpu"));
+                        match nvidia {
+                            Some(n) => gpus = Some(n.clone()),
+                            None => main.push(k.clone(), v.clone()),
+                        }
+                    }
+                    _ => main.push(k.clone(), v.clone()),
+                }
+            }
+        }
+        if let Some(n) = gpus {
+            service.push(
+                "resources",
+                map([("limits", map([("gpu", n.clone())])), ("requests", map([("gpu", n)]))]),
+            );
+        }
+        if let Some(metadata) = template.and_then(|t| get(t, "metadata")) {
+            service.push("extraPodMetadata", metadata.clone());
+        }
+        let mut pod = map(Vec::<(String, Yaml)>::new());
+        if let Some(selector) = spec.and_then(|s| get(s, "nodeSelector")) {
+            pod.push("nodeSelector", selector.clone());
+        }
+        pod.push("mainContainer", main);
+        service.push("extraPodSpec", pod);
+        services.push((name, service));
+    }
+    let mut out = map([("apiVersion", s("nvidia.com/v1alpha1"))]);
+    for key in ["kind", "metadata"] {
+        if let Some(v) = get(node, key) {
+            out.push(key, v.clone());
+        }
+    }
+    out.push("spec", map([("services", Yaml::Map(services))]));
+    out
+}
 
 const RUNTIME_IMAGE: &str = "nvcr.io/nvidia/ai-dynamo/vllm-runtime:FILL-IN-TAG";
 
@@ -110,7 +216,7 @@ fn worker(u: &Unit, d: &Deployment) -> Yaml {
     component
 }
 
-fn graph(plan: &Plan, u: &Unit) -> String {
+fn graph(plan: &Plan, u: &Unit, api: DynamoApi) -> String {
     let mut frontend_args = vec!["--http-port".to_string(), "8000".to_string()];
     if u.deployments.iter().any(|d| d.prefix_caching) {
         frontend_args.extend(["--router-mode".to_string(), "kv".to_string()]);
@@ -149,6 +255,10 @@ fn graph(plan: &Plan, u: &Unit) -> String {
         ),
         ("spec", map([("components", Yaml::List(components))])),
     ]);
+    let node = match api {
+        DynamoApi::V1beta1 => node,
+        DynamoApi::V1alpha1 => to_v1alpha1(&node, &u.name),
+    };
     yaml::document(
         &[
             format!(
@@ -167,10 +277,10 @@ fn graph(plan: &Plan, u: &Unit) -> String {
 }
 
 /// `UNIT.yaml` per in-cluster unit, and `traffic-split.yaml` when a workload spans several.
-pub fn render(plan: &Plan, units: &[Unit]) -> Files {
+pub fn render(plan: &Plan, units: &[Unit], api: DynamoApi) -> Files {
     let mut files = Files::new();
     for u in units.iter().filter(|u| u.external.is_none()) {
-        files.insert(format!("{}.yaml", u.name), graph(plan, u));
+        files.insert(format!("{}.yaml", u.name), graph(plan, u, api));
     }
     // Dynamo's operator names a graph's frontend Service `GRAPH-frontend`, port 8000.
     if let Some(split) = traffic_split(units, |u| {

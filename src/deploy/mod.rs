@@ -17,6 +17,7 @@ pub mod yaml;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use dynamo::DynamoApi;
 pub use model::{units, Deployment, Offload, Unit, Vendor};
 pub use write::{check_out_dir, write_dir};
 
@@ -60,6 +61,9 @@ pub struct DeployArgs {
     /// Replace a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// The `DynamoGraphDeployment` version written (`--target dynamo`).
+    #[arg(long, value_enum, default_value_t = DynamoApi::V1beta1)]
+    pub dynamo_api: DynamoApi,
     /// The MILP solver.
     #[arg(long, value_enum, default_value_t = crate::solve::Solver::Microlp)]
     pub solver: crate::solve::Solver,
@@ -84,11 +88,17 @@ impl DeployArgs {
 /// Every file of a target's directory, by relative path (`/`-separated), with its bytes.
 pub type Files = BTreeMap<String, String>;
 
-/// The files for one target. Deterministic: the same plan gives the same bytes.
+/// The files for one target (Dynamo at v1beta1). Deterministic: the same plan gives the same
+/// bytes.
 pub fn render(target: Target, spec: &Spec, plan: &Plan) -> Files {
+    render_with(target, DynamoApi::V1beta1, spec, plan)
+}
+
+/// [`render`], with the `DynamoGraphDeployment` version to write.
+pub fn render_with(target: Target, dynamo_api: DynamoApi, spec: &Spec, plan: &Plan) -> Files {
     let units = units(spec, plan);
     let mut files = match target {
-        Target::Dynamo => dynamo::render(plan, &units),
+        Target::Dynamo => dynamo::render(plan, &units, dynamo_api),
         Target::LlmD => llmd::render(plan, &units),
         Target::Kserve => kserve::render(plan, &units),
     };
@@ -105,7 +115,7 @@ pub fn render(target: Target, spec: &Spec, plan: &Plan) -> Files {
 /// Renders the target's files and writes them atomically into `args.out`; the summary to
 /// print on success.
 pub fn deploy(args: &DeployArgs, spec: &Spec, plan: &Plan) -> Result<String, String> {
-    let files = render(args.target, spec, plan);
+    let files = render_with(args.target, args.dynamo_api, spec, plan);
     write_dir(&args.out, &files, args.force)?;
     let mut summary = format!(
         "wrote {} files for {} into {}\n",
