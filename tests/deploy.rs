@@ -688,3 +688,28 @@ fn dynamo_v1alpha1_is_pinned() {
         .collect();
     insta::assert_snapshot!("deploy_agent-memory_dynamo_v1alpha1", text);
 }
+
+#[test]
+fn every_catalog_device_gets_its_vendors_resource() {
+    let catalog = Root::Text {
+        name: "<catalog>".into(),
+        text: "use std.hardware.*\nuse std.models.*\n".into(),
+    };
+    let spec = fleetplan::compile(catalog).unwrap().result.unwrap();
+    let mut seen = 0;
+    for device in spec.devices.values().filter(|d| d.kind.computes()) {
+        let vendor = fleetplan::deploy::Vendor::of(&device.name, device.kind);
+        if matches!(device.kind, fleetplan::spec::DeviceKind::Lpu) {
+            assert_eq!(vendor, fleetplan::deploy::Vendor::External, "{}", device.name);
+            continue;
+        }
+        assert_eq!(
+            vendor.resource_key(),
+            resource_key(&device.name, device.kind.name()),
+            "{}",
+            device.name
+        );
+        seen += 1;
+    }
+    assert!(seen >= 15, "{seen} devices");
+}

@@ -630,7 +630,8 @@ pub fn readme(target: Target, plan: &Plan, units: &[Unit], files: &Files) -> Str
          capacity over the workload's). Where a workload spans several in-cluster units, \
          `traffic-split.yaml` is a Gateway API `HTTPRoute` with those weights, matching the \
          header `x-fleetplan-workload`; change the match to whatever identifies the workload's \
-         requests."
+         requests. A workload's external units take their weight at the endpoint: the \
+         in-cluster weights then sum to less than 1000, and the gateway sends the rest there."
     );
     out
 }
@@ -774,5 +775,45 @@ pub fn lmcache_transfer_config(d: &Deployment, disaggregated: bool) -> Option<St
         (true, true) => Some(format!(
             r#"{{"kv_connector":"MultiConnector","kv_role":"kv_both","kv_connector_extra_config":{{"connectors":[{nixl},{lmcache}]}}}}"#
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(share: f64) -> Unit {
+        Unit {
+            name: String::new(),
+            workload: "w".into(),
+            model: String::new(),
+            model_id: String::new(),
+            disaggregated: false,
+            external: None,
+            deployments: Vec::new(),
+            share,
+            rate_per_s: 0.0,
+            weight: 0,
+        }
+    }
+
+    #[test]
+    fn weights_are_thousandths_summing_to_1000() {
+        let mut units: Vec<Unit> =
+            [1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0].into_iter().map(unit).collect();
+        weights(&mut units);
+        assert_eq!(units.iter().map(|u| u.weight).collect::<Vec<_>>(), [334, 333, 333]);
+        let mut units: Vec<Unit> = [0.0004, 0.9996].into_iter().map(unit).collect();
+        weights(&mut units);
+        assert_eq!(units.iter().map(|u| u.weight).sum::<u32>(), 1000);
+    }
+
+    #[test]
+    fn names_are_dns_labels_and_models_map_by_prefix() {
+        assert_eq!(dns("Coding_Agent--gpu"), "coding-agent-gpu");
+        assert_eq!(dns(&"x".repeat(80)).len(), 52);
+        assert_eq!(model_id("llama3_3_70b_fp8"), "meta-llama/Llama-3.3-70B-Instruct");
+        assert_eq!(model_id("llama3_1_8b"), "meta-llama/Llama-3.1-8B-Instruct");
+        assert_eq!(model_id("my_model"), "FILL-IN/my_model");
     }
 }
