@@ -237,9 +237,13 @@ fn kserve_workers(ctx: &Context, files: &Files) -> Vec<Worker> {
                 assert_eq!(arg(&container["args"], "--tensor-parallel-size"), Some(tp.to_string()));
                 let role = if role == "decode" && !disaggregated { "aggregated" } else { role };
                 // CPU pools have no device resource: their count is in the annotations.
+                // CPU pools and instances wider than a node (`worker` pods beside the
+                // leader): the planned devices per replica are in the annotations.
                 let devices = match ctx.key(pool) {
-                    Some(_) => pod_devices(container, &Value::Null, ctx.key(pool)),
-                    None => {
+                    Some(_) if part.get("worker").is_none() => {
+                        pod_devices(container, &Value::Null, ctx.key(pool))
+                    }
+                    _ => {
                         let note = doc["metadata"]["annotations"][format!(
                             "fleetplan.dev/{}",
                             if role == "prefill" {

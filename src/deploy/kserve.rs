@@ -43,6 +43,24 @@ fn template(u: &Unit, d: &Deployment) -> Yaml {
     template
 }
 
+/// An instance wider than a node: the other nodes' pods (`worker`, run by KServe as a
+/// LeaderWorkerSet with the `template` pod as leader), each with its share of the devices.
+fn worker(d: &Deployment) -> Option<Yaml> {
+    (d.nodes_per_instance > 1).then(|| {
+        map([
+            ("nodeSelector", node_selector(d)),
+            (
+                "containers",
+                Yaml::List(vec![map([
+                    ("name", s("main")),
+                    ("image", s(d.vendor.vllm_image())),
+                    ("resources", resources(d)),
+                ])]),
+            ),
+        ])
+    })
+}
+
 fn service(
     plan: &Plan,
     u: &Unit,
@@ -60,6 +78,9 @@ fn service(
             spec.push("replicas", int(d.instances));
             spec.push("parallelism", parallelism(d));
             spec.push("template", template(u, d));
+            if let Some(w) = worker(d) {
+                spec.push("worker", w);
+            }
         }
         None => spec.push("replicas", int(0)),
     }
@@ -74,22 +95,31 @@ fn service(
         );
     }
     if let Some(p) = prefill {
-        spec.push(
-            "prefill",
-            map([
-                ("replicas", int(p.instances)),
-                ("parallelism", parallelism(p)),
-                ("template", template(u, p)),
-            ]),
-        );
+        let mut group = map([
+            ("replicas", int(p.instances)),
+            ("parallelism", parallelism(p)),
+            ("template", template(u, p)),
+        ]);
+        if let Some(w) = worker(p) {
+            group.push("worker", w);
+        }
+        spec.push("prefill", group);
     }
     let mut annotations = Vec::new();
     for d in [decode, prefill].into_iter().flatten() {
         annotations.push((
             format!("fleetplan.dev/{}", d.role.name()),
             s(format!(
-                "{} x {} devices of {} ({})",
-                d.instances, d.devices_per_instance, d.device, d.pool
+                "{} x {} devices of {} ({}){}",
+                d.instances,
+                d.devices_per_instance,
+                d.device,
+                d.pool,
+                if d.nodes_per_instance > 1 {
+                    format!(", {} nodes each", d.nodes_per_instance)
+                } else {
+                    String::new()
+                }
             )),
         ));
     }
@@ -150,4 +180,44 @@ pub fn render(plan: &Plan, units: &[Unit]) -> Files {
         files.insert("traffic-split.yaml".into(), split);
     }
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::Offload;
+    use super::super::Vendor;
+    use super::*;
+    use crate::perf::Role;
+    use crate::spec::Precision;
+
+    #[test]
+    fn an_instance_wider_than_a_node_has_worker_pods() {
+        let d = Deployment {
+            name: "decode-gpu-16".into(),
+            workload: "w".into(),
+            model: "llama3_1_405b".into(),
+            pool: "gpu".into(),
+            device: "h100_sxm".into(),
+            vendor: Vendor::Nvidia,
+            role: Role::Aggregated,
+            instances: 2,
+            tensor_parallel: 8,
+            pipeline_stages: 2,
+            devices_per_instance: 16,
+            nodes_per_instance: 2,
+            batch_limit: Some(64),
+            chunk_tokens: Some(2048),
+            weights: Precision::Bf16,
+            kv_cache: Precision::Bf16,
+            capacity_per_s: 1.0,
+            offload: Offload::default(),
+            prefix_caching: false,
+        };
+        let text = worker(&d).map(|w| yaml::document(&[], &w)).unwrap_or_default();
+        // The other node's pod: eight of the sixteen GPUs, on the pool's nodes.
+        assert!(text.contains("nvidia.com/gpu: \"8\""), "{text}");
+        assert!(text.contains("fleetplan.dev/pool: \"gpu\""), "{text}");
+        let narrow = Deployment { devices_per_instance: 8, nodes_per_instance: 1, ..d };
+        assert!(worker(&narrow).is_none());
+    }
 }
