@@ -81,6 +81,7 @@ impl DeployArgs {
             solver: self.solver,
             mip_gap: self.mip_gap,
             time_limit_s: self.time_limit,
+            ..Default::default()
         }
     }
 }
