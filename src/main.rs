@@ -838,7 +838,8 @@ fn plan_verified(
 /// `fleetplan deploy`: plans like `plan`, then writes the target's directory (src/deploy).
 fn deploy(args: &fleetplan::deploy::DeployArgs, out: &mut Output) -> ExitCode {
     if let Err(message) = fleetplan::deploy::check_out_dir(&args.out, args.force) {
-        out.plain_error(message);
+        let help = "`--force` replaces a non-empty directory; or choose another `--out`";
+        out.error("fleet::out_dir", message, help);
         return ExitCode::FAILURE;
     }
     let Some(planned) = plan_file(&args.file, &args.options(), out) else {
@@ -851,7 +852,8 @@ fn deploy(args: &fleetplan::deploy::DeployArgs, out: &mut Output) -> ExitCode {
             return match fleetplan::deploy::deploy(args, &spec, &plan) {
                 Ok(summary) => print_and_succeed(&summary),
                 Err(message) => {
-                    out.plain_error(message);
+                    let help = "check that `--out` and its parent directory are writable";
+                    out.error("fleet::io", message, help);
                     ExitCode::FAILURE
                 }
             }
