@@ -4,6 +4,7 @@
 #![doc = include_str!("../ARCHITECTURE.md")]
 
 pub mod check;
+pub mod deploy;
 pub mod diagnostic;
 pub mod dump;
 pub mod fmt;

@@ -123,6 +123,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Plan a file and write manifests for a serving stack (Dynamo, llm-d, KServe) into a
+    /// directory (exit codes as `plan`; nothing is written without a plan).
+    Deploy(fleetplan::deploy::DeployArgs),
     /// Print an intermediate form.
     Debug {
         #[arg(value_enum)]
@@ -304,6 +307,7 @@ fn main() -> ExitCode {
         Command::Fmt { check, files } => fmt(&files, check, &mut out),
         Command::Debug { form, file } => debug(form, &file, &mut out),
         Command::Estimate(args) => estimate(&args, &mut out),
+        Command::Deploy(args) => deploy(&args, &mut out),
         Command::Explain { file, workload, pool, format } => match compile(&file, &mut out) {
             Some(spec) => match fleetplan::perf::explain(&spec, &workload, pool.as_deref()) {
                 Ok(explanation) => print_and_succeed(&match format {
@@ -829,4 +833,32 @@ fn plan_verified(
         return ExitCode::from(SLO_MISSED);
     }
     printed
+}
+
+/// `fleetplan deploy`: plans like `plan`, then writes the target's directory (src/deploy).
+fn deploy(args: &fleetplan::deploy::DeployArgs, out: &mut Output) -> ExitCode {
+    if let Err(message) = fleetplan::deploy::check_out_dir(&args.out, args.force) {
+        let help = "`--force` replaces a non-empty directory; or choose another `--out`";
+        out.error("fleet::out_dir", message, help);
+        return ExitCode::FAILURE;
+    }
+    let Some(planned) = plan_file(&args.file, &args.options(), out) else {
+        return ExitCode::FAILURE;
+    };
+    let (code, diagnostics) = match planned.outcome {
+        fleetplan::PlanOutcome::Invalid(diagnostics) => (ExitCode::FAILURE, diagnostics),
+        fleetplan::PlanOutcome::Infeasible { diagnostics, .. } => (ExitCode::from(2), diagnostics),
+        fleetplan::PlanOutcome::Planned { spec, plan, .. } => {
+            return match fleetplan::deploy::deploy(args, &spec, &plan) {
+                Ok(summary) => print_and_succeed(&summary),
+                Err(message) => {
+                    let help = "check that `--out` and its parent directory are writable";
+                    out.error("fleet::io", message, help);
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    };
+    out.report(&planned.program.sources, &diagnostics);
+    code
 }
