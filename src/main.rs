@@ -251,6 +251,7 @@ fn main() -> ExitCode {
             simulate(&file, &sim, trace.as_deref(), format, &mut out)
         }
         Command::Check { files } => {
+            out.diagnostics_only();
             let mut code = ExitCode::SUCCESS;
             for file in files {
                 match compile(&file, &mut out) {
@@ -260,7 +261,12 @@ fn main() -> ExitCode {
             }
             code
         }
-        Command::Fmt { check, files } => fmt(&files, check, &mut out),
+        Command::Fmt { check, files } => {
+            if check {
+                out.diagnostics_only();
+            }
+            fmt(&files, check, &mut out)
+        }
         Command::Debug { form, file } => debug(form, &file, &mut out),
         Command::Estimate(args) => estimate(&args, &mut out),
         Command::Deploy(args) => deploy(&args, &mut out),

@@ -11,11 +11,19 @@ use fleetplan::source::SourceMap;
 pub struct Output {
     format: ErrorFormat,
     json: Vec<serde_json::Value>,
+    /// The command prints nothing but its diagnostics (`check`, `fmt --check`): with
+    /// `--error-format json` its stdout is then the array, `[]` when all is well.
+    diagnostics_only: bool,
 }
 
 impl Output {
     pub fn new(format: ErrorFormat) -> Self {
-        Output { format, json: Vec::new() }
+        Output { format, json: Vec::new(), diagnostics_only: false }
+    }
+
+    /// Marks a command whose only output is its diagnostics (see the field).
+    pub fn diagnostics_only(&mut self) {
+        self.diagnostics_only = true;
     }
 
     pub fn report(&mut self, sources: &SourceMap, diagnostics: &Diagnostics) {
@@ -59,7 +67,7 @@ impl Output {
     }
 
     pub fn finish(self) {
-        if self.format == ErrorFormat::Json && !self.json.is_empty() {
+        if self.format == ErrorFormat::Json && (self.diagnostics_only || !self.json.is_empty()) {
             let text = serde_json::to_string_pretty(&self.json).unwrap_or_default();
             write_stdout(&format!("{text}\n"));
         }

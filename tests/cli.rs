@@ -49,6 +49,21 @@ fn check_reports_every_error_and_exits_1() {
     assert!(!stderr.contains("\u{1b}["), "NO_COLOR output has escape codes");
 }
 
+/// With `--error-format json`, a command that prints only diagnostics prints one JSON array in
+/// every outcome: `[]` when the file is fine (issue 16: a script expects a document).
+#[test]
+fn check_and_fmt_check_print_an_empty_array_when_all_is_well() {
+    for args in [
+        ["check", "--error-format", "json", "examples/chat.fleet"].as_slice(),
+        ["fmt", "--check", "--error-format", "json", "examples/chat.fleet"].as_slice(),
+    ] {
+        let out = fleetplan(args, None);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(value, serde_json::json!([]), "{args:?}");
+    }
+}
+
 #[test]
 fn json_diagnostics_have_the_documented_shape() {
     let out =
