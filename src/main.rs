@@ -465,13 +465,19 @@ fn plan(
             ExitCode::FAILURE
         }
         fleetplan::PlanOutcome::Infeasible { graph, diagnostics } => {
-            if format == PlanFormat::Dot {
+            // With JSON diagnostics on stdout, the graph of an infeasible plan is left out: one
+            // document, not DOT and JSON mixed.
+            if format == PlanFormat::Dot && !out.is_json() {
                 write_stdout(&fleetplan::graph::to_dot(&graph, &[], &[]));
             }
             out.report(sources, &diagnostics);
             ExitCode::from(2)
         }
         fleetplan::PlanOutcome::Planned { graph, solution, plan, .. } => {
+            if format == PlanFormat::Json && out.is_json() {
+                out.hold("plan", serde_json::to_value(&*plan).unwrap_or_default());
+                return ExitCode::SUCCESS;
+            }
             print_and_succeed(&match format {
                 PlanFormat::Text => fleetplan::report::plan_text(&plan),
                 PlanFormat::Md => fleetplan::report::plan_markdown(&plan),
@@ -612,6 +618,16 @@ fn simulate(
     }
     let mut report = run_simulation(&spec, &graph, &solution, &sim);
     report.source = sources.name(root_file).to_string();
+    if format == Format::Json && out.is_json() {
+        // One document: the report and the missed SLOs beside it.
+        out.hold("simulation", serde_json::to_value(&report).unwrap_or_default());
+        let misses = fleetplan::simulate::slo_misses(&report);
+        if !misses.is_empty() {
+            out.report(&sources, &misses);
+            return ExitCode::from(SLO_MISSED);
+        }
+        return ExitCode::SUCCESS;
+    }
     let printed = print_and_succeed(&match format {
         Format::Text => fleetplan::simulate::report_text(&report),
         Format::Json => fleetplan::dump::json(&report),

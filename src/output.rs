@@ -14,11 +14,25 @@ pub struct Output {
     /// The command prints nothing but its diagnostics (`check`, `fmt --check`): with
     /// `--error-format json` its stdout is then the array, `[]` when all is well.
     diagnostics_only: bool,
+    /// A JSON result held back to print in one document with the diagnostics
+    /// (`{"plan": …, "diagnostics": […]}`), when both are JSON.
+    document: Option<(&'static str, serde_json::Value)>,
 }
 
 impl Output {
     pub fn new(format: ErrorFormat) -> Self {
-        Output { format, json: Vec::new(), diagnostics_only: false }
+        Output { format, json: Vec::new(), diagnostics_only: false, document: None }
+    }
+
+    /// Whether diagnostics go to stdout as JSON.
+    pub fn is_json(&self) -> bool {
+        self.format == ErrorFormat::Json
+    }
+
+    /// With `--error-format json`, a command's JSON result is printed with the diagnostics as
+    /// one document, `{key: result, "diagnostics": […]}`, whatever the outcome.
+    pub fn hold(&mut self, key: &'static str, value: serde_json::Value) {
+        self.document = Some((key, value));
     }
 
     /// Marks a command whose only output is its diagnostics (see the field).
@@ -67,6 +81,14 @@ impl Output {
     }
 
     pub fn finish(self) {
+        if let (ErrorFormat::Json, Some((key, value))) = (self.format, &self.document) {
+            let mut document = serde_json::Map::new();
+            document.insert((*key).to_string(), value.clone());
+            document.insert("diagnostics".to_string(), serde_json::Value::Array(self.json));
+            let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+            write_stdout(&format!("{text}\n"));
+            return;
+        }
         if self.format == ErrorFormat::Json && (self.diagnostics_only || !self.json.is_empty()) {
             let text = serde_json::to_string_pretty(&self.json).unwrap_or_default();
             write_stdout(&format!("{text}\n"));

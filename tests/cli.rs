@@ -64,6 +64,27 @@ fn check_and_fmt_check_print_an_empty_array_when_all_is_well() {
     }
 }
 
+/// `--format json --error-format json`: the result and the diagnostics in one document; an
+/// infeasible plan asked for as DOT prints only the diagnostics array.
+#[test]
+fn json_results_and_diagnostics_are_one_document() {
+    let out = fleetplan(
+        &["plan", "--format", "json", "--error-format", "json", "examples/chat.fleet"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(value["plan"]["totals"]["cost_usd_per_hour"].as_f64().is_some_and(|c| c > 0.0));
+    assert_eq!(value["diagnostics"], serde_json::json!([]));
+    let out = fleetplan(
+        &["plan", "--format", "dot", "--error-format", "json", "examples/infeasible.fleet"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(value.as_array().is_some_and(|d| !d.is_empty()), "{value}");
+}
+
 #[test]
 fn json_diagnostics_have_the_documented_shape() {
     let out =
