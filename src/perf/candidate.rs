@@ -641,6 +641,8 @@ pub(super) fn per_million(cost_per_hour: f64, tokens_per_s: f64) -> f64 {
 /// The candidates of one workload on each pool.
 #[derive(Clone, Debug, Serialize)]
 pub struct Explanation {
+    /// [`super::SCHEMA_VERSION`].
+    pub schema_version: u32,
     pub workload: String,
     pub model: String,
     pub pools: Vec<PoolExplanation>,

@@ -26,6 +26,8 @@ pub struct EstimateRequest<'a> {
 /// The answer. Field names are a stable interface (`--format json`).
 #[derive(Clone, Debug, Serialize)]
 pub struct Estimate {
+    /// [`super::SCHEMA_VERSION`].
+    pub schema_version: u32,
     pub model: String,
     pub device: String,
     pub devices: u32,
@@ -163,6 +165,7 @@ pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
     let prefill = instance.prefill(req.input_tokens);
     let finite = |x: f64| if x.is_finite() { x } else { f64::MAX };
     Estimate {
+        schema_version: super::SCHEMA_VERSION,
         model: req.model.name.clone(),
         device: req.device.name.clone(),
         devices: instance.devices(),

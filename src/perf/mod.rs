@@ -31,6 +31,10 @@ pub use instance::{max_batch_within, Bound, Instance, Memory, Step};
 
 use crate::spec::Spec;
 
+/// The version of the JSON shapes of `estimate` and `explain`, bumped when one changes
+/// incompatibly (the plan's is `report::SCHEMA_VERSION`).
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// Every candidate of `workload` on every pool (or only `pool`), for `fleetplan explain`.
 pub fn explain(spec: &Spec, workload: &str, pool: Option<&str>) -> Result<Explanation, String> {
     let w = spec.workloads.get(workload).ok_or_else(|| {
@@ -62,5 +66,10 @@ pub fn explain(spec: &Spec, workload: &str, pool: Option<&str>) -> Result<Explan
             rejected,
         });
     }
-    Ok(Explanation { workload: w.name.clone(), model: model.name.clone(), pools })
+    Ok(Explanation {
+        schema_version: SCHEMA_VERSION,
+        workload: w.name.clone(),
+        model: model.name.clone(),
+        pools,
+    })
 }
