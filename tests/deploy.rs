@@ -47,6 +47,7 @@ fn resource_key(device: &str, kind: &str) -> Option<&'static str> {
         "cpu" => None,
         _ if device.contains("ascend") => Some("huawei.com/Ascend910"),
         _ if device.contains("gaudi") => Some("habana.ai/gaudi"),
+        _ if device.starts_with("tpu") => Some("google.com/tpu"),
         _ if device.starts_with("mi3") => Some("amd.com/gpu"),
         _ => Some("nvidia.com/gpu"),
     }

@@ -131,6 +131,7 @@ fn image(vendor: Vendor) -> &'static str {
         Vendor::Amd => "FILL-IN-REGISTRY/dynamo-vllm-rocm:FILL-IN-TAG",
         Vendor::Gaudi => "FILL-IN-REGISTRY/dynamo-vllm-gaudi:FILL-IN-TAG",
         Vendor::Ascend => "FILL-IN-REGISTRY/dynamo-vllm-ascend:FILL-IN-TAG",
+        Vendor::Tpu => "FILL-IN-REGISTRY/dynamo-vllm-tpu:FILL-IN-TAG",
         Vendor::Cpu => "FILL-IN-REGISTRY/dynamo-vllm-cpu:FILL-IN-TAG",
         Vendor::External => "",
     }

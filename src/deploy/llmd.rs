@@ -20,7 +20,7 @@ fn accelerator(vendor: Vendor) -> Option<&'static str> {
         Vendor::Nvidia => Some("nvidia"),
         Vendor::Amd => Some("amd"),
         Vendor::Gaudi => Some("intel-gaudi"),
-        Vendor::Ascend | Vendor::Cpu | Vendor::External => None,
+        Vendor::Ascend | Vendor::Tpu | Vendor::Cpu | Vendor::External => None,
     }
 }
 

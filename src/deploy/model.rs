@@ -24,6 +24,8 @@ pub enum Vendor {
     Gaudi,
     /// Huawei Ascend NPUs: vllm-ascend, `huawei.com/Ascend910`.
     Ascend,
+    /// Google Cloud TPUs: vLLM for TPU, `google.com/tpu` (GKE's TPU resource).
+    Tpu,
     /// CPU sockets: vLLM CPU; no accelerator resource.
     Cpu,
     /// Devices no open engine serves (Groq and Cerebras LPUs, unknown accelerators): rented
@@ -41,6 +43,7 @@ impl Vendor {
             DeviceKind::Cpu => Vendor::Cpu,
             _ if name.contains("ascend") => Vendor::Ascend,
             _ if name.contains("gaudi") => Vendor::Gaudi,
+            _ if name.contains("tpu") => Vendor::Tpu,
             _ if ["mi250", "mi300", "mi325", "mi350", "mi355", "instinct"]
                 .iter()
                 .any(|m| name.contains(m)) =>
@@ -59,6 +62,7 @@ impl Vendor {
             Vendor::Amd => Some("amd.com/gpu"),
             Vendor::Gaudi => Some("habana.ai/gaudi"),
             Vendor::Ascend => Some("huawei.com/Ascend910"),
+            Vendor::Tpu => Some("google.com/tpu"),
             Vendor::Cpu | Vendor::External => None,
         }
     }
@@ -70,6 +74,7 @@ impl Vendor {
             Vendor::Amd => "vLLM (ROCm)",
             Vendor::Gaudi => "vLLM for Gaudi (HPU)",
             Vendor::Ascend => "vllm-ascend",
+            Vendor::Tpu => "vLLM (TPU)",
             Vendor::Cpu => "vLLM (CPU)",
             Vendor::External => "external OpenAI-compatible endpoint",
         }
@@ -82,6 +87,7 @@ impl Vendor {
             Vendor::Amd => "docker.io/rocm/vllm:FILL-IN-TAG",
             Vendor::Gaudi => "FILL-IN-REGISTRY/vllm-gaudi:FILL-IN-TAG",
             Vendor::Ascend => "quay.io/ascend/vllm-ascend:FILL-IN-TAG",
+            Vendor::Tpu => "docker.io/vllm/vllm-tpu:FILL-IN-TAG",
             Vendor::Cpu => "FILL-IN-REGISTRY/vllm-cpu:FILL-IN-TAG",
             Vendor::External => "",
         }
@@ -93,6 +99,7 @@ impl Vendor {
             Vendor::Amd => "amd",
             Vendor::Gaudi => "intel-gaudi",
             Vendor::Ascend => "ascend",
+            Vendor::Tpu => "tpu",
             Vendor::Cpu => "cpu",
             Vendor::External => "external",
         }
