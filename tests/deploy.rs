@@ -421,12 +421,17 @@ fn every_example_deploys_what_was_planned_for_every_target() {
 
 #[test]
 fn disaggregated_pairs_and_vendors() {
-    // three-layer: voice prefills on H200s and decodes on LPUs: an external unit, whole.
+    // three-layer: voice prefills on H200s and decodes on LPUs. The LPU decode is an external
+    // unit; the H200 prefill is deployed, alone in its unit and with no traffic, so that every
+    // planned GPU is in a manifest.
     let (spec, plan) = planned(Path::new("examples/three-layer.fleet")).unwrap();
     let files = render(Target::Dynamo, &spec, &plan);
     let external = &files["fleetplan/external.yaml"];
-    assert!(external.contains("unit: \"voice-gpu-lpu-pd\""));
-    assert!(!files.keys().any(|f| f.starts_with("voice")));
+    assert!(external.contains("unit: \"voice-lpu-pd\""));
+    assert!(!external.contains("h200"), "{external}");
+    let voice = &files["voice-gpu-pd.yaml"];
+    assert!(voice.contains("type: \"prefill\"") && !voice.contains("type: \"decode\""), "{voice}");
+    assert!(voice.contains("0.0% of the workload's requests"), "{voice}");
     assert!(files["README.md"].contains("EXTERNAL"));
     // ascend: Ascend resource keys, vllm-ascend images on llm-d and KServe.
     let (spec, plan) = planned(Path::new("examples/ascend.fleet")).unwrap();

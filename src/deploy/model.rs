@@ -362,16 +362,30 @@ pub fn units(spec: &Spec, plan: &Plan) -> Vec<Unit> {
         let mut groups: BTreeMap<(bool, Vec<String>), Vec<Deployment>> = BTreeMap::new();
         let disaggregated_pools: BTreeSet<String> =
             mine.iter().filter(|d| d.role != Role::Aggregated).map(|d| d.pool.clone()).collect();
+        let external_pools: BTreeSet<String> =
+            mine.iter().filter(|d| d.vendor == Vendor::External).map(|d| d.pool.clone()).collect();
         for d in mine {
+            // A disaggregated pair across an LPU stands in two units: the side an open engine
+            // serves (a GPU prefill) is deployed, so that every planned GPU is in a manifest;
+            // the LPU side is rented as an endpoint. No open engine hands KV between the two:
+            // the README says so.
             let key = if d.role == Role::Aggregated {
                 (false, vec![d.pool.clone()])
             } else {
-                (true, disaggregated_pools.iter().cloned().collect())
+                let external = external_pools.contains(&d.pool);
+                let side = disaggregated_pools
+                    .iter()
+                    .filter(|p| external_pools.contains(*p) == external)
+                    .cloned()
+                    .collect();
+                (true, side)
             };
             groups.entry(key).or_default().push(d);
         }
         let decode_side = |ds: &[Deployment]| -> f64 {
-            ds.iter().filter(|d| d.role != Role::Prefill).map(|d| d.capacity_per_s).sum()
+            // `+ 0.0`: an empty float sum is −0.0, which prints as "-0.0%".
+            ds.iter().filter(|d| d.role != Role::Prefill).map(|d| d.capacity_per_s).sum::<f64>()
+                + 0.0
         };
         let total: f64 = groups.values().map(|g| decode_side(g)).sum();
         let count = groups.len();
@@ -531,11 +545,13 @@ pub fn external_yaml(units: &[Unit]) -> String {
             "fleetplan: EXTERNAL ENDPOINTS. These units are NOT deployed by the manifests here."
                 .into(),
             "Their devices (LPUs) run on no open serving engine: route their share of the".into(),
-            "workload to the provider's OpenAI-compatible endpoint at the planned rate. Their"
+            "workload to the provider's OpenAI-compatible endpoint at the planned rate. A GPU"
                 .into(),
-            "other deployments (a GPU prefill paired with an LPU decode) are listed too: no open"
+            "prefill the plan pairs with an LPU decode is in the manifests (its own unit, 0% of"
                 .into(),
-            "engine hands KV to an LPU, so the endpoint serves the whole request.".into(),
+            "the traffic): no open engine hands KV to an LPU, so until one does the endpoint"
+                .into(),
+            "serves the whole request and that prefill waits.".into(),
         ],
         &map([("external", Yaml::List(list))]),
     )
@@ -623,7 +639,8 @@ pub fn readme(target: Target, plan: &Plan, units: &[Unit], files: &Files) -> Str
             out,
             "- EXTERNAL: `fleetplan/external.yaml` lists units no open engine serves (LPUs): set \
              their endpoint and key, and route their share of traffic there. They are not in the \
-             manifests."
+             manifests. A GPU prefill the plan pairs with an LPU decode is deployed as its own \
+             unit with no traffic: no open engine hands KV to an LPU yet."
         );
     }
     if units.iter().any(|u| u.deployments.iter().any(|d| d.vendor != Vendor::Nvidia)) {
