@@ -8,6 +8,7 @@
 //! Nothing here recomputes physics.
 
 pub mod dynamo;
+mod files;
 pub mod kserve;
 pub mod llmd;
 mod model;
