@@ -35,11 +35,20 @@ pub struct Compiled {
 /// load → syntax (inside load, per file) → check → calibrate (the devices that name their
 /// own measurements, fitted to them).
 pub fn compile(root: Root) -> Result<Compiled, RootError> {
+    compile_timed(root, &mut Timings::default())
+}
+
+/// [`compile`], its load and its check (with calibration) timed into `timings`.
+fn compile_timed(root: Root, timings: &mut Timings) -> Result<Compiled, RootError> {
+    let started = std::time::Instant::now();
     let (program, load_errors) = load::load(root)?;
+    timings.load = started.elapsed();
     if !load_errors.is_empty() {
         return Ok(Compiled { program, result: Err(load_errors) });
     }
+    let started = std::time::Instant::now();
     let result = check::check(&program).and_then(perf::calibrate::calibrate);
+    timings.check = started.elapsed();
     Ok(Compiled { program, result })
 }
 
@@ -99,18 +108,8 @@ pub enum PlanOutcome {
 /// load → syntax → check → calibrate → perf (inside graph) → graph → solve → report.
 pub fn plan(root: Root, options: &solve::Options) -> Result<Planned, RootError> {
     let mut timings = Timings::default();
-    // `compile`, with its two stages timed apart.
-    let started = std::time::Instant::now();
-    let (program, load_errors) = load::load(root)?;
-    timings.load = started.elapsed();
-    if !load_errors.is_empty() {
-        return Ok(Planned { program, outcome: PlanOutcome::Invalid(load_errors), timings });
-    }
-    let started = std::time::Instant::now();
-    // Calibration to the user's measurements is timed with the check: both precede planning.
-    let checked = check::check(&program).and_then(perf::calibrate::calibrate);
-    timings.check = started.elapsed();
-    let spec = match checked {
+    let Compiled { program, result } = compile_timed(root, &mut timings)?;
+    let spec = match result {
         Ok(spec) => spec,
         Err(diagnostics) => {
             return Ok(Planned { program, outcome: PlanOutcome::Invalid(diagnostics), timings })
