@@ -555,46 +555,54 @@ const UNIT_ALIASES: &[(&str, &str)] = &[
 ];
 
 impl FieldChecker<'_> {
-    /// The one file name a data call takes (`measured("…")`, `hf("…")`), or its error.
+    /// The one file name a data call takes (`empirical("…")`, `measured("…")`, `hf("…")`),
+    /// or its error: a named parameter, a value that is not a string, a second argument, none.
     pub(super) fn file_argument(
         &mut self,
         call: &ast::Call,
         name: &str,
         example: &str,
     ) -> Option<(String, Span)> {
-        match call.args.as_slice() {
-            [arg] if arg.name.is_none() => match &arg.value {
-                Value::String { text, span } => Some((text.clone(), *span)),
-                other => {
-                    self.errors.push(CheckError::WrongArgument {
-                        message: format!("`{name}` takes the name of a file, in quotes"),
-                        example: example.to_string(),
-                        span: other.span(),
-                        label: "not a string".to_string(),
-                    });
-                    None
+        let mut path = None;
+        for (i, arg) in call.args.iter().enumerate() {
+            match (&arg.name, &arg.value) {
+                (None, Value::String { text, span }) if i == 0 => {
+                    path = Some((text.clone(), *span))
                 }
-            },
-            [] => {
-                self.errors.push(CheckError::MissingParameter {
-                    call: name.to_string(),
-                    missing: "a file name".to_string(),
-                    example: example.to_string(),
-                    span: call.span,
-                });
-                None
-            }
-            [first, ..] => {
-                let extra = call.args.get(1).map_or(first.value.span(), |a| a.value.span());
-                self.errors.push(CheckError::WrongArgument {
-                    message: format!("`{name}` takes one file name"),
-                    example: example.to_string(),
-                    span: if first.name.is_some() { first.value.span() } else { extra },
-                    label: "not the one file name".to_string(),
-                });
-                None
+                (Some(parameter), _) => {
+                    self.errors.push(CheckError::WrongArgument {
+                        message: format!("`{name}` takes a file name, not named parameters"),
+                        example: example.to_string(),
+                        span: parameter.span,
+                        label: format!("not a parameter of `{name}`"),
+                    });
+                    return None;
+                }
+                (None, value) => {
+                    let (message, label) = if i == 0 {
+                        (format!("`{name}` takes the name of a file, in quotes"), "not a string")
+                    } else {
+                        (format!("`{name}` takes one file name"), "one argument too many")
+                    };
+                    self.errors.push(CheckError::WrongArgument {
+                        message,
+                        example: example.to_string(),
+                        span: value.span(),
+                        label: label.to_string(),
+                    });
+                    return None;
+                }
             }
         }
+        if path.is_none() {
+            self.errors.push(CheckError::MissingParameter {
+                call: name.to_string(),
+                missing: "a file name".to_string(),
+                example: example.to_string(),
+                span: call.span,
+            });
+        }
+        path
     }
 
     /// The text of the data file named at `span`, or the error that it could not be read.

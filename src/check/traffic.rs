@@ -214,65 +214,10 @@ impl FieldChecker<'_> {
     }
 
     fn empirical(&mut self, call: &Call) -> Option<Lengths> {
-        let example = "`empirical(\"lengths.csv\")`".to_string();
-        let mut path = None;
-        for (i, arg) in call.args.iter().enumerate() {
-            match (&arg.name, &arg.value) {
-                (None, Value::String { text, span }) if i == 0 => path = Some((text, *span)),
-                (Some(name), _) => {
-                    self.errors.push(CheckError::WrongArgument {
-                        message: "`empirical` takes a file name, not named parameters".to_string(),
-                        example: example.clone(),
-                        span: name.span,
-                        label: "not a parameter of `empirical`".to_string(),
-                    });
-                    return None;
-                }
-                (None, value) => {
-                    let (message, label) = if i == 0 {
-                        ("`empirical` takes the name of a file, in quotes", "not a string")
-                    } else {
-                        ("`empirical` takes one file name", "one argument too many")
-                    };
-                    self.errors.push(CheckError::WrongArgument {
-                        message: message.to_string(),
-                        example: example.clone(),
-                        span: value.span(),
-                        label: label.to_string(),
-                    });
-                    return None;
-                }
-            }
-        }
-        let Some((path, span)) = path else {
-            self.errors.push(CheckError::MissingParameter {
-                call: "empirical".to_string(),
-                missing: "a file name".to_string(),
-                example,
-                span: call.span,
-            });
-            return None;
-        };
-        let text = match self.data.iter().find(|d| d.span.same_place(span)).map(|d| &d.text) {
-            Some(Ok(text)) => text,
-            Some(Err(reason)) => {
-                self.errors.push(CheckError::DataFileUnreadable {
-                    path: path.clone(),
-                    reason: reason.clone(),
-                    span,
-                });
-                return None;
-            }
-            None => {
-                self.errors.push(CheckError::DataFileUnreadable {
-                    path: path.clone(),
-                    reason: "it was not loaded".to_string(),
-                    span,
-                });
-                return None;
-            }
-        };
-        let values = match parse_lengths(text) {
+        let (path, span) = self.file_argument(call, "empirical", "`empirical(\"lengths.csv\")`")?;
+        let (text, _) = self.data_text(&path, span)?;
+
+        let values = match parse_lengths(&text) {
             Ok(values) => values,
             Err(problem) => {
                 let path = path.clone();
