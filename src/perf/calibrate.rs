@@ -258,36 +258,13 @@ fn fit_device(
 
 /// Why the planner's model cannot predict `point` at all (the model does not fit), if so.
 fn why_not_runnable(model: &Model, device: &Device, point: &Point) -> Option<String> {
-    if !device.kind.computes() {
-        return Some(format!("`{}` is a {} and runs no model", device.name, device.kind.name()));
-    }
     let instance = measured::instance(model, device, point);
-    if instance.peak_flops().is_none() {
-        return Some(format!(
-            "`{}` quotes no compute at {} or wider",
-            device.name,
-            point.weights.unwrap_or(model.weights).name()
-        ));
-    }
-    let memory = instance.memory();
-    if !memory.fits() {
-        return Some(format!(
-            "the weights need {:.1} GB per device on {} devices, the device has {:.1} GB",
-            memory.weight_bytes_per_device / 1e9,
-            instance.devices(),
-            memory.usable_bytes_per_device / 1e9
-        ));
-    }
-    let need = point.batch.unwrap_or(1);
-    if instance.max_batch(point.input_tokens + point.output_tokens) < need {
-        return Some(format!(
-            "the KV cache of {need} sequences of {:.0} tokens does not fit beside the weights",
-            point.input_tokens + point.output_tokens
-        ));
-    }
-    let predicted = measured::predict(model, device, point);
-    (!(predicted.is_finite() && predicted > 0.0))
-        .then(|| "the prediction is not finite".to_string())
+    let tokens = point.input_tokens + point.output_tokens;
+    super::estimate::why_not(&instance, tokens, point.batch.unwrap_or(1)).or_else(|| {
+        let predicted = measured::predict(model, device, point);
+        (!(predicted.is_finite() && predicted > 0.0))
+            .then(|| "the prediction is not finite".to_string())
+    })
 }
 
 /// The values the points can fit: each needs two points that depend on it, and a pattern of

@@ -126,32 +126,7 @@ pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
     let memory = instance.memory();
     let max_batch = instance.max_batch(req.input_tokens + req.output_tokens);
     let compute_precision = instance.peak_flops().map(|(p, _)| p);
-    let why_not = if !req.device.kind.computes() {
-        Some(format!(
-            "`{}` is a {} and holds KV cache only",
-            req.device.name,
-            req.device.kind.name()
-        ))
-    } else if compute_precision.is_none() {
-        Some(format!("`{}` quotes no compute at {} or wider", req.device.name, weights.name()))
-    } else if !instance.can_split() {
-        Some(format!(
-            "`{}` has no link or NIC to split the model across {devices} devices",
-            req.device.name
-        ))
-    } else if !memory.fits() {
-        Some(format!(
-            "the weights need {:.1} GB per device, the device has {:.1} GB",
-            memory.weight_bytes_per_device / 1e9,
-            memory.usable_bytes_per_device / 1e9
-        ))
-    } else if max_batch == 0 {
-        Some(format!(
-            "no room for the KV cache of one sequence of {context:.0} tokens after the weights"
-        ))
-    } else {
-        None
-    };
+    let why_not = why_not(&instance, full, 1);
     let fits = why_not.is_none();
     let at_slo = match (fits, req.tpot_s) {
         (true, Some(tpot)) => max_batch_within(&instance, max_batch, |_| context, tpot),
@@ -191,6 +166,39 @@ pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
         tokens_per_s_at_slo: at_slo.map(|(b, s)| round(f64::from(b) / s.time_s, 1)),
         ttft_ms: round(finite(prefill.time_s * 1e3), 3),
         meets_ttft: req.ttft_s.map(|limit| fits && prefill.time_s <= limit),
+    }
+}
+
+/// Why `instance` cannot run at all, or not with `batch` sequences of `tokens` tokens each
+/// (their KV reserved whole, as engines admit them), if so. `estimate` and the fit of a device to
+/// its measurements (`super::calibrate`) both ask.
+pub(super) fn why_not(instance: &Instance<'_>, tokens: f64, batch: u32) -> Option<String> {
+    let device = instance.device;
+    let memory = instance.memory();
+    if !device.kind.computes() {
+        Some(format!("`{}` is a {} and holds KV cache only", device.name, device.kind.name()))
+    } else if instance.peak_flops().is_none() {
+        Some(format!("`{}` quotes no compute at {} or wider", device.name, instance.weights.name()))
+    } else if !instance.can_split() {
+        Some(format!(
+            "`{}` has no link or NIC to split the model across {} devices",
+            device.name,
+            instance.devices()
+        ))
+    } else if !memory.fits() {
+        Some(format!(
+            "the weights need {:.1} GB per device on {} devices, the device has {:.1} GB",
+            memory.weight_bytes_per_device / 1e9,
+            instance.devices(),
+            memory.usable_bytes_per_device / 1e9
+        ))
+    } else if instance.max_batch(tokens) < batch.max(1) {
+        Some(format!(
+            "no room for the KV cache of {} of {tokens:.0} tokens after the weights",
+            if batch <= 1 { "one sequence".to_string() } else { format!("{batch} sequences") }
+        ))
+    } else {
+        None
     }
 }
 
