@@ -4,6 +4,8 @@
 //! allows must stop at the physical bound, never above it.
 #![allow(clippy::unwrap_used)]
 
+mod validation;
+
 use std::path::Path;
 
 use fleetplan::load::Root;
@@ -91,21 +93,23 @@ fn write_csv(dir: &Path, spec: &Spec, truth: &Device, scale: f64) {
 const FILE: &str = "use std.hardware.{h100_sxm}\nuse std.models.{llama3_1_70b, llama3_1_8b}\n\
                     device mine from h100_sxm {\n  calibrate = measured(\"points.csv\")\n}\n";
 
-fn catalog() -> Spec {
-    let text = "use std.hardware.*\nuse std.models.*\n".to_string();
-    fleetplan::compile(Root::Text { name: "catalog.fleet".into(), text }).unwrap().result.unwrap()
+/// The catalog's H100 with calibration values `[compute, bandwidth, overhead, layer,
+/// collective]` of its own: the truth the fit must find.
+fn h100_with(catalog: &Spec, [c, b, o, l, a]: [f64; 5]) -> Device {
+    let mut truth = catalog.devices["h100_sxm"].clone();
+    truth.compute_efficiency = Some(c);
+    truth.bandwidth_efficiency = Some(b);
+    truth.step_overhead_s = Some(o);
+    truth.layer_latency_s = Some(l);
+    truth.collective_latency_s = Some(a);
+    truth
 }
 
 #[test]
 fn the_fit_recovers_a_known_calibration() {
-    let catalog = catalog();
-    let mut truth = catalog.devices["h100_sxm"].clone();
+    let catalog = validation::catalog();
     // Far from the catalog's 45%, 90%, 2 ms, 45 us, 8 us: the fit has to move every value.
-    truth.compute_efficiency = Some(0.30);
-    truth.bandwidth_efficiency = Some(0.70);
-    truth.step_overhead_s = Some(4e-3);
-    truth.layer_latency_s = Some(20e-6);
-    truth.collective_latency_s = Some(30e-6);
+    let truth = h100_with(&catalog, [0.30, 0.70, 4e-3, 20e-6, 30e-6]);
     let dir = tempdir();
     write_csv(&dir, &catalog, &truth, 1.0);
     let spec = compile(&dir, FILE);
@@ -139,13 +143,8 @@ fn the_fit_recovers_a_known_calibration() {
 
 #[test]
 fn measurements_faster_than_physics_stop_at_the_bound() {
-    let catalog = catalog();
-    let mut truth = catalog.devices["h100_sxm"].clone();
-    truth.compute_efficiency = Some(1.0);
-    truth.bandwidth_efficiency = Some(1.0);
-    truth.step_overhead_s = Some(0.0);
-    truth.layer_latency_s = Some(0.0);
-    truth.collective_latency_s = Some(0.0);
+    let catalog = validation::catalog();
+    let truth = h100_with(&catalog, [1.0, 1.0, 0.0, 0.0, 0.0]);
     let dir = tempdir();
     // Twice as fast as the device at its peaks with no fixed costs: impossible.
     write_csv(&dir, &catalog, &truth, 2.0);
