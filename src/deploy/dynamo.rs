@@ -6,7 +6,7 @@
 //! as Kubernetes itself reads them; v1alpha1's `resources.limits.gpu` names a count only. Its
 //! `type: prefill|decode|worker` is what v1alpha1 called `subComponentType`.
 
-use super::model::{node_selector, pod_metadata, resources, traffic_split, Deployment, Unit};
+use super::model::{in_cluster, node_selector, pod_metadata, resources, Deployment, Unit};
 use super::yaml::{self, int, map, s, strings, Yaml};
 use super::{Files, Vendor};
 use crate::perf::Role;
@@ -279,17 +279,12 @@ fn graph(plan: &Plan, u: &Unit, api: DynamoApi) -> String {
 
 /// `UNIT.yaml` per in-cluster unit, and `traffic-split.yaml` when a workload spans several.
 pub fn render(plan: &Plan, units: &[Unit], api: DynamoApi) -> Files {
-    let mut files = Files::new();
-    for u in units.iter().filter(|u| u.external.is_none()) {
-        files.insert(format!("{}.yaml", u.name), graph(plan, u, api));
-    }
     // Dynamo's operator names a graph's frontend Service `GRAPH-frontend`, port 8000.
-    if let Some(split) = traffic_split(units, |u| {
-        vec![("name", s(format!("{}-frontend", u.name))), ("port", int(8000))]
-    }) {
-        files.insert("traffic-split.yaml".into(), split);
-    }
-    files
+    in_cluster(
+        units,
+        |u| vec![(format!("{}.yaml", u.name), graph(plan, u, api))],
+        |u| vec![("name", s(format!("{}-frontend", u.name))), ("port", int(8000))],
+    )
 }
 
 #[cfg(test)]

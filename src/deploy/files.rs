@@ -197,9 +197,27 @@ pub fn readme(target: Target, plan: &Plan, units: &[Unit], files: &Files) -> Str
     out
 }
 
+/// A target's files: those `files` writes for each in-cluster unit (external ones are
+/// `fleetplan/external.yaml`'s), and `traffic-split.yaml` when a workload spans several units,
+/// each reached at `backend(unit)`.
+pub fn in_cluster(
+    units: &[Unit],
+    files: impl Fn(&Unit) -> Vec<(String, String)>,
+    backend: impl Fn(&Unit) -> Vec<(&'static str, Yaml)>,
+) -> Files {
+    let mut out = Files::new();
+    for u in units.iter().filter(|u| u.external.is_none()) {
+        out.extend(files(u));
+    }
+    if let Some(split) = traffic_split(units, backend) {
+        out.insert("traffic-split.yaml".into(), split);
+    }
+    out
+}
+
 /// Gateway API weights for the workloads spread over several in-cluster units; `backend`
 /// names each unit's backend reference (group, kind, name, port).
-pub fn traffic_split(
+fn traffic_split(
     units: &[Unit],
     backend: impl Fn(&Unit) -> Vec<(&'static str, Yaml)>,
 ) -> Option<String> {

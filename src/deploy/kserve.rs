@@ -5,8 +5,8 @@
 
 use super::llmd::{release_name, releases};
 use super::model::{
-    lmcache_env, lmcache_transfer_config, node_selector, offload_volume, pod_metadata, resources,
-    traffic_split, Deployment, Unit,
+    in_cluster, lmcache_env, lmcache_transfer_config, node_selector, offload_volume, pod_metadata,
+    resources, Deployment, Unit,
 };
 use super::yaml::{self, int, map, s, strings, Yaml};
 use super::Files;
@@ -163,23 +163,21 @@ fn service(
 
 /// `NAME.yaml` per service of each in-cluster unit, and `traffic-split.yaml`.
 pub fn render(plan: &Plan, units: &[Unit]) -> Files {
-    let mut files = Files::new();
-    for u in units.iter().filter(|u| u.external.is_none()) {
-        for (i, (prefill, decode)) in releases(u).into_iter().enumerate() {
-            files.insert(
-                format!("{}.yaml", release_name(u, i)),
-                service(plan, u, i, prefill, decode),
-            );
-        }
-    }
     // The first service of each unit carries its router; KServe names its workload Service
     // `NAME-kserve-workload-svc`.
-    if let Some(split) = traffic_split(units, |u| {
-        vec![("name", s(format!("{}-kserve-workload-svc", u.name))), ("port", int(8000))]
-    }) {
-        files.insert("traffic-split.yaml".into(), split);
-    }
-    files
+    in_cluster(
+        units,
+        |u| {
+            releases(u)
+                .into_iter()
+                .enumerate()
+                .map(|(i, (prefill, decode))| {
+                    (format!("{}.yaml", release_name(u, i)), service(plan, u, i, prefill, decode))
+                })
+                .collect()
+        },
+        |u| vec![("name", s(format!("{}-kserve-workload-svc", u.name))), ("port", int(8000))],
+    )
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! them all and picks prefill and decode pods by their `llm-d.ai/role`.
 
 use super::model::{
-    lmcache_env, lmcache_transfer_config, node_selector, offload_volume, resources, traffic_split,
+    in_cluster, lmcache_env, lmcache_transfer_config, node_selector, offload_volume, resources,
     Deployment, Unit,
 };
 use super::yaml::{self, int, map, s, strings, Yaml};
@@ -172,25 +172,28 @@ pub fn release_name(u: &Unit, index: usize) -> String {
 
 /// `values-RELEASE.yaml` per release of each in-cluster unit, and `traffic-split.yaml`.
 pub fn render(plan: &Plan, units: &[Unit]) -> Files {
-    let mut files = Files::new();
-    for u in units.iter().filter(|u| u.external.is_none()) {
-        for (i, (prefill, decode)) in releases(u).into_iter().enumerate() {
-            files.insert(
-                format!("values-{}.yaml", release_name(u, i)),
-                values(plan, u, i, prefill, decode),
-            );
-        }
-    }
     // Each unit's pods sit behind one InferencePool (created by the llm-d gateway recipe for
     // the unit's `llm-d.ai/model` label), named after the unit.
-    if let Some(split) = traffic_split(units, |u| {
-        vec![
-            ("group", s("inference.networking.k8s.io")),
-            ("kind", s("InferencePool")),
-            ("name", s(&u.name)),
-        ]
-    }) {
-        files.insert("traffic-split.yaml".into(), split);
-    }
-    files
+    in_cluster(
+        units,
+        |u| {
+            releases(u)
+                .into_iter()
+                .enumerate()
+                .map(|(i, (prefill, decode))| {
+                    (
+                        format!("values-{}.yaml", release_name(u, i)),
+                        values(plan, u, i, prefill, decode),
+                    )
+                })
+                .collect()
+        },
+        |u| {
+            vec![
+                ("group", s("inference.networking.k8s.io")),
+                ("kind", s("InferencePool")),
+                ("name", s(&u.name)),
+            ]
+        },
+    )
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use super::files::{external_yaml, readme, traffic_split, traffic_yaml};
+pub use super::files::{external_yaml, in_cluster, readme, traffic_yaml};
 use super::yaml::{map, s, Yaml};
 use crate::graph::TierKind;
 use crate::perf::Role;
