@@ -75,7 +75,7 @@ pub struct Diagnostics {
 }
 
 /// How diagnostics are printed (`--error-format`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorFormat {
     /// Source snippets with underlined labels.
     Human,

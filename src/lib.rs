@@ -3,6 +3,7 @@
 //! The pipeline is one function per stage, chained here; see ARCHITECTURE.md.
 #![doc = include_str!("../ARCHITECTURE.md")]
 
+pub mod catalog;
 pub mod check;
 pub mod deploy;
 pub mod diagnostic;

@@ -65,7 +65,7 @@ fn check_and_fmt_check_print_an_empty_array_when_all_is_well() {
 }
 
 /// `--format json --error-format json`: the result and the diagnostics in one document; an
-/// infeasible plan asked for as DOT prints only the diagnostics array.
+/// infeasible plan asked for as DOT has no result (`null`), only diagnostics.
 #[test]
 fn json_results_and_diagnostics_are_one_document() {
     let out = fleetplan(
@@ -82,7 +82,9 @@ fn json_results_and_diagnostics_are_one_document() {
     );
     assert_eq!(out.status.code(), Some(2));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(value.as_array().is_some_and(|d| !d.is_empty()), "{value}");
+    assert_eq!(value["plan"], serde_json::Value::Null, "{value}");
+    assert_eq!(value["exit_code"], 2);
+    assert!(value["diagnostics"].as_array().is_some_and(|d| !d.is_empty()), "{value}");
 }
 
 #[test]

@@ -25,7 +25,14 @@ fn mkfifo(path: &Path) {
 fn json_codes(run: &Run) -> Vec<String> {
     let value: serde_json::Value = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr));
-    value.as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
+    // Diagnostics alone are an array; a command with a result puts them beside it.
+    let diagnostics = if value.is_array() { &value } else { &value["diagnostics"] };
+    diagnostics
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -245,7 +252,7 @@ fn options_out_of_range_are_refused_by_name() {
     ] {
         // Written apart, a negative value is still read as the option's value.
         let out = run(&dir, &["plan", chat, option, value]);
-        assert_eq!(out.code, Some(2), "{option} {value}: {}", out.stderr);
+        assert_eq!(out.code, Some(64), "{option} {value}: {}", out.stderr);
         assert!(
             out.stderr.contains("must be") || out.stderr.contains("not a number"),
             "{}",
@@ -253,7 +260,7 @@ fn options_out_of_range_are_refused_by_name() {
         );
         let assignment = format!("{option}={value}");
         let out = run(&dir, &["plan", chat, &assignment]);
-        assert_eq!(out.code, Some(2), "{assignment}: {}", out.stderr);
+        assert_eq!(out.code, Some(64), "{assignment}: {}", out.stderr);
         assert!(
             out.stderr.contains("must be") || out.stderr.contains("not a number"),
             "{assignment}: {}",
@@ -271,7 +278,7 @@ fn options_out_of_range_are_refused_by_name() {
         &["estimate", "--model=llama3_1_8b", "--device=h200", "--tpot=0ms"],
     ] {
         let out = run(&dir, args);
-        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+        assert_eq!(out.code, Some(64), "{args:?}: {}", out.stderr);
     }
 }
 

@@ -18,7 +18,14 @@ fn check(dir: &Path, name: &str, text: &str) -> Run {
 fn codes(run: &Run) -> Vec<String> {
     let value: serde_json::Value = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
-    value.as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
+    // Diagnostics alone are an array; a command with a result puts them beside it.
+    let diagnostics = if value.is_array() { &value } else { &value["diagnostics"] };
+    diagnostics
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]

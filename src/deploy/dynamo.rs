@@ -16,7 +16,7 @@ use crate::report::Plan;
 pub const API_VERSION: &str = "nvidia.com/v1beta1";
 
 /// Which version of the `DynamoGraphDeployment` CRD to write.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DynamoApi {
     /// `spec.components` with `type` and a Kubernetes pod template (the default).
     #[default]

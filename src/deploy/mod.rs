@@ -26,12 +26,11 @@ use crate::report::Plan;
 use crate::spec::Spec;
 
 /// Which serving stack the manifests are for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     /// NVIDIA Dynamo: one `DynamoGraphDeployment` (nvidia.com/v1beta1) per served unit.
     Dynamo,
     /// llm-d: `llm-d-modelservice` Helm values per served unit.
-    #[value(name = "llm-d")]
     LlmD,
     /// KServe: one `LLMInferenceService` (serving.kserve.io/v1alpha1) per served unit.
     Kserve,
@@ -47,44 +46,14 @@ impl Target {
     }
 }
 
-/// The `deploy` subcommand's arguments: the file, the target and the directory, and the
-/// solver options `plan` has.
-#[derive(clap::Args, Clone, Debug)]
-pub struct DeployArgs {
-    /// A `.fleet` file; `-` reads standard input.
-    pub file: String,
-    /// The serving stack to write manifests for.
-    #[arg(long, value_enum)]
+/// What `deploy` writes: the target, the CRD version for Dynamo, and the directory (refused
+/// when it exists and is not empty, unless `force`).
+#[derive(Clone, Debug)]
+pub struct Request {
     pub target: Target,
-    /// The directory to write; refused when it exists and is not empty, unless `--force`.
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Replace a non-empty output directory.
-    #[arg(long)]
-    pub force: bool,
-    /// The `DynamoGraphDeployment` version written (`--target dynamo`).
-    #[arg(long, value_enum, default_value_t = DynamoApi::V1beta1)]
     pub dynamo_api: DynamoApi,
-    /// The MILP solver.
-    #[arg(long, value_enum, default_value_t = crate::solve::Solver::Microlp)]
-    pub solver: crate::solve::Solver,
-    /// Accept a solution within this relative gap of the optimum.
-    #[arg(long, default_value_t = 1e-3)]
-    pub mip_gap: f64,
-    /// Stop the solver after this many seconds and use the best plan found.
-    #[arg(long, default_value_t = 30.0)]
-    pub time_limit: f64,
-}
-
-impl DeployArgs {
-    pub fn options(&self) -> crate::solve::Options {
-        crate::solve::Options {
-            solver: self.solver,
-            mip_gap: self.mip_gap,
-            time_limit_s: self.time_limit,
-            ..Default::default()
-        }
-    }
+    pub out: PathBuf,
+    pub force: bool,
 }
 
 /// Every file of a target's directory, by relative path (`/`-separated), with its bytes.
@@ -116,7 +85,7 @@ pub fn render_with(target: Target, dynamo_api: DynamoApi, spec: &Spec, plan: &Pl
 
 /// Renders the target's files and writes them atomically into `args.out`; the summary to
 /// print on success.
-pub fn deploy(args: &DeployArgs, spec: &Spec, plan: &Plan) -> Result<String, String> {
+pub fn deploy(args: &Request, spec: &Spec, plan: &Plan) -> Result<String, String> {
     let files = render_with(args.target, args.dynamo_api, spec, plan);
     write_dir(&args.out, &files, args.force)?;
     let mut summary = format!(

@@ -2,12 +2,14 @@
 //! every figure comes from the stage that produced it.
 
 mod calibration;
+mod catalog;
 mod explain;
 mod plan;
 mod plan_text;
 mod table;
 
 pub use calibration::{fits, fits_text, DeviceFit};
+pub use catalog::catalog_text;
 pub use explain::explain_text;
 pub use plan::{plan, Plan, SCHEMA_VERSION};
 pub use plan_text::{plan_markdown, plan_text};

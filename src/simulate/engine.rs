@@ -263,7 +263,7 @@ impl<'a, 'k> Engine<'a, 'k> {
             if take_arrival {
                 self.arrive(&arrivals[next], next >= warmup);
                 next += 1;
-                if next as u64 % tick == 0 {
+                if (next as u64).is_multiple_of(tick) {
                     progress(next as u64, total);
                 }
                 continue;

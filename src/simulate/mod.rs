@@ -23,7 +23,7 @@ pub use report::{
     SloCheck, WorkloadSim,
 };
 pub use trace::{parse_trace, TraceError, TraceRequest, MAX_SIMULATED_TOKENS};
-pub use verify::{verify, verify_text, Round, Verification, MARGINS};
+pub use verify::{verify, verify_text, verify_with_progress, Round, Verification, MARGINS};
 
 use engine::{Arrival, Engine, Kind, Route, Window};
 use rng::Rng;

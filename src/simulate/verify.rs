@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::report::percentile_text;
-use super::{simulate, SimOptions, SimReport};
+use super::{simulate_with_progress, SimOptions, SimReport};
 use crate::diagnostic::Diagnostics;
 use crate::graph::{self, CandidateGraph};
 use crate::report::{self, Plan};
@@ -71,6 +71,18 @@ pub fn verify(
     solve_options: &solve::Options,
     sim: &SimOptions,
 ) -> Result<Verification, Diagnostics> {
+    verify_with_progress(source, spec, solve_options, sim, &mut |_, _| {})
+}
+
+/// [`verify`], calling `progress(done, total)` as each round's simulation runs (it starts
+/// again from zero at every round).
+pub fn verify_with_progress(
+    source: &str,
+    spec: &Spec,
+    solve_options: &solve::Options,
+    sim: &SimOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Verification, Diagnostics> {
     let first_graph = graph::build(spec);
     let first = solve::solve(spec, &first_graph, solve_options)?;
     let mut current = (first_graph, first);
@@ -81,7 +93,7 @@ pub fn verify(
     let mut report;
     let mut margins: BTreeMap<String, f64> = BTreeMap::new();
     loop {
-        report = simulate(spec, &current.0, &current.1, sim);
+        report = simulate_with_progress(spec, &current.0, &current.1, sim, progress);
         let misses = missed(&report);
         rounds.push(Round {
             round: rounds.len() as u32 + 1,

@@ -23,7 +23,7 @@ use crate::graph::CandidateGraph;
 use crate::spec::Spec;
 
 /// Which MILP solver runs the program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Solver {
     /// Pure Rust, always available.

@@ -222,7 +222,7 @@ fn dominates(a: &Candidate, ia: usize, b: &Candidate, ib: usize, spare: bool) ->
     if a.workload != b.workload || a.pool != b.pool || !covers(a.role, b.role) {
         return false;
     }
-    if a.devices == 0 || b.devices % a.devices != 0 {
+    if a.devices == 0 || !b.devices.is_multiple_of(a.devices) {
         return false;
     }
     let m = f64::from(b.devices / a.devices);

@@ -1,12 +1,11 @@
 //! `fleetplan estimate`: one instance of a model on a device, the model from the catalog, a
 //! `.fleet` file or a Hugging Face config.
 
-use std::process::ExitCode;
-
 use fleetplan::load::Root;
 
-use crate::output::{self, Output};
-use crate::{compile, parse_duration, parse_precision, print_and_succeed, Format};
+use super::args::{parse_duration, parse_precision, Format};
+use super::output::Output;
+use super::{compile, Status};
 
 #[derive(clap::Args)]
 pub struct EstimateArgs {
@@ -54,7 +53,8 @@ pub struct EstimateArgs {
     format: Format,
 }
 
-pub fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
+pub fn run(args: &EstimateArgs, out: &mut Output) -> Status {
+    out.result_named("estimate");
     let catalog = Root::Text {
         name: "<catalog>".into(),
         text: "use std.hardware.*\nuse std.models.*\n".into(),
@@ -65,12 +65,12 @@ pub fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
             "the standard catalog does not compile".into(),
             "this is a bug in fleetplan: please report it",
         );
-        return ExitCode::FAILURE;
+        return Status::Invalid;
     };
     let user = match &args.file {
         Some(file) => match compile(file, out) {
             Some(spec) => Some(spec),
-            None => return ExitCode::FAILURE,
+            None => return Status::Invalid,
         },
         None => None,
     };
@@ -79,7 +79,7 @@ pub fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
             Ok(model) => Some(model),
             Err((code, message, help)) => {
                 out.error(code, message, &help);
-                return ExitCode::FAILURE;
+                return Status::Invalid;
             }
         },
         None => None,
@@ -105,7 +105,7 @@ pub fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
             format!("unknown {}", missing.join(" and ")),
             "`fleetplan debug spec` on a file that imports `std.hardware.*` and `std.models.*` lists the catalog",
         );
-        return ExitCode::FAILURE;
+        return Status::Invalid;
     };
     let request = fleetplan::perf::EstimateRequest {
         model,
@@ -120,10 +120,11 @@ pub fn estimate(args: &EstimateArgs, out: &mut Output) -> ExitCode {
         ttft_s: args.ttft,
     };
     let estimate = fleetplan::perf::estimate(&request);
-    print_and_succeed(&match args.format {
-        Format::Text => fleetplan::report::estimate_text(&estimate),
-        Format::Json => fleetplan::dump::json(&estimate),
-    })
+    match args.format {
+        Format::Text => out.text(&fleetplan::report::estimate_text(&estimate)),
+        Format::Json => out.json(&estimate),
+    }
+    Status::Success
 }
 
 /// `estimate --model-config`: the model a Hugging Face config describes, named after its file;
@@ -146,7 +147,7 @@ fn model_from_config_file(
         .map(|m| {
             // What the config holds that the model leaves out, said once on stderr.
             for note in &m.notes {
-                output::write_stderr(&format!("note: {path}: {note}\n"));
+                super::output::write_stderr(&format!("note: {path}: {note}\n"));
             }
             m.model
         })
