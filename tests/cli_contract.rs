@@ -199,3 +199,37 @@ fn the_catalog_lists_figures_with_their_sources() {
     assert!(text.contains("llama3_1_70b") && !text.contains("h100_sxm"));
     assert!(text.contains("[M1]"));
 }
+
+/// Markdown names each memory tier's kind (two tiers of one pool are told apart), and DOT
+/// draws as used exactly the tiers the plan's JSON lists, with the kinds' user-facing names.
+#[test]
+fn markdown_and_dot_show_the_memory_tiers_the_plan_uses() {
+    let file = "examples/three-layer.fleet";
+    let json = fleetplan(&["plan", file, "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let used: Vec<(String, String)> = plan["memory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (m["pool"].as_str().unwrap().to_string(), m["kind"].as_str().unwrap().replace('_', " "))
+        })
+        .collect();
+    assert!(used.len() >= 2, "three-layer uses at least two tiers: {used:?}");
+    let md =
+        String::from_utf8_lossy(&fleetplan(&["plan", file, "--format", "md"]).stdout).into_owned();
+    for (pool, kind) in &used {
+        let row = format!("| {pool} | {kind} |");
+        assert!(md.to_lowercase().contains(&row), "markdown lacks {row}:\n{md}");
+    }
+    let dot =
+        String::from_utf8_lossy(&fleetplan(&["plan", file, "--format", "dot"]).stdout).into_owned();
+    let tiers: Vec<&str> = dot.lines().filter(|l| l.contains("label=\"tier ")).collect();
+    for line in &tiers {
+        let filled = line.contains("style=filled");
+        let listed =
+            used.iter().any(|(p, k)| line.to_lowercase().contains(&format!("tier {p} ({k})")));
+        assert_eq!(filled, listed, "{line}");
+        assert!(!line.contains("Memory)") && !line.contains("Hbm)"), "a Rust name: {line}");
+    }
+}

@@ -79,7 +79,8 @@ fn every_unit_is_documented() {
     }
 }
 
-/// The `fleet` code blocks of README.md and docs/language.md are valid programs.
+/// The `fleet` code blocks of README.md and docs/language.md are valid programs, and those that
+/// are whole programs (with pools) plan (issue 16: the README's example once did not).
 #[test]
 fn fleet_code_blocks_in_the_docs_check_clean() {
     for doc in ["README.md", "docs/language.md"] {
@@ -94,6 +95,22 @@ fn fleet_code_blocks_in_the_docs_check_clean() {
             let compiled = fleetplan::compile(root).unwrap();
             if let Err(d) = &compiled.result {
                 panic!("{doc}:\n{}", d.render_plain(&compiled.program.sources));
+            }
+            // A whole program (one with pools) is an example a user may run: it must plan.
+            if block.lines().any(|l| l.starts_with("pool ")) {
+                let root =
+                    fleetplan::load::Root::Text { name: doc.to_string(), text: block.to_string() };
+                let planned = fleetplan::plan(root, &fleetplan::solve::Options::default()).unwrap();
+                if let fleetplan::PlanOutcome::Infeasible { diagnostics, .. } = &planned.outcome {
+                    panic!(
+                        "{doc}: the example does not plan:\n{}",
+                        diagnostics.render_plain(&planned.program.sources)
+                    );
+                }
+                assert!(
+                    matches!(planned.outcome, fleetplan::PlanOutcome::Planned { .. }),
+                    "{doc}: the example does not plan"
+                );
             }
         }
     }

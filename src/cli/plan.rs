@@ -65,7 +65,7 @@ fn plan(args: &PlanArgs, out: &mut Output) -> Status {
             // The candidate graph shows what was tried; in a JSON document it would be a second
             // result, so it is printed only as DOT on its own.
             if args.format == PlanFormat::Dot && !out.is_json() {
-                out.text(&fleetplan::graph::to_dot(&graph, &[], &[]));
+                out.text(&fleetplan::graph::to_dot(&graph, &[], &[], &[]));
             }
             out.report(sources, &diagnostics);
             Status::Infeasible
@@ -79,6 +79,7 @@ fn plan(args: &PlanArgs, out: &mut Output) -> Status {
                     &graph,
                     &solution.instances,
                     &solution.tier_units,
+                    &solution.placement,
                 )),
             }
             Status::Success
@@ -151,6 +152,7 @@ fn verified(args: &PlanArgs, out: &mut Output) -> Status {
             &v.graph,
             &v.solution.instances,
             &v.solution.tier_units,
+            &v.solution.placement,
         )),
     }
     if v.holds {

@@ -7,8 +7,15 @@ use petgraph::visit::EdgeRef;
 use super::{CandidateGraph, Edge, Node, Phase};
 
 /// DOT text; `chosen[i]` is the number of instances of candidate `i` in the plan (0: not
-/// chosen), `tier_units[i]` likewise for tiers.
-pub fn to_dot(g: &CandidateGraph, chosen: &[u32], tier_units: &[u32]) -> String {
+/// chosen), `tier_units[i]` likewise for tiers, and `placement` the solution's `(workload,
+/// tier, share)` of retained KV: a tier that holds any is drawn as used, whether it is bought
+/// by the unit or comes with the compute nodes (host memory, spare HBM).
+pub fn to_dot(
+    g: &CandidateGraph,
+    chosen: &[u32],
+    tier_units: &[u32],
+    placement: &[(usize, usize, f64)],
+) -> String {
     let mut out = String::from(
         "digraph fleet {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n",
     );
@@ -47,12 +54,13 @@ pub fn to_dot(g: &CandidateGraph, chosen: &[u32], tier_units: &[u32]) -> String 
             Node::Tier(i) => {
                 let t = &g.tiers[*i];
                 let n = tier_units.get(*i).copied().unwrap_or(0);
-                let style = if n > 0 {
+                let holds = placement.iter().any(|&(_, tier, share)| tier == *i && share > 0.0);
+                let style = if n > 0 || holds {
                     "shape=folder, style=filled, fillcolor=\"#a0c8f0\""
                 } else {
                     "shape=folder"
                 };
-                (format!("tier {} ({:?})", t.pool, t.kind), style.to_string())
+                (format!("tier {} ({})", t.pool, t.kind.name()), style.to_string())
             }
         };
         let _ = writeln!(

@@ -248,11 +248,17 @@ pub fn plan_markdown(plan: &Plan) -> String {
         ));
     }
     if !plan.memory.is_empty() {
-        out.push_str("\n## Memory tiers\n\n| tier | units | used GB | capacity GB | reads GB/s | $/h |\n|---|---|---|---|---|---|\n");
+        out.push_str("\n## Memory tiers\n\n| tier | kind | units | used GB | capacity GB | reads GB/s | $/h |\n|---|---|---|---|---|---|---|\n");
         for m in &plan.memory {
             out.push_str(&format!(
-                "| {} | {} | {:.0} | {:.0} | {:.2} | {:.2} |\n",
-                m.pool, m.units, m.used_gb, m.capacity_gb, m.read_gb_per_s, m.cost_usd_per_hour
+                "| {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} |\n",
+                m.pool,
+                m.kind.name(),
+                m.units,
+                m.used_gb,
+                m.capacity_gb,
+                m.read_gb_per_s,
+                m.cost_usd_per_hour
             ));
         }
     }
