@@ -199,6 +199,48 @@ impl Commented {
     }
 }
 
+/// The catalog model a Hugging Face repository id names (`meta-llama/Llama-3.1-8B-Instruct`
+/// is `llama3_1_8b`), by comparing names with case, separators and the release suffixes
+/// (`-Instruct`, `-it`, `-hf`, `-chat`, `-v0.1`) left out: the instruct and base releases of a
+/// model share its architecture, which is all a plan needs. `None` when no catalog model, or
+/// more than one, matches.
+pub fn model_for_hf_id(id: &str) -> Option<String> {
+    let repo = id.rsplit('/').next().unwrap_or(id).to_ascii_lowercase();
+    let mut parts: Vec<&str> = repo.split(['-', '_', '.']).filter(|p| !p.is_empty()).collect();
+    while let Some(last) = parts.last() {
+        let release = ["instruct", "it", "hf", "chat", "base"].contains(last)
+            || (last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit()));
+        if !release || parts.len() == 1 {
+            break;
+        }
+        parts.pop();
+    }
+    if parts.first() == Some(&"meta") && parts.len() > 1 {
+        parts.remove(0);
+    }
+    let wanted: String = parts.concat();
+    let squash = |name: &str| name.replace('_', "");
+    let names = crate::check::catalog_names(crate::syntax::ast::DefKind::Model);
+    let exact: Vec<&String> =
+        names.iter().map(|(_, n)| n).filter(|n| squash(n) == wanted).collect();
+    if let [one] = exact.as_slice() {
+        return Some((*one).clone());
+    }
+    // `Llama-4-Scout-17B-16E` is the catalog's `llama4_scout`: the longest catalog name the id
+    // starts with, when one is longest.
+    let mut prefixes: Vec<&String> = names
+        .iter()
+        .map(|(_, n)| n)
+        .filter(|n| wanted.starts_with(&squash(n)) && squash(n).len() >= 6)
+        .collect();
+    prefixes.sort_by_key(|n| std::cmp::Reverse(squash(n).len()));
+    match prefixes.as_slice() {
+        [one] => Some((*one).clone()),
+        [a, b, ..] if squash(a).len() > squash(b).len() => Some((*a).clone()),
+        _ => None,
+    }
+}
+
 fn std_text(module: &str) -> &'static str {
     crate::load::STD_MODULES.iter().find(|m| m.0 == module).map_or("", |m| m.2)
 }
@@ -238,6 +280,29 @@ fn cited_tags(line: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ids as the model cards on huggingface.co spell them.
+    #[test]
+    fn hugging_face_ids_name_catalog_models() {
+        for (id, name) in [
+            ("meta-llama/Llama-3.1-8B-Instruct", Some("llama3_1_8b")),
+            ("meta-llama/Meta-Llama-3.1-70B-Instruct", Some("llama3_1_70b")),
+            ("meta-llama/Llama-3.3-70B-Instruct", Some("llama3_3_70b")),
+            ("meta-llama/Llama-2-70b-hf", Some("llama2_70b")),
+            ("meta-llama/Llama-4-Scout-17B-16E-Instruct", Some("llama4_scout")),
+            ("deepseek-ai/DeepSeek-R1", Some("deepseek_r1")),
+            ("openai/gpt-oss-120b", Some("gpt_oss_120b")),
+            ("mistralai/Mixtral-8x7B-Instruct-v0.1", Some("mixtral_8x7b")),
+            ("moonshotai/Kimi-K2-Instruct", Some("kimi_k2")),
+            ("google/gemma-3-27b-it", Some("gemma3_27b")),
+            ("Qwen/Qwen3-235B-A22B", Some("qwen3_235b_a22b")),
+            ("Qwen/Qwen3-32B", Some("qwen3_32b")),
+            ("meta-llama/Llama-3.2-1B-Instruct", None),
+            ("Qwen/Qwen3-8B", None),
+        ] {
+            assert_eq!(model_for_hf_id(id).as_deref(), name, "{id}");
+        }
+    }
 
     #[test]
     fn tags_are_read_from_brackets() {

@@ -233,3 +233,32 @@ fn markdown_and_dot_show_the_memory_tiers_the_plan_uses() {
         assert!(!line.contains("Memory)") && !line.contains("Hbm)"), "a Rust name: {line}");
     }
 }
+
+/// Suggestions for names a file cannot see (tests/ui/catalog_suggestions.fleet): the nearest
+/// name across the file's scope and the catalog, with the `use` line when it is in the catalog,
+/// and a Hugging Face id steered to the catalog model it names.
+#[test]
+fn unknown_names_get_the_right_suggestion() {
+    let out = fleetplan(&["check", "--error-format", "json", "tests/ui/catalog_suggestions.fleet"]);
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let help_for = |message_part: &str| -> String {
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["message"].as_str().unwrap().contains(message_part))
+            .map(|d| d["help"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no diagnostic about {message_part}: {value}"))
+    };
+    assert!(help_for("`H100`").contains("`h100_sxm`"));
+    assert!(help_for("`H100`").contains("use std.hardware.{h100_sxm}"));
+    assert!(help_for("`llama3_70b`").contains("use std.models.{llama3_3_70b}"));
+    assert_eq!(help_for("`llama3_8b`"), "did you mean `llama3_1_8b`?");
+    assert!(help_for("`llama3_1_70b`").contains("import it with `use std.models.{llama3_1_70b}`"));
+    assert!(help_for("found a string").contains("the catalog's `llama3_1_8b`"));
+    let out = fleetplan(&["estimate", "--model", "llama3_8b", "--device", "H100"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`llama3_1_8b`") && stderr.contains("`h100_sxm`"), "{stderr}");
+    let out = fleetplan(&["estimate", "--model", "Qwen/Qwen3-32B", "--device", "h200"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

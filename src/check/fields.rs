@@ -11,7 +11,7 @@ use crate::load::quoted_list;
 use crate::load::DataFile;
 use crate::source::{SourceMap, Span};
 use crate::spec::{Arrivals, Lengths, Measurements, Metric, Percentile, Precision};
-use crate::syntax::ast::{self, Entry, Value};
+use crate::syntax::ast::{self, DefKind, Entry, Value};
 
 /// A validated value.
 #[derive(Clone, Debug)]
@@ -374,6 +374,14 @@ impl FieldChecker<'_> {
                     ),
                     (Expect::ModelConfig, Value::String { text, .. }) => {
                         format!("to read a Hugging Face config, write `hf(\"{text}\")`")
+                    }
+                    (Expect::Reference(DefKind::Model), Value::String { text, .. }) => {
+                        match crate::catalog::model_for_hf_id(text) {
+                            Some(name) => format!(
+                                "`{text}` is the catalog's `{name}`: import it with `use std.models.{{{name}}}` and write `model = {name}`"
+                            ),
+                            None => "name a model (`model = llama3_3_70b`), or define one from its Hugging Face config: `model m { config = hf(\"config.json\") }`".to_string(),
+                        }
                     }
                     (Expect::Measurements, Value::String { text, .. }) => {
                         format!("to read measurements from a file, write `measured(\"{text}\")`")

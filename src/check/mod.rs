@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use error::CheckError;
 use fields::{FieldChecker, Fields};
 use lower::Reader;
+pub use scope::catalog_names;
 use scope::{DefId, Scopes};
 
 use crate::diagnostic::{did_you_mean, Diagnostics};

@@ -173,25 +173,78 @@ impl<'p> Scopes<'p> {
                 None
             }
             None => {
-                let best = if errors.suggesting() {
-                    let all: Vec<&str> = self.visible(file).map(|(n, _)| n).collect();
-                    did_you_mean(name, all.iter().copied())
+                let help = if errors.suggesting() {
+                    self.unknown_name_help(file, name, kind)
                 } else {
-                    None
-                };
-                let help = match best {
-                    Some(best) => format!("did you mean `{best}`?"),
-                    None => match kind {
-                        DefKind::Device => format!("define `device {name} {{ … }}` or import it, e.g. `use std.hardware.{{{name}}}`"),
-                        DefKind::Model => format!("define `model {name} {{ … }}` or import it, e.g. `use std.models.{{{name}}}`"),
-                        _ => format!("define `{} {name} {{ … }}`", kind.keyword()),
-                    },
+                    String::new()
                 };
                 errors.push(CheckError::UnknownName { name: name.to_string(), help, span });
                 None
             }
         }
     }
+}
+
+impl Scopes<'_> {
+    /// Help for a name that `file` cannot see: a near miss in scope (the same kind first), else
+    /// the name or a near miss in the standard catalog with the `use` line that imports it,
+    /// else how to define one.
+    fn unknown_name_help(&self, file: FileId, name: &str, kind: DefKind) -> String {
+        let catalog = catalog_names(kind);
+        if let Some((module, _)) = catalog.iter().find(|(_, n)| n == name) {
+            return format!("`{name}` is in the catalog: import it with `use {module}.{{{name}}}`");
+        }
+        let same_kind: Vec<&str> = self
+            .visible(file)
+            .filter(|(_, d)| self.defs[*d].ast.kind == kind)
+            .map(|(n, _)| n)
+            .collect();
+        // One ranking over both, so that the catalog's `h100_sxm` beats an imported `h200`
+        // for `H100`; a name in scope wins a tie.
+        let candidates = same_kind.iter().copied().chain(catalog.iter().map(|(_, n)| n.as_str()));
+        if let Some(best) = did_you_mean(name, candidates) {
+            if same_kind.contains(&best) {
+                return format!("did you mean `{best}`?");
+            }
+            let module = catalog.iter().find(|(_, n)| n == best).map_or("std", |(m, _)| m);
+            return format!(
+                "did you mean `{best}`? It is in the catalog: import it with `use {module}.{{{best}}}`"
+            );
+        }
+        let all: Vec<&str> = self.visible(file).map(|(n, _)| n).collect();
+        if let Some(best) = did_you_mean(name, all.iter().copied()) {
+            return format!("did you mean `{best}`?");
+        }
+        match kind {
+            DefKind::Device => format!(
+                "define `device {name} {{ … }}`, or find one in the catalog with `fleetplan catalog devices`"
+            ),
+            DefKind::Model => format!(
+                "define `model {name} {{ … }}` (or read it with `config = hf(\"config.json\")`), or find one in the catalog with `fleetplan catalog models`"
+            ),
+            _ => format!("define `{} {name} {{ … }}`", kind.keyword()),
+        }
+    }
+}
+
+/// The standard catalog's definitions of one kind, as `(module, name)`, from the embedded
+/// `std/*.fleet` (parsed once).
+pub fn catalog_names(kind: DefKind) -> Vec<(&'static str, String)> {
+    static NAMES: std::sync::OnceLock<Vec<(&'static str, DefKind, String)>> =
+        std::sync::OnceLock::new();
+    let all = NAMES.get_or_init(|| {
+        let mut names = Vec::new();
+        for (i, (module, _, text)) in crate::load::STD_MODULES.iter().enumerate() {
+            let (ast, _) = crate::syntax::parse_file(FileId(i as u32), text);
+            for item in ast.iter().flat_map(|f| &f.items) {
+                if let Item::Definition(def) = item {
+                    names.push((*module, def.kind, def.name.text.clone()));
+                }
+            }
+        }
+        names
+    });
+    all.iter().filter(|(_, k, _)| *k == kind).map(|(m, _, n)| (*m, n.clone())).collect()
 }
 
 fn module_name(segments: &[Name], selected: bool) -> String {

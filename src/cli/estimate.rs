@@ -84,7 +84,14 @@ pub fn run(args: &EstimateArgs, out: &mut Output) -> Status {
         },
         None => None,
     };
-    let name = args.model.clone().unwrap_or_default();
+    let mut name = args.model.clone().unwrap_or_default();
+    // A Hugging Face id (`meta-llama/Llama-3.1-8B-Instruct`) names a catalog model.
+    if name.contains('/') {
+        if let Some(alias) = fleetplan::catalog::model_for_hf_id(&name) {
+            out.note(&format!("note: `{name}` is the catalog's `{alias}`\n"));
+            name = alias;
+        }
+    }
     let model = from_config.as_ref().or_else(|| {
         user.as_ref().and_then(|s| s.models.get(&name)).or_else(|| catalog.models.get(&name))
     });
@@ -94,16 +101,26 @@ pub fn run(args: &EstimateArgs, out: &mut Output) -> Status {
         .or_else(|| catalog.devices.get(&args.device));
     let (Some(model), Some(device)) = (model, device) else {
         let mut missing = Vec::new();
+        let mut helps = Vec::new();
+        let mut suggest = |what: &str, name: &str, known: Vec<&str>, list: &str| {
+            missing.push(format!("{what} `{name}`"));
+            helps.push(match fleetplan::diagnostic::did_you_mean(name, known) {
+                Some(best) => format!("did you mean {what} `{best}`?"),
+                None => format!("`fleetplan catalog {list}` lists the catalog's {list}"),
+            });
+        };
         if model.is_none() {
-            missing.push(format!("model `{name}`"));
+            let known = user.iter().flat_map(|s| s.models.keys()).chain(catalog.models.keys());
+            suggest("model", &name, known.map(String::as_str).collect(), "models");
         }
         if device.is_none() {
-            missing.push(format!("device `{}`", args.device));
+            let known = user.iter().flat_map(|s| s.devices.keys()).chain(catalog.devices.keys());
+            suggest("device", &args.device, known.map(String::as_str).collect(), "devices");
         }
         out.error(
             "fleet::unknown_name",
             format!("unknown {}", missing.join(" and ")),
-            "`fleetplan debug spec` on a file that imports `std.hardware.*` and `std.models.*` lists the catalog",
+            &helps.join("; "),
         );
         return Status::Invalid;
     };
