@@ -197,7 +197,7 @@ fn simulate_prints_attainment_and_exits_0_when_slos_hold() {
         None,
     );
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert!(value["workloads"][0]["ttft_ms"]["p99"].is_number());
+    assert!(value["workloads"][0]["ttft_s"]["p99"].is_number());
     assert!(value["workloads"][0]["slo_attainment"][0]["attainment"].is_number());
 }
 

@@ -187,8 +187,8 @@ fn estimate_answers_for_every_catalog_pair() {
             for key in [
                 "devices",
                 "fits",
-                "prefill_ms",
-                "decode_step_ms",
+                "prefill_s",
+                "decode_step_s",
                 "decode_tokens_per_s",
                 "max_batch",
                 "bound",
@@ -201,7 +201,7 @@ fn estimate_answers_for_every_catalog_pair() {
                 fits += 1;
                 assert!(e.why_not.is_none());
                 assert!(e.decode_tokens_per_s > 0.0 && e.decode_tokens_per_s.is_finite());
-                assert!(e.prefill_ms > 0.0 && e.prefill_ms.is_finite());
+                assert!(e.prefill_s > 0.0 && e.prefill_s.is_finite());
                 assert!(e.max_batch >= 1);
             } else {
                 let why = e.why_not.as_deref().unwrap_or("");

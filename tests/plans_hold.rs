@@ -223,16 +223,16 @@ fn generated_plans_hold_in_simulation() {
                         std::fs::write(format!("{dir}/case{i}.txt"), detail).unwrap();
                     }
                     failures.push(format!(
-                        "case {i} ({:.3} req/s): {} {:?} {} ms: {:.4} within, 95% bound {:?}, \
-                         simulated {:?} ms, predicted {:?} ms\n  {}",
+                        "case {i} ({:.3} req/s): {} {:?} {} s: {:.4} within, 95% bound {:?}, \
+                         simulated {:?} s, predicted {:?} s\n  {}",
                         rate * case.fraction,
                         c.metric.name(),
                         c.percentile,
-                        c.slo_ms,
+                        c.slo_s,
                         c.attainment,
                         c.confidence_95,
-                        c.simulated_ms,
-                        c.predicted_ms,
+                        c.simulated_s,
+                        c.predicted_s,
                         case.label
                     ));
                 }
@@ -273,7 +273,7 @@ fn holds_at(
     report.workloads.iter().all(|w| {
         w.slo_attainment.iter().all(|c| match c.required {
             Some(required) => c.attainment >= required,
-            None => c.simulated_ms.is_none_or(|m| m <= c.slo_ms),
+            None => c.simulated_s.is_none_or(|m| m <= c.slo_s),
         })
     })
 }

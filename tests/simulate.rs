@@ -72,7 +72,7 @@ fn json_has_the_documented_shape() {
     let report = simulate_file(&example("chat.fleet"), &options).unwrap();
     let value = serde_json::to_value(&report).unwrap();
     let w = &value["workloads"][0];
-    for key in ["ttft_ms", "tpot_ms"] {
+    for key in ["ttft_s", "tpot_s"] {
         for p in ["p50", "p90", "p99"] {
             assert!(w[key][p].is_number(), "{key}.{p} in {w}");
         }
@@ -81,11 +81,11 @@ fn json_has_the_documented_shape() {
     for key in [
         "metric",
         "percentile",
-        "slo_ms",
+        "slo_s",
         "attainment",
         "required",
-        "simulated_ms",
-        "predicted_ms",
+        "simulated_s",
+        "predicted_s",
         "met",
     ] {
         assert!(!slo[key].is_null(), "{key} in {slo}");
@@ -152,14 +152,11 @@ fn an_idle_fleet_gives_the_unloaded_figures() {
     let prefill = instance(1);
     let first_step = |tp| instance(tp).decode_step(1.0, 2000.0).time_s;
     let base = prefill.prefill(2000.0).time_s + prefill.kv_transfer_s(2000.0);
-    let ttft = w.ttft_ms.unwrap();
+    let ttft = w.ttft_s.unwrap();
     let (low, high) = (base + first_step(2), base + first_step(1));
-    assert!(
-        ttft.p50 >= low * 1e3 * 0.995 && ttft.p99 <= high * 1e3 * 1.005,
-        "{ttft:?} vs {low}..{high}"
-    );
-    let tpot = w.tpot_ms.unwrap();
-    let step = |tp| instance(tp).decode_step(1.0, 2150.0).time_s * 1e3;
+    assert!(ttft.p50 >= low * 0.995 && ttft.p99 <= high * 1.005, "{ttft:?} vs {low}..{high}");
+    let tpot = w.tpot_s.unwrap();
+    let step = |tp| instance(tp).decode_step(1.0, 2150.0).time_s;
     assert!(tpot.p50 >= step(2) * 0.995 && tpot.p99 <= step(1) * 1.005, "{tpot:?}");
 }
 
@@ -270,12 +267,8 @@ fn bursty_arrivals_and_spread_lengths_queue_longer() {
     chat.input = Lengths::Lognormal { mean: 2000.0, cv: 1.0 };
     chat.output = Lengths::Uniform { low: 100.0, high: 500.0 };
     let report = simulate::simulate(&bursty, &graph, &solution, &options);
-    let p99 = |r: &simulate::SimReport| r.workloads[0].ttft_ms.unwrap().p99;
-    println!(
-        "ttft p99: Poisson, fixed {} ms; gamma cv 3, lognormal {} ms",
-        p99(&base),
-        p99(&report)
-    );
+    let p99 = |r: &simulate::SimReport| r.workloads[0].ttft_s.unwrap().p99;
+    println!("ttft p99: Poisson, fixed {} s; gamma cv 3, lognormal {} s", p99(&base), p99(&report));
     assert!(p99(&report) > 2.0 * p99(&base));
     // Gamma with cv = 1 keeps the mean rate.
     let mut one = spec.clone();

@@ -305,10 +305,10 @@ pub fn units(spec: &Spec, plan: &Plan) -> Vec<Unit> {
                     _ => Some(derivation.and_then(|x| x.batch_limit).unwrap_or(d.batch).max(1)),
                 };
                 // Aggregated: a prompt at the TTFT bound's percentile is spread over
-                // `prefill_ms / step_budget_ms` steps (perf (7)), so a step takes that
+                // `prefill_s / step_budget_s` steps (perf (7)), so a step takes that
                 // prompt's tokens over that many steps.
                 let chunk_tokens = match (d.role, derivation) {
-                    (Role::Aggregated, Some(x)) => match (x.step_budget_ms, x.prefill_ms) {
+                    (Role::Aggregated, Some(x)) => match (x.step_budget_s, x.prefill_s) {
                         (Some(budget), Some(prefill)) if prefill > 0.0 && budget > 0.0 => {
                             let percentile = workload
                                 .slo

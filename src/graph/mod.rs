@@ -229,7 +229,7 @@ pub fn build_with(spec: &Spec, threads: usize) -> CandidateGraph {
                 if matches!(candidate.role, Role::Prefill | Role::Aggregated) {
                     graph.add_edge(prefill, node, Edge::ServedBy);
                     fastest_prefill = fastest_prefill
-                        .min(candidate.derivation.prefill_ms.unwrap_or(f64::INFINITY) / 1e3);
+                        .min(candidate.derivation.prefill_s.unwrap_or(f64::INFINITY));
                     if let Some(share) = candidate.derivation.hit_cost_share {
                         dearest_hit = Some(dearest_hit.map_or(share, |d| d.max(share)));
                     }

@@ -158,13 +158,12 @@ pub(super) fn aggregated(
     let rho = requests * chosen.mean_eff;
     let t_tft = chosen.ttft(rho, percentile, variability);
     let t_pot = chosen.step.time_s / (1.0 - requests * mean_work);
-    derivation.step_ms = Some(chosen.step.time_s * 1e3);
+    derivation.step_s = Some(chosen.step.time_s);
     derivation.step_bound = Some(chosen.step.bound);
-    derivation.step_budget_ms = Some(chosen.budget * 1e3);
+    derivation.step_budget_s = Some(chosen.budget);
     derivation.batch_limit = Some(largest);
-    derivation.prefill_ms = Some(chosen.eff_p * 1e3);
-    derivation.queue_wait_ms =
-        Some(queue::wait_gg1(chosen.mean_eff, rho, percentile, variability) * 1e3);
+    derivation.prefill_s = Some(chosen.eff_p);
+    derivation.queue_wait_s = Some(queue::wait_gg1(chosen.mean_eff, rho, percentile, variability));
     derivation.utilisation = Some(rho);
     let tokens = requests * output;
     Ok(Candidate {
@@ -381,8 +380,7 @@ mod tests {
         assert!(!found.is_empty());
         for (c, instance) in found {
             let d = &c.derivation;
-            let (t, budget) =
-                (d.step_ms.unwrap_or(0.0) / 1e3, d.step_budget_ms.unwrap_or(0.0) / 1e3);
+            let (t, budget) = (d.step_s.unwrap_or(0.0), d.step_budget_s.unwrap_or(0.0));
             // T is the TPOT bound, and the decode part leaves room for prompts.
             assert_eq!(budget, 0.040);
             assert!(t > 0.0 && t < budget, "{t} {budget}");
@@ -393,7 +391,7 @@ mod tests {
             let busy = instance.decode_step(b + z * b.sqrt(), batch_context(&w)).time_s;
             let share = (budget - busy) / budget;
             let eff = work(&instance, w.input_tokens) / share;
-            assert!((d.prefill_ms.unwrap_or(0.0) / 1e3 - eff).abs() < 1e-9 * eff, "{c:?}");
+            assert!((d.prefill_s.unwrap_or(0.0) - eff).abs() < 1e-9 * eff, "{c:?}");
             // ρ = λ·E[S_eff] (one prompt length: E[S_eff] = S_eff(I)), at most the cap.
             let rho = d.utilisation.unwrap_or(0.0);
             assert!((rho - c.requests_per_s * eff).abs() < 1e-9, "{rho}");

@@ -90,10 +90,10 @@ pub struct Derivation {
     pub weight_gb_per_device: f64,
     pub kv_capacity_gb: f64,
     pub max_batch_by_memory: u32,
-    pub step_ms: Option<f64>,
+    pub step_s: Option<f64>,
     pub step_bound: Option<Bound>,
     /// Aggregated: the step budget `T` that decode and prompt chunks share (perf (7)).
-    pub step_budget_ms: Option<f64>,
+    pub step_budget_s: Option<f64>,
     /// Aggregated: the most sequences a step may decode (an engine's `max_num_seqs`), the
     /// largest batch that meets the bounds unloaded. The planned batch (`batch`) is the mean at
     /// capacity; the room above it lets a burst of prefilled prompts join the batch (which
@@ -101,9 +101,9 @@ pub struct Derivation {
     pub batch_limit: Option<u32>,
     /// Prefill of the prompt at the TTFT bound's percentile; aggregated: its chunked prefill
     /// `S_eff(I_p)`, spread over the steps.
-    pub prefill_ms: Option<f64>,
-    pub queue_wait_ms: Option<f64>,
-    pub kv_transfer_ms: Option<f64>,
+    pub prefill_s: Option<f64>,
+    pub queue_wait_s: Option<f64>,
+    pub kv_transfer_s: Option<f64>,
     pub utilisation: Option<f64>,
     /// Prefill and aggregated, for a workload with retained sessions: the mean prefill time of
     /// a hit (a prompt's new tokens after its reused ones) over a whole prompt's.
@@ -126,13 +126,13 @@ impl Derivation {
             weight_gb_per_device,
             kv_capacity_gb,
             max_batch_by_memory: max_batch,
-            step_ms: None,
+            step_s: None,
             step_bound: None,
-            step_budget_ms: None,
+            step_budget_s: None,
             batch_limit: None,
-            prefill_ms: None,
-            queue_wait_ms: None,
-            kv_transfer_ms: None,
+            prefill_s: None,
+            queue_wait_s: None,
+            kv_transfer_s: None,
             utilisation: None,
             slot_wait_probability: None,
             hit_cost_share: None,
@@ -472,7 +472,7 @@ fn evaluate(
                 },
                 None => (max_batch, instance.decode_step(f64::from(max_batch), context)),
             };
-            derivation.step_ms = Some(step.time_s * 1e3);
+            derivation.step_s = Some(step.time_s);
             derivation.step_bound = Some(step.bound);
             // Each sequence holds a slot for its output, O steps; the slots are planned busy
             // only as far as the wait for one stays within the TTFT bound.
@@ -553,9 +553,9 @@ fn evaluate(
                 None => DEFAULT_MAX_UTILISATION.min(DEFAULT_MAX_UTILISATION / nic.load_per_rho),
             };
             let wait = servers.wait(rho, percentile) + nic.wait(rho, percentile);
-            derivation.prefill_ms = Some(service * 1e3);
-            derivation.queue_wait_ms = Some(wait * 1e3);
-            derivation.kv_transfer_ms = Some(kv_transfer * 1e3);
+            derivation.prefill_s = Some(service);
+            derivation.queue_wait_s = Some(wait);
+            derivation.kv_transfer_s = Some(kv_transfer);
             derivation.utilisation = Some(rho);
             let requests = rho / mean_service;
             Ok(Candidate {

@@ -51,14 +51,14 @@ pub struct Estimate {
     /// sequence only when its KV will fit to the end.
     pub max_batch: u32,
     pub batch: u32,
-    pub prefill_ms: f64,
-    pub decode_step_ms: f64,
+    pub prefill_s: f64,
+    pub decode_step_s: f64,
     pub decode_tokens_per_s: f64,
     pub bound: Option<Bound>,
     pub max_batch_at_slo: Option<u32>,
     pub tokens_per_s_at_slo: Option<f64>,
     /// Time to first token of a lone request: prefill only, no queueing.
-    pub ttft_ms: f64,
+    pub ttft_s: f64,
     pub meets_ttft: Option<bool>,
 }
 
@@ -154,17 +154,17 @@ pub fn estimate(req: &EstimateRequest<'_>) -> Estimate {
         params: req.model.params,
         active_params: req.model.active_params,
         kv_bytes_per_token: model::kv_bytes_per_token(req.model, kv),
-        weight_gb_per_device: round(memory.weight_bytes_per_device / 1e9, 3),
-        kv_capacity_gb: round(memory.kv_capacity_bytes.max(0.0) / 1e9, 3),
+        weight_gb_per_device: memory.weight_bytes_per_device / 1e9,
+        kv_capacity_gb: memory.kv_capacity_bytes.max(0.0) / 1e9,
         max_batch,
         batch,
-        prefill_ms: round(finite(prefill.time_s * 1e3), 3),
-        decode_step_ms: round(finite(step.time_s * 1e3), 3),
-        decode_tokens_per_s: if fits { round(f64::from(batch) / step.time_s, 1) } else { 0.0 },
+        prefill_s: finite(prefill.time_s),
+        decode_step_s: finite(step.time_s),
+        decode_tokens_per_s: if fits { f64::from(batch) / step.time_s } else { 0.0 },
         bound: fits.then_some(step.bound),
         max_batch_at_slo: at_slo.map(|(b, _)| b),
-        tokens_per_s_at_slo: at_slo.map(|(b, s)| round(f64::from(b) / s.time_s, 1)),
-        ttft_ms: round(finite(prefill.time_s * 1e3), 3),
+        tokens_per_s_at_slo: at_slo.map(|(b, s)| f64::from(b) / s.time_s),
+        ttft_s: finite(prefill.time_s),
         meets_ttft: req.ttft_s.map(|limit| fits && prefill.time_s <= limit),
     }
 }
@@ -218,9 +218,4 @@ pub fn offline_throughput(
     }
     let run = super::aggregated::closed_loop(instance, f64::from(batch), input, output);
     Some((batch, run.output_tokens_per_s))
-}
-
-fn round(x: f64, digits: i32) -> f64 {
-    let scale = 10f64.powi(digits);
-    (x * scale).round() / scale
 }

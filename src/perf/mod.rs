@@ -33,7 +33,7 @@ use crate::spec::Spec;
 
 /// The version of the JSON shapes of `estimate` and `explain`, bumped when one changes
 /// incompatibly (the plan's is `report::SCHEMA_VERSION`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Every candidate of `workload` on every pool (or only `pool`), for `fleetplan explain`.
 pub fn explain(spec: &Spec, workload: &str, pool: Option<&str>) -> Result<Explanation, String> {

@@ -4,8 +4,9 @@ use super::table::Table;
 use crate::perf::calibration::Calibration;
 use crate::perf::Explanation;
 
-fn ms(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
+/// Seconds (as the JSON holds them) shown in milliseconds.
+fn ms(seconds: Option<f64>) -> String {
+    seconds.map_or_else(|| "-".to_string(), |s| format!("{:.1}", s * 1e3))
 }
 
 /// The device's calibration, each value marked `device` (set in its catalog entry, from the
@@ -64,15 +65,15 @@ pub fn explain_text(e: &Explanation) -> String {
                         Some(limit) => format!("{} (≤{limit})", c.batch),
                         None => c.batch.to_string(),
                     },
-                    ms(d.step_ms),
-                    ms(d.step_budget_ms),
+                    ms(d.step_s),
+                    ms(d.step_budget_s),
                     d.step_bound.map_or("-".into(), |b| format!("{b:?}").to_lowercase()),
-                    ms(d.prefill_ms),
-                    ms(d.queue_wait_ms),
-                    ms(d.kv_transfer_ms),
+                    ms(d.prefill_s),
+                    ms(d.queue_wait_s),
+                    ms(d.kv_transfer_s),
                     d.utilisation.map_or("-".into(), |u| format!("{:.0}%", u * 100.0)),
-                    ms(c.ttft_s.map(|s| s * 1e3)),
-                    ms(c.tpot_s.map(|s| s * 1e3)),
+                    ms(c.ttft_s),
+                    ms(c.tpot_s),
                     format!("{:.2}", c.requests_per_s),
                     format!("{:.0}", c.tokens_per_s),
                     format!("{:.2}", c.cost_usd_per_hour),

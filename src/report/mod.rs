@@ -50,8 +50,8 @@ pub fn estimate_text(e: &Estimate) -> String {
     t.row(vec!["KV capacity".into(), format!("{:.1} GB", e.kv_capacity_gb)]);
     t.row(vec!["max_batch".into(), e.max_batch.to_string()]);
     t.row(vec!["batch".into(), e.batch.to_string()]);
-    t.row(vec!["prefill_ms".into(), format!("{:.2}", e.prefill_ms)]);
-    t.row(vec!["decode_step_ms".into(), format!("{:.2}", e.decode_step_ms)]);
+    t.row(vec!["prefill".into(), format!("{:.2} ms", e.prefill_s * 1e3)]);
+    t.row(vec!["decode step".into(), format!("{:.2} ms", e.decode_step_s * 1e3)]);
     t.row(vec!["decode_tokens_per_s".into(), format!("{:.0}", e.decode_tokens_per_s)]);
     t.row(vec!["bound".into(), opt(e.bound.map(|b| format!("{b:?}").to_lowercase()))]);
     t.row(vec!["max_batch_at_slo".into(), opt(e.max_batch_at_slo.map(|b| b.to_string()))]);

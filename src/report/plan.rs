@@ -11,7 +11,7 @@ use crate::solve::{Options, Solution, Status};
 use crate::spec::{Metric, Percentile, Spec};
 
 /// Bumped when the JSON shape changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
@@ -85,12 +85,12 @@ pub struct Deployment {
 pub struct LatencyCheck {
     pub metric: Metric,
     pub percentile: Percentile,
-    pub slo_ms: f64,
+    pub slo_s: f64,
     /// The prediction at the load the plan gives each deployment (perf's `AtLoad`): for TTFT
     /// the slowest prompt path (queue, prefill, KV transfer, first step) and the wait for a
     /// decode slot, each at its share of the bound's miss budget, so an upper estimate of the
     /// bound's percentile; for TPOT the slowest deployment's step at its mean batch.
-    pub predicted_ms: f64,
+    pub predicted_s: f64,
     /// Share of the bound the prediction leaves unused (`1 − predicted / bound`).
     pub headroom: f64,
     pub met: bool,
@@ -136,11 +136,6 @@ pub struct ChosenCandidate {
     pub instances: u32,
     #[serde(flatten)]
     pub candidate: Candidate,
-}
-
-fn round(x: f64, digits: i32) -> f64 {
-    let scale = 10f64.powi(digits);
-    (x * scale).round() / scale
 }
 
 /// Assembles the plan from the solution. Pure bookkeeping: every figure is read from the graph
@@ -221,8 +216,8 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
                 tensor_parallel: c.tensor_parallel,
                 pipeline_stages: c.pipeline_stages,
                 batch: c.batch,
-                utilisation: round(utilisation(c), 4),
-                cost_usd_per_hour: round(c.cost_usd_per_hour * f64::from(*n), 4),
+                utilisation: utilisation(c),
+                cost_usd_per_hour: c.cost_usd_per_hour * f64::from(*n),
             })
             .collect();
         deployments.sort_by(|a, b| {
@@ -250,7 +245,7 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
             device: pool.device.clone(),
             devices_used,
             max_devices: pool.max_devices,
-            cost_usd_per_hour: round(f64::from(devices_used) * pool.price_usd_per_hour, 4),
+            cost_usd_per_hour: f64::from(devices_used) * pool.price_usd_per_hour,
             deployments,
         });
     }
@@ -270,50 +265,45 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
         .iter()
         .map(|placed| placed.iter().map(|(w, x)| g.demands[*w].retained_bytes * x).sum())
         .collect();
-    let memory: Vec<TierPlan> =
-        g.tiers
-            .iter()
-            .enumerate()
-            .filter_map(|(t, tier)| {
-                let placed = &placed_in_tier[t];
-                let used = tier_bytes[t];
-                let reads: f64 = placed
-                    .iter()
-                    .map(|(w, x)| g.demands[*w].rate_per_s * g.demands[*w].hit_bytes * x)
-                    .sum();
-                let mine = tier.workload.as_deref().map(|w| {
-                    workload_pool.get(&(w, tier.pool.as_str())).copied().unwrap_or_default()
-                });
-                let units = match (&tier.kind, mine) {
-                    (TierKind::Devices, _) => s.tier_units.get(t).copied().unwrap_or(0),
-                    (_, Some((devices, _))) => devices,
-                    (_, None) => pool_devices.get(tier.pool.as_str()).copied().unwrap_or(0),
-                };
-                let capacity = match (&tier.kind, mine) {
-                    (TierKind::SpareHbm, Some((_, spare))) => spare,
-                    (TierKind::SpareHbm, None) => 0.0,
-                    _ => tier.capacity_bytes_per_unit * f64::from(units),
-                };
-                (used > 0.0 || (matches!(tier.kind, TierKind::Devices) && units > 0)).then(|| {
-                    TierPlan {
-                        pool: tier.pool.clone(),
-                        kind: tier.kind.clone(),
-                        units,
-                        capacity_gb: round(capacity / 1e9, 1),
-                        used_gb: round(used / 1e9, 1),
-                        read_gb_per_s: round(reads / 1e9, 3),
-                        read_capacity_gb_per_s: round(
-                            tier.read_bytes_per_s_per_unit * f64::from(units) / 1e9,
-                            3,
-                        ),
-                        cost_usd_per_hour: round(
-                            tier.price_usd_per_hour_per_unit * f64::from(units),
-                            4,
-                        ),
-                    }
-                })
+    let memory: Vec<TierPlan> = g
+        .tiers
+        .iter()
+        .enumerate()
+        .filter_map(|(t, tier)| {
+            let placed = &placed_in_tier[t];
+            let used = tier_bytes[t];
+            let reads: f64 = placed
+                .iter()
+                .map(|(w, x)| g.demands[*w].rate_per_s * g.demands[*w].hit_bytes * x)
+                .sum();
+            let mine = tier
+                .workload
+                .as_deref()
+                .map(|w| workload_pool.get(&(w, tier.pool.as_str())).copied().unwrap_or_default());
+            let units = match (&tier.kind, mine) {
+                (TierKind::Devices, _) => s.tier_units.get(t).copied().unwrap_or(0),
+                (_, Some((devices, _))) => devices,
+                (_, None) => pool_devices.get(tier.pool.as_str()).copied().unwrap_or(0),
+            };
+            let capacity = match (&tier.kind, mine) {
+                (TierKind::SpareHbm, Some((_, spare))) => spare,
+                (TierKind::SpareHbm, None) => 0.0,
+                _ => tier.capacity_bytes_per_unit * f64::from(units),
+            };
+            (used > 0.0 || (matches!(tier.kind, TierKind::Devices) && units > 0)).then(|| {
+                TierPlan {
+                    pool: tier.pool.clone(),
+                    kind: tier.kind.clone(),
+                    units,
+                    capacity_gb: capacity / 1e9,
+                    used_gb: used / 1e9,
+                    read_gb_per_s: reads / 1e9,
+                    read_capacity_gb_per_s: tier.read_bytes_per_s_per_unit * f64::from(units) / 1e9,
+                    cost_usd_per_hour: tier.price_usd_per_hour_per_unit * f64::from(units),
+                }
             })
-            .collect();
+        })
+        .collect();
 
     let mut chosen_by_workload: BTreeMap<&str, Vec<&(&Candidate, u32)>> = BTreeMap::new();
     for chosen in &chosen {
@@ -354,9 +344,9 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
                 Some(LatencyCheck {
                     metric: b.metric,
                     percentile: b.percentile,
-                    slo_ms: round(b.limit_s * 1e3, 3),
-                    predicted_ms: round(predicted * 1e3, 3),
-                    headroom: round(1.0 - predicted / b.limit_s, 4),
+                    slo_s: b.limit_s,
+                    predicted_s: predicted,
+                    headroom: 1.0 - predicted / b.limit_s,
                     met: predicted <= b.limit_s * (1.0 + 1e-9),
                 })
             })
@@ -385,8 +375,8 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
                     .map(|&(t, x)| Placement {
                         tier: g.tiers[t].pool.clone(),
                         kind: g.tiers[t].kind.clone(),
-                        share: round(x, 4),
-                        gb: round(g.demands[pw].retained_bytes * x / 1e9, 1),
+                        share: x,
+                        gb: g.demands[pw].retained_bytes * x / 1e9,
                     })
                     .collect()
             })
@@ -396,10 +386,10 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
             model: w.model.clone(),
             rate_per_s: w.rate_per_s,
             latency,
-            output_tokens_per_s: round(tokens, 2),
-            cost_usd_per_hour: round(cost, 4),
-            usd_per_million_output_tokens: round(per_million(cost, tokens), 4),
-            kv_hit_share: round(hit_share.get(&w.name).copied().unwrap_or(0.0), 4),
+            output_tokens_per_s: tokens,
+            cost_usd_per_hour: cost,
+            usd_per_million_output_tokens: per_million(cost, tokens),
+            kv_hit_share: hit_share.get(&w.name).copied().unwrap_or(0.0),
             memory: placements,
         });
     }
@@ -415,17 +405,17 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
         solver: SolverReport {
             options: s.options,
             status: s.status,
-            objective_usd_per_hour: round(cost, 4),
-            lower_bound_usd_per_hour: s.lower_bound_usd_per_hour.map(|b| round(b, 4)),
-            proven_gap: s.proven_gap.map(|g| round(g, 6)),
-            unconstrained_usd_per_hour: s.unconstrained_usd_per_hour.map(|c| round(c, 4)),
+            objective_usd_per_hour: cost,
+            lower_bound_usd_per_hour: s.lower_bound_usd_per_hour.map(|b| b),
+            proven_gap: s.proven_gap.map(|g| g),
+            unconstrained_usd_per_hour: s.unconstrained_usd_per_hour.map(|c| c),
         },
         totals: Totals {
-            cost_usd_per_hour: round(cost, 4),
+            cost_usd_per_hour: cost,
             devices,
-            power_kw: round(power / 1e3, 3),
-            output_tokens_per_s: round(tokens, 2),
-            usd_per_million_output_tokens: round(per_million(cost, tokens), 4),
+            power_kw: power / 1e3,
+            output_tokens_per_s: tokens,
+            usd_per_million_output_tokens: per_million(cost, tokens),
         },
         pools,
         workloads,

@@ -54,18 +54,19 @@ fn latency_text(l: &LatencyCheck) -> String {
     format!(
         "{} {p} {} ≤ {} {} ({:.0}% headroom)",
         l.metric.name(),
-        ms(l.predicted_ms),
-        ms(l.slo_ms),
+        ms(l.predicted_s),
+        ms(l.slo_s),
         if l.met { "✓" } else { "✗" },
         (l.headroom * 100.0).max(0.0)
     )
 }
 
-fn ms(x: f64) -> String {
-    if x >= 1000.0 {
-        format!("{:.2} s", x / 1e3)
+/// A duration in seconds, shown in ms below a second.
+fn ms(seconds: f64) -> String {
+    if seconds >= 1.0 {
+        format!("{seconds:.2} s")
     } else {
-        format!("{x:.1} ms")
+        format!("{:.1} ms", seconds * 1e3)
     }
 }
 

@@ -179,7 +179,7 @@ pub fn simulate_with_progress(
         // context), so prompts progress whatever the batch.
         let batch_cap = candidate.derivation.batch_limit.unwrap_or(candidate.batch).max(1);
         let (step_budget_s, chunk_floor_s) = if candidate.role == Role::Aggregated {
-            let budget = candidate.derivation.step_budget_ms.unwrap_or(0.0) / 1e3;
+            let budget = candidate.derivation.step_budget_s.unwrap_or(0.0);
             let step =
                 instance.decode_step(f64::from(batch_cap), perf::batch_context(workload)).time_s;
             (budget, (budget - step).max(0.0))

@@ -17,7 +17,7 @@ use crate::source::Span;
 use crate::spec::{Metric, Percentile, SloBound, Spec};
 
 /// Bumped when the JSON shape changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SimReport {
@@ -45,9 +45,9 @@ pub struct WorkloadSim {
     pub requests: u64,
     /// Requests no instance could take (the plan has no route for them).
     pub unserved: u64,
-    pub ttft_ms: Option<Quantiles>,
-    pub tpot_ms: Option<Quantiles>,
-    pub e2e_ms: Option<Quantiles>,
+    pub ttft_s: Option<Quantiles>,
+    pub tpot_s: Option<Quantiles>,
+    pub e2e_s: Option<Quantiles>,
     pub slo_attainment: Vec<SloCheck>,
 }
 
@@ -63,20 +63,20 @@ pub struct Quantiles {
 pub struct SloCheck {
     pub metric: Metric,
     pub percentile: Percentile,
-    pub slo_ms: f64,
+    pub slo_s: f64,
     /// Share of counted requests within the bound.
     pub attainment: f64,
     /// One-sided 95% confidence bound on the attainment (lower) for a percentile bound, or on
-    /// the mean latency in ms (upper) for a mean bound, by batch means: the counted requests,
+    /// the mean latency in seconds (upper) for a mean bound, by batch means: the counted requests,
     /// in the order they finish, split into [`BATCHES`] consecutive batches whose figures are
     /// nearly independent; Student's t over them. `None` with too few requests.
     pub confidence_95: Option<f64>,
     /// The share the percentile asks for (`None` for a mean bound).
     pub required: Option<f64>,
     /// The simulated latency at the bound's percentile (or the mean).
-    pub simulated_ms: Option<f64>,
+    pub simulated_s: Option<f64>,
     /// The plan's prediction for this bound.
-    pub predicted_ms: Option<f64>,
+    pub predicted_s: Option<f64>,
     /// The bound holds at 95% confidence: the attainment's lower bound at or above the
     /// percentile (the mean's upper bound within the limit).
     pub met: bool,
@@ -135,11 +135,6 @@ pub struct DeploymentSim {
     pub max_queue: u32,
 }
 
-fn round(x: f64, digits: i32) -> f64 {
-    let scale = 10f64.powi(digits);
-    (x * scale).round() / scale
-}
-
 /// Nearest-rank quantile of sorted values: the smallest value with at least `q` of the values
 /// at or below it.
 pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
@@ -151,8 +146,8 @@ pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     Some(sorted[rank - 1])
 }
 
-fn quantiles_ms(sorted: &[f64]) -> Option<Quantiles> {
-    let q = |p| quantile(sorted, p).map(|x| round(x * 1e3, 3));
+fn quantiles(sorted: &[f64]) -> Option<Quantiles> {
+    let q = |p| quantile(sorted, p);
     Some(Quantiles { p50: q(0.5)?, p90: q(0.9)?, p99: q(0.99)? })
 }
 
@@ -187,26 +182,26 @@ pub(super) fn assemble(
                     Metric::Tpot => (&tpot, &samples.tpot),
                     Metric::E2e => (&e2e, &samples.e2e),
                 };
-                let predicted_ms = planned.and_then(|p| {
+                let predicted_s = planned.and_then(|p| {
                     p.latency
                         .iter()
                         .find(|l| {
                             l.metric == bound.metric
                                 && l.percentile == bound.percentile
-                                && (l.slo_ms - round(bound.limit_s * 1e3, 3)).abs() < 1e-9
+                                && l.slo_s == bound.limit_s
                         })
-                        .map(|l| l.predicted_ms)
+                        .map(|l| l.predicted_s)
                 });
-                check(bound, values, in_order, predicted_ms)
+                check(bound, values, in_order, predicted_s)
             })
             .collect();
         workloads.push(WorkloadSim {
             workload: name.clone(),
             requests: samples.ttft.len() as u64,
             unserved: samples.unserved,
-            ttft_ms: quantiles_ms(&ttft),
-            tpot_ms: quantiles_ms(&tpot),
-            e2e_ms: quantiles_ms(&e2e),
+            ttft_s: quantiles(&ttft),
+            tpot_s: quantiles(&tpot),
+            e2e_s: quantiles(&e2e),
             slo_attainment,
         });
     }
@@ -263,11 +258,11 @@ pub(super) fn assemble(
                 role: candidate.role,
                 instances: n,
                 devices_per_instance: candidate.devices,
-                utilisation: round(utilisation, 4),
-                planned_utilisation: round(planned_utilisation, 4),
-                mean_batch: (candidate.role != Role::Prefill).then(|| round(mean_batch, 2)),
+                utilisation: utilisation,
+                planned_utilisation: planned_utilisation,
+                mean_batch: (candidate.role != Role::Prefill).then(|| mean_batch),
                 batch_cap: candidate.derivation.batch_limit.unwrap_or(candidate.batch),
-                mean_queue: round(mean_queue, 3),
+                mean_queue: mean_queue,
                 max_queue: deployment_max,
             });
             device_busy += utilisation * f64::from(n * candidate.devices);
@@ -289,8 +284,8 @@ pub(super) fn assemble(
         pools.push(PoolSim {
             pool: pool.clone(),
             devices,
-            utilisation: round(if devices > 0 { device_busy / f64::from(devices) } else { 0.0 }, 4),
-            mean_queue: round(if instances > 0 { queue / f64::from(instances) } else { 0.0 }, 3),
+            utilisation: if devices > 0 { device_busy / f64::from(devices) } else { 0.0 },
+            mean_queue: if instances > 0 { queue / f64::from(instances) } else { 0.0 },
             max_queue,
             deployments,
         });
@@ -303,8 +298,8 @@ pub(super) fn assemble(
         traffic: if matches!(options.traffic, Traffic::Trace(_)) { "trace" } else { "generated" },
         requests: arrivals.len() as u64,
         warmup_requests: warmup as u64,
-        traffic_s: round(arrivals.last().map_or(0.0, |a| a.time), 3),
-        window_s: round(length, 3),
+        traffic_s: arrivals.last().map_or(0.0, |a| a.time),
+        window_s: length,
         workloads,
         pools,
     }
@@ -312,12 +307,7 @@ pub(super) fn assemble(
 
 /// `sorted` and `in_order` hold the same latencies, sorted and in the order requests finished
 /// (for the batch means).
-fn check(
-    bound: &SloBound,
-    sorted: &[f64],
-    in_order: &[f64],
-    predicted_ms: Option<f64>,
-) -> SloCheck {
+fn check(bound: &SloBound, sorted: &[f64], in_order: &[f64], predicted_s: Option<f64>) -> SloCheck {
     let n = sorted.len();
     // A latency equal to the bound up to rounding meets it: an aggregated step filled to its
     // budget `T` (the TPOT bound) sums to `T` within a few ulps.
@@ -341,18 +331,18 @@ fn check(
             let mean = (n > 0).then(|| mean_of(sorted));
             let upper = batch_means_bound(in_order, mean_of, false);
             let met = upper.or(mean).is_none_or(|m| m <= limit);
-            (None, mean, upper.map(|u| u * 1e3), met)
+            (None, mean, upper, met)
         }
     };
     SloCheck {
         metric: bound.metric,
         percentile: bound.percentile,
-        slo_ms: round(bound.limit_s * 1e3, 3),
-        attainment: round(attainment, 5),
-        confidence_95: confidence.map(|c| round(c, 5)),
+        slo_s: bound.limit_s,
+        attainment: attainment,
+        confidence_95: confidence.map(|c| c),
         required,
-        simulated_ms: simulated.map(|x| round(x * 1e3, 3)),
-        predicted_ms,
+        simulated_s: simulated,
+        predicted_s,
         met,
         span: bound.span,
     }
@@ -390,19 +380,19 @@ pub fn percentile_text(p: Percentile) -> String {
     }
 }
 
-/// `812.3 ms`, `1.25 s`.
-pub fn duration_ms_text(ms: f64) -> String {
-    if !ms.is_finite() {
+/// A duration in seconds as `812.3 ms` or `1.25 s`.
+pub fn duration_text(seconds: f64) -> String {
+    if !seconds.is_finite() {
         "never".to_string()
-    } else if ms >= 1000.0 {
-        format!("{:.2} s", ms / 1e3)
+    } else if seconds >= 1.0 {
+        format!("{seconds:.2} s")
     } else {
-        format!("{ms:.1} ms")
+        format!("{:.1} ms", seconds * 1e3)
     }
 }
 
-fn bound_text(metric: Metric, percentile: Percentile, slo_ms: f64) -> String {
-    format!("{} {} <= {}", metric.name(), percentile_text(percentile), duration_ms_text(slo_ms))
+fn bound_text(metric: Metric, percentile: Percentile, slo_s: f64) -> String {
+    format!("{} {} <= {}", metric.name(), percentile_text(percentile), duration_text(slo_s))
 }
 
 fn percent(x: f64) -> String {
@@ -414,7 +404,7 @@ fn confidence_text(c: &SloCheck) -> String {
     match (c.confidence_95, c.required) {
         (None, _) => "-".into(),
         (Some(lower), Some(_)) => format!("≥ {}", percent(lower)),
-        (Some(upper), None) => format!("≤ {}", duration_ms_text(upper)),
+        (Some(upper), None) => format!("≤ {}", duration_text(upper)),
     }
 }
 
@@ -423,8 +413,8 @@ pub fn slo_misses(report: &SimReport) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
     for w in &report.workloads {
         for c in w.slo_attainment.iter().filter(|c| !c.met) {
-            let simulated = c.simulated_ms.map_or("-".into(), duration_ms_text);
-            let predicted = c.predicted_ms.map_or("-".into(), duration_ms_text);
+            let simulated = c.simulated_s.map_or("-".into(), duration_text);
+            let predicted = c.predicted_s.map_or("-".into(), duration_text);
             let (within, required, label) = match c.required {
                 Some(r) => (
                     percent(c.attainment),
@@ -445,7 +435,7 @@ pub fn slo_misses(report: &SimReport) -> Diagnostics {
             };
             diagnostics.push(SimError::SloMissed {
                 workload: w.workload.clone(),
-                bound: bound_text(c.metric, c.percentile, c.slo_ms),
+                bound: bound_text(c.metric, c.percentile, c.slo_s),
                 within,
                 required,
                 help: format!(
@@ -479,17 +469,17 @@ pub fn report_text(r: &SimReport) -> String {
             .right_align(&[1, 2, 3, 4, 5, 6, 7]);
     for w in &r.workloads {
         let q = |x: Option<Quantiles>, f: fn(&Quantiles) -> f64| {
-            x.as_ref().map_or("-".to_string(), |q| duration_ms_text(f(q)))
+            x.as_ref().map_or("-".to_string(), |q| duration_text(f(q)))
         };
         t.row(vec![
             w.workload.clone(),
             w.requests.to_string(),
-            q(w.ttft_ms, |q| q.p50),
-            q(w.ttft_ms, |q| q.p90),
-            q(w.ttft_ms, |q| q.p99),
-            q(w.tpot_ms, |q| q.p50),
-            q(w.tpot_ms, |q| q.p90),
-            q(w.tpot_ms, |q| q.p99),
+            q(w.ttft_s, |q| q.p50),
+            q(w.ttft_s, |q| q.p90),
+            q(w.ttft_s, |q| q.p99),
+            q(w.tpot_s, |q| q.p50),
+            q(w.tpot_s, |q| q.p90),
+            q(w.tpot_s, |q| q.p99),
         ]);
     }
     out.push_str(&indent(&t.render()));
@@ -509,9 +499,9 @@ pub fn report_text(r: &SimReport) -> String {
         for c in &w.slo_attainment {
             t.row(vec![
                 w.workload.clone(),
-                bound_text(c.metric, c.percentile, c.slo_ms),
-                c.simulated_ms.map_or("-".into(), duration_ms_text),
-                c.predicted_ms.map_or("-".into(), duration_ms_text),
+                bound_text(c.metric, c.percentile, c.slo_s),
+                c.simulated_s.map_or("-".into(), duration_text),
+                c.predicted_s.map_or("-".into(), duration_text),
                 percent(c.attainment),
                 confidence_text(c),
                 c.required.map_or("mean".into(), percent),
