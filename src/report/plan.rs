@@ -406,9 +406,9 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
             options: s.options,
             status: s.status,
             objective_usd_per_hour: cost,
-            lower_bound_usd_per_hour: s.lower_bound_usd_per_hour.map(|b| b),
-            proven_gap: s.proven_gap.map(|g| g),
-            unconstrained_usd_per_hour: s.unconstrained_usd_per_hour.map(|c| c),
+            lower_bound_usd_per_hour: s.lower_bound_usd_per_hour,
+            proven_gap: s.proven_gap,
+            unconstrained_usd_per_hour: s.unconstrained_usd_per_hour,
         },
         totals: Totals {
             cost_usd_per_hour: cost,
