@@ -339,7 +339,7 @@ fn check(bound: &SloBound, sorted: &[f64], in_order: &[f64], predicted_s: Option
         percentile: bound.percentile,
         slo_s: bound.limit_s,
         attainment,
-        confidence_95: confidence.map(|c| c),
+        confidence_95: confidence,
         required,
         simulated_s: simulated,
         predicted_s,
