@@ -12,7 +12,7 @@ use crate::spec::{Device, Model, Spec};
 /// Version of the catalog's JSON shape (`fleetplan catalog --format json`).
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Catalog {
     pub schema_version: u32,
     pub devices: Vec<DeviceEntry>,
@@ -20,7 +20,7 @@ pub struct Catalog {
 }
 
 /// A device of `std.hardware`, in base units.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DeviceEntry {
     pub name: String,
     /// The comment above its definition ("NVIDIA H100 SXM5 80GB (Hopper).").
@@ -36,7 +36,7 @@ pub struct DeviceEntry {
 }
 
 /// A model of `std.models`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ModelEntry {
     pub name: String,
     pub title: String,
@@ -53,7 +53,7 @@ pub struct ModelEntry {
 }
 
 /// A public source a catalog entry cites (`[S1]`), as the catalog's header lists it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub struct Source {
     pub tag: String,
     pub text: String,

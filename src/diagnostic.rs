@@ -179,10 +179,10 @@ impl Diagnostics {
                     code: d.code(),
                     severity: "error",
                     message: d.message(),
-                    file: sources.name(d.file).to_string(),
-                    line,
-                    column,
-                    span: JsonSpan { start: d.primary.start, end: d.primary.end },
+                    file: Some(sources.name(d.file).to_string()),
+                    line: Some(line),
+                    column: Some(column),
+                    span: Some(JsonSpan { start: d.primary.start, end: d.primary.end }),
                     labels: d
                         .labels()
                         .into_iter()
@@ -240,30 +240,32 @@ impl RenderStyle {
     pub const SNAPSHOT: RenderStyle = RenderStyle { color: false, width: 100 };
 }
 
-/// The JSON form of one diagnostic (`--error-format json`).
-#[derive(Debug, Serialize)]
+/// The JSON form of one diagnostic (`--error-format json`). An error that points at no text
+/// (an unreadable root file, an unknown `--workload`) has `null` file, line, column and span.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct JsonDiagnostic {
+    /// `fleet::…`, stable: scripts may branch on it.
     pub code: String,
     pub severity: &'static str,
     pub message: String,
-    pub file: String,
+    pub file: Option<String>,
     /// 1-based line of the primary span.
-    pub line: usize,
+    pub line: Option<usize>,
     /// 1-based column (in characters) of the primary span.
-    pub column: usize,
+    pub column: Option<usize>,
     /// Byte offsets of the primary span.
-    pub span: JsonSpan,
+    pub span: Option<JsonSpan>,
     pub labels: Vec<JsonLabel>,
     pub help: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct JsonSpan {
     pub start: u32,
     pub end: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct JsonLabel {
     pub text: String,
     pub line: usize,

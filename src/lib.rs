@@ -11,6 +11,7 @@ pub mod dump;
 pub mod fmt;
 pub mod graph;
 pub mod hf;
+pub mod json_schema;
 pub mod load;
 pub mod parallel;
 pub mod perf;

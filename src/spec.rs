@@ -12,7 +12,7 @@ use crate::source::Span;
 pub use crate::traffic::{Arrivals, Lengths};
 
 /// One checked program: the definitions in scope of the root file.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Spec {
     pub devices: BTreeMap<String, Device>,
     pub models: BTreeMap<String, Model>,
@@ -35,7 +35,7 @@ impl Spec {
 macro_rules! keyword_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
         pub enum $name { $(#[serde(rename = $text)] $variant),+ }
 
         impl $name {
@@ -88,7 +88,7 @@ keyword_enum! {
     ObjectiveMetric { Cost = "cost" }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Device {
     pub name: String,
     pub kind: DeviceKind,
@@ -155,7 +155,7 @@ impl MeasuredMetric {
 }
 
 /// The measured points of one device, as read from its file.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Measurements {
     /// The file, as the source names it.
     pub path: String,
@@ -167,7 +167,7 @@ pub struct Measurements {
 
 /// One measurement of a model on a device, in the units of its metric: a row of a
 /// `measured("…")` file, or of the validation data. Precisions left empty are the model's own.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct MeasuredPoint {
     /// Devices of the instance; `None`: the fewest that hold the model.
     pub devices: Option<u32>,
@@ -188,7 +188,7 @@ pub struct MeasuredPoint {
 }
 
 /// One row of a `measured("…")` file: the model it measured and the point.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Measurement {
     pub model: String,
     #[serde(flatten)]
@@ -203,7 +203,7 @@ pub struct Measurement {
 }
 
 /// A device's calibration as fitted to its measurements, and how well it fits.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct CalibrationFit {
     pub path: String,
     pub terms: Vec<FittedTerm>,
@@ -216,7 +216,7 @@ pub struct CalibrationFit {
 }
 
 /// One calibration value: fitted, or kept because no point depends on it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct FittedTerm {
     pub name: &'static str,
     pub before: f64,
@@ -229,7 +229,7 @@ pub struct FittedTerm {
 }
 
 /// One point's prediction before and after the fit.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct FittedPoint {
     pub line: usize,
     pub model: String,
@@ -241,7 +241,7 @@ pub struct FittedPoint {
     pub error_after: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Model {
     pub name: String,
     /// Total parameters.
@@ -269,7 +269,7 @@ pub struct Model {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Pool {
     pub name: String,
     pub device: String,
@@ -289,7 +289,7 @@ pub struct Pool {
     pub max_span: Span,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Workload {
     pub name: String,
     pub model: String,
@@ -311,7 +311,7 @@ pub struct Workload {
 }
 
 /// `ttft p90 <= 2 s`
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SloBound {
     pub metric: Metric,
     pub percentile: Percentile,
@@ -320,7 +320,7 @@ pub struct SloBound {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Percentile {
     Mean,
@@ -329,7 +329,7 @@ pub enum Percentile {
 }
 
 /// The memory block of a workload: KV cache kept between requests.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct MemoryNeeds {
     /// Share of input tokens whose KV can be reused from retained sessions (0–1).
     pub reuse: f64,
@@ -338,7 +338,7 @@ pub struct MemoryNeeds {
     pub retention_s: Option<f64>,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Site {
     pub max_power_watts: Option<f64>,
     pub budget_usd_per_hour: Option<f64>,
@@ -349,7 +349,7 @@ pub struct Site {
     pub budget_span: Option<Span>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Objective {
     pub minimize: ObjectiveMetric,
 }

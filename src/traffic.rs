@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// How a length in tokens is distributed across requests. A plain `input = 2k tokens` is
 /// `Fixed`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Lengths {
     Fixed {
@@ -127,7 +127,7 @@ impl Lengths {
 /// How requests arrive. `Poisson` is the default; `Gamma` draws inter-arrival times from a gamma
 /// distribution with the workload's mean rate and this coefficient of variation (cv > 1 is
 /// burstier than Poisson, cv = 1 is Poisson).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Arrivals {
     #[default]

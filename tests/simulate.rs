@@ -199,8 +199,9 @@ x,chat,100,10
         .to_json(&sources)
         .into_iter()
         .map(|d| {
-            let snippet = &text[d.span.start as usize..d.span.end as usize];
-            (d.code, d.line, snippet.to_string())
+            let span = d.span.unwrap();
+            let snippet = &text[span.start as usize..span.end as usize];
+            (d.code, d.line.unwrap(), snippet.to_string())
         })
         .collect();
     let expected = [

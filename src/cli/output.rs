@@ -99,11 +99,20 @@ impl Output {
     /// code and a help line like every diagnostic.
     pub fn error(&mut self, code: &str, message: String, help: &str) {
         match self.format {
-            ErrorFormat::Json => self.diagnostics.push(serde_json::json!({
-                "code": code, "severity": "error", "message": message,
-                "file": null, "line": null, "column": null, "span": null, "labels": [],
-                "help": help,
-            })),
+            ErrorFormat::Json => {
+                let diagnostic = fleetplan::diagnostic::JsonDiagnostic {
+                    code: code.to_string(),
+                    severity: "error",
+                    message,
+                    file: None,
+                    line: None,
+                    column: None,
+                    span: None,
+                    labels: Vec::new(),
+                    help: Some(help.to_string()),
+                };
+                self.diagnostics.push(serde_json::to_value(diagnostic).unwrap_or_default());
+            }
             ErrorFormat::Plain => {
                 write_stderr(&format!("{message}\n    diagnostic code: {code}\nhelp: {help}\n"))
             }

@@ -20,7 +20,7 @@ use crate::spec::{DeviceKind, Metric, Spec};
 /// (shared/reference/specs.md, "Host link for PCIe accelerators").
 pub const HOST_LINK_BYTES_PER_S: f64 = 64e9;
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Prefill,
@@ -28,7 +28,7 @@ pub enum Phase {
     Memory,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub enum Node {
     Workload(String),
     Phase(String, Phase),
@@ -37,7 +37,7 @@ pub enum Node {
     Tier(usize),
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub enum Edge {
     /// Workload → its phase.
     Has,
@@ -52,7 +52,7 @@ pub enum Edge {
 }
 
 /// Where retained KV can live.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TierKind {
     /// A pool of SSD or DRAM devices, bought by the unit.
@@ -67,7 +67,7 @@ pub enum TierKind {
     SpareHbm,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Tier {
     pub pool: String,
     /// The workload whose instances make the tier (SpareHbm); shared tiers have none.
@@ -86,7 +86,7 @@ pub struct Tier {
 }
 
 /// What a workload asks of the plan, as the program sees it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Demand {
     pub workload: String,
     pub model: String,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::spec::{Device, DeviceKind};
 
 /// What the roofline needs beyond the datasheet.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Calibration {
     /// Share of peak dense FLOP/s reached by the matrix products of a step (prefill, big
     /// batches).
@@ -29,7 +29,7 @@ pub struct Calibration {
 
 /// Whether a calibration value was set for the device (from the measurement its catalog entry
 /// cites) or is the default of its kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Device,
@@ -49,7 +49,7 @@ impl Source {
 }
 
 /// The [`Source`] of each value of a [`Calibration`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Provenance {
     pub compute_efficiency: Source,
     pub bandwidth_efficiency: Source,

@@ -19,7 +19,9 @@ use crate::spec::{
 };
 
 /// The part of serving a candidate instance does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Prompts only; KV goes to decode instances over the network.
@@ -51,7 +53,7 @@ pub const DEFAULT_MAX_UTILISATION: f64 = 0.8;
 pub const MAX_PLANNED_UTILISATION: f64 = 0.95;
 
 /// A candidate that can serve its role within the SLOs.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Candidate {
     pub workload: String,
     pub pool: String,
@@ -85,7 +87,7 @@ impl Candidate {
 }
 
 /// The intermediate figures, for `explain`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Derivation {
     pub weight_gb_per_device: f64,
     pub kv_capacity_gb: f64,
@@ -142,7 +144,7 @@ impl Derivation {
 }
 
 /// Why a size and role cannot serve the workload.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Rejected {
     pub workload: String,
     pub pool: String,
@@ -639,7 +641,7 @@ pub(super) fn per_million(cost_per_hour: f64, tokens_per_s: f64) -> f64 {
 }
 
 /// The candidates of one workload on each pool.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Explanation {
     /// [`super::SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -648,7 +650,7 @@ pub struct Explanation {
     pub pools: Vec<PoolExplanation>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct PoolExplanation {
     pub pool: String,
     pub device: String,

@@ -24,7 +24,7 @@ pub struct EstimateRequest<'a> {
 }
 
 /// The answer. Field names are a stable interface (`--format json`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Estimate {
     /// [`super::SCHEMA_VERSION`].
     pub schema_version: u32,

@@ -23,7 +23,7 @@ pub struct Instance<'a> {
 }
 
 /// What limits a step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Bound {
     Compute,
@@ -34,7 +34,7 @@ pub enum Bound {
 }
 
 /// The parts of one step's time, in seconds.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, schemars::JsonSchema)]
 pub struct Step {
     pub time_s: f64,
     pub memory_s: f64,
@@ -46,7 +46,7 @@ pub struct Step {
 }
 
 /// Memory per device and what is left for KV cache.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, schemars::JsonSchema)]
 pub struct Memory {
     pub usable_bytes_per_device: f64,
     pub weight_bytes_per_device: f64,

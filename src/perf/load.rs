@@ -12,7 +12,7 @@ use crate::spec::Percentile;
 
 /// How a candidate's latencies depend on its utilisation `u` (the share of its capacity the
 /// plan's traffic uses, 0–1).
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, schemars::JsonSchema)]
 #[serde(tag = "role", rename_all = "snake_case")]
 pub enum AtLoad {
     /// `TTFT(ρ) = wait(ρ) + prefill of the prompt at the percentile + fixed` (perf (6)), with

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::spec::{CalibrationFit, Spec};
 
 /// One fitted device, as the plan reports it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DeviceFit {
     pub device: String,
     #[serde(flatten)]

@@ -13,7 +13,7 @@ use crate::spec::{Metric, Percentile, Spec};
 /// Bumped when the JSON shape changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 2;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Plan {
     pub schema_version: u32,
     pub source: String,
@@ -29,7 +29,7 @@ pub struct Plan {
     pub calibration: Vec<super::DeviceFit>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SolverReport {
     pub options: Options,
     pub status: Status,
@@ -48,7 +48,7 @@ pub struct SolverReport {
     pub unconstrained_usd_per_hour: Option<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Totals {
     pub cost_usd_per_hour: f64,
     pub devices: u32,
@@ -57,7 +57,7 @@ pub struct Totals {
     pub usd_per_million_output_tokens: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct PoolPlan {
     pub pool: String,
     pub device: String,
@@ -67,7 +67,7 @@ pub struct PoolPlan {
     pub deployments: Vec<Deployment>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Deployment {
     pub workload: String,
     pub role: Role,
@@ -81,7 +81,7 @@ pub struct Deployment {
     pub cost_usd_per_hour: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct LatencyCheck {
     pub metric: Metric,
     pub percentile: Percentile,
@@ -96,7 +96,7 @@ pub struct LatencyCheck {
     pub met: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct WorkloadPlan {
     pub workload: String,
     pub model: String,
@@ -110,7 +110,7 @@ pub struct WorkloadPlan {
     pub memory: Vec<Placement>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Placement {
     /// The pool that makes the tier.
     pub tier: String,
@@ -119,7 +119,7 @@ pub struct Placement {
     pub gb: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct TierPlan {
     pub pool: String,
     pub kind: TierKind,
@@ -131,7 +131,7 @@ pub struct TierPlan {
     pub cost_usd_per_hour: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ChosenCandidate {
     pub instances: u32,
     #[serde(flatten)]

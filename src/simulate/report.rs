@@ -19,7 +19,7 @@ use crate::spec::{Metric, Percentile, SloBound, Spec};
 /// Bumped when the JSON shape changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 2;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SimReport {
     pub schema_version: u32,
     /// The simulated file (set by the caller; empty otherwise).
@@ -38,7 +38,7 @@ pub struct SimReport {
     pub pools: Vec<PoolSim>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct WorkloadSim {
     pub workload: String,
     /// Counted requests (after warm-up).
@@ -51,7 +51,7 @@ pub struct WorkloadSim {
     pub slo_attainment: Vec<SloCheck>,
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, schemars::JsonSchema)]
 pub struct Quantiles {
     pub p50: f64,
     pub p90: f64,
@@ -59,7 +59,7 @@ pub struct Quantiles {
 }
 
 /// One SLO bound: the share of requests within it, and the percentile simulated and planned.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SloCheck {
     pub metric: Metric,
     pub percentile: Percentile,
@@ -105,7 +105,7 @@ fn batch_means_bound(values: &[f64], f: impl Fn(&[f64]) -> f64, lower: bool) -> 
     Some(if lower { mean - half } else { mean + half })
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct PoolSim {
     pub pool: String,
     pub devices: u32,
@@ -117,7 +117,7 @@ pub struct PoolSim {
     pub deployments: Vec<DeploymentSim>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DeploymentSim {
     pub workload: String,
     pub role: Role,

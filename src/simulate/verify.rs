@@ -18,7 +18,7 @@ use crate::spec::Spec;
 pub const MARGINS: [f64; 5] = [0.1, 0.2, 0.4, 0.8, 1.6];
 
 /// One plan and what its simulation found.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Round {
     pub round: u32,
     /// Planning-rate margin per workload (only those with one).
@@ -29,7 +29,7 @@ pub struct Round {
 }
 
 /// The outcome of `--verify`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Verification {
     pub rounds: Vec<Round>,
     pub holds: bool,

@@ -23,7 +23,7 @@ use crate::graph::CandidateGraph;
 use crate::spec::Spec;
 
 /// Which MILP solver runs the program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Solver {
     /// Pure Rust, always available.
@@ -33,7 +33,7 @@ pub enum Solver {
 }
 
 /// How hard to solve.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, schemars::JsonSchema)]
 pub struct Options {
     pub solver: Solver,
     /// Relative MIP gap at which a solution is accepted.
@@ -56,7 +56,7 @@ impl Default for Options {
 }
 
 /// How the solver ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Proven optimal.
@@ -80,7 +80,7 @@ impl Options {
 }
 
 /// A solved program: instance counts and memory placement.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Solution {
     pub status: Status,
     pub objective_usd_per_hour: f64,
