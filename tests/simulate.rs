@@ -181,6 +181,42 @@ fn trace_replay() {
     assert_eq!(again.workloads[0].requests, 380);
 }
 
+/// Traces as spreadsheets and scripts write them: quoted fields, a header naming the columns in
+/// another order, extra columns; a header without a needed column is one diagnostic at it.
+#[test]
+fn traces_are_read_as_csv() {
+    let (spec, _, _) = planned(&example("chat.fleet")).unwrap();
+    let parse = |text: &str| {
+        let mut sources = SourceMap::new();
+        let file = sources.add("t.csv", text.to_string());
+        simulate::parse_trace(file, text, &spec).map_err(|d| (d, sources))
+    };
+    let request = |time_s: f64, input_tokens: u32, output_tokens: u32| simulate::TraceRequest {
+        time_s,
+        workload: "chat".to_string(),
+        input_tokens,
+        output_tokens,
+    };
+    let text = "workload,output_tokens,user,input_tokens,timestamp_s\n\
+                \"chat\",20,\"a, b\",100,2.5\n\
+                # a comment\n\
+                \n\
+                chat,\"30\",c,200,1\n";
+    assert_eq!(parse(text).unwrap(), [request(1.0, 200, 30), request(2.5, 100, 20)]);
+    let (diagnostics, sources) = parse("timestamp,workload,input_tokens\n1,chat,5\n").unwrap_err();
+    let json = diagnostics.to_json(&sources);
+    assert_eq!(json.len(), 1);
+    assert_eq!(json[0].code, "fleet::trace_columns");
+    assert!(json[0].message.contains("`output_tokens`"));
+    // A bad value in a quoted field is reported at the field, quotes included.
+    let text = "1,chat,\"lots\",10\n";
+    let (diagnostics, sources) = parse(text).unwrap_err();
+    let json = diagnostics.to_json(&sources);
+    let span = json[0].span.as_ref().unwrap();
+    assert_eq!(&text[span.start as usize..span.end as usize], "\"lots\"");
+    assert_eq!((json[0].line, json[0].column), (Some(1), Some(8)));
+}
+
 #[test]
 fn trace_errors_are_diagnostics_at_their_line() {
     let (spec, _, _) = planned(&example("chat.fleet")).unwrap();

@@ -1,7 +1,8 @@
-//! Traces to replay: CSV lines `timestamp_s,workload,input_tokens,output_tokens`. An optional
-//! header line (starting with `timestamp`), blank lines and `#` comments are skipped; requests
-//! are replayed in timestamp order. Every bad line is a diagnostic at that line; nothing here
-//! panics on input.
+//! Traces to replay: CSV (RFC 4180, read by the `csv` crate) with the columns
+//! `timestamp_s,workload,input_tokens,output_tokens`, in that order or in any order a header
+//! line names (other columns are then ignored). Blank lines and `#` comments are skipped;
+//! requests are replayed in timestamp order. Every bad field is a diagnostic at its place in the
+//! file; nothing here panics on input.
 
 use miette::Diagnostic;
 use thiserror::Error;
@@ -30,6 +31,28 @@ pub enum TraceError {
     Fields {
         found: usize,
         #[label("{found} fields")]
+        span: Span,
+    },
+
+    #[error("the trace's header has no `{column}` column")]
+    #[diagnostic(
+        code(fleet::trace_columns),
+        help("a header names the columns `timestamp_s`, `workload`, `input_tokens` and `output_tokens`, in any order; without one they are in that order")
+    )]
+    Column {
+        column: &'static str,
+        #[label("the header")]
+        span: Span,
+    },
+
+    #[error("the trace is not valid CSV: {message}")]
+    #[diagnostic(
+        code(fleet::trace_csv),
+        help("close every quoted field; fields are separated by commas")
+    )]
+    Csv {
+        message: String,
+        #[label("here")]
         span: Span,
     },
 
@@ -81,6 +104,8 @@ impl StageError for TraceError {
         match self {
             TraceError::Fields { span, .. }
             | TraceError::Value { span, .. }
+            | TraceError::Column { span, .. }
+            | TraceError::Csv { span, .. }
             | TraceError::TooLong { span, .. }
             | TraceError::TooMuchWork { span, .. }
             | TraceError::Workload { span, .. } => *span,
@@ -116,7 +141,12 @@ fn quoted(text: &str) -> String {
     }
 }
 
-/// Parses a trace; `file` is its id in the source map the diagnostics render against.
+/// The four columns, in the order a trace without a header gives them.
+const COLUMNS: [&str; 4] = ["timestamp_s", "workload", "input_tokens", "output_tokens"];
+
+/// Parses a trace; `file` is its id in the source map the diagnostics render against. The
+/// `csv` crate reads it (quoted fields, `#` comments, blank lines); a header line, if any, names
+/// the columns in any order, and other columns beside them are ignored.
 pub fn parse_trace(
     file: FileId,
     text: &str,
@@ -125,41 +155,60 @@ pub fn parse_trace(
     let mut diagnostics = Diagnostics::new();
     let mut requests = Vec::new();
     let names: Vec<&str> = spec.workloads.keys().map(String::as_str).collect();
-    let mut offset = 0usize;
-    let mut first = true;
     let mut output_tokens = 0.0;
-    for raw in text.split_inclusive('\n') {
-        let start = offset;
-        offset += raw.len();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    // Column of each of COLUMNS; a header line may reorder them.
+    let mut columns: Option<[usize; 4]> = None;
+    let mut width = COLUMNS.len();
+    loop {
         if diagnostics.len() >= MAX_ERRORS {
             break;
         }
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
+        let start = reader.position().byte() as usize;
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let at = e.position().map_or(start, |p| p.byte() as usize).min(text.len());
+                diagnostics.push(TraceError::Csv {
+                    message: e.to_string(),
+                    span: Span::new(file, at, at),
+                });
+                break;
+            }
         }
-        let is_first = std::mem::replace(&mut first, false);
-        if is_first && trimmed.to_ascii_lowercase().starts_with("timestamp") {
-            continue;
-        }
-        // Fields with their byte ranges.
-        let mut fields = Vec::new();
-        let mut at = start;
-        for part in line.split(',') {
-            let lead = part.len() - part.trim_start().len();
-            let value = part.trim();
-            let s = at + lead;
-            fields.push((value, Span::new(file, s, s + value.len())));
-            at += part.len() + 1;
-        }
+        let begin = record.position().map_or(start, |p| p.byte() as usize).min(text.len());
+        let end = (reader.position().byte() as usize).clamp(begin, text.len());
+        let raw = text.get(begin..end).unwrap_or("").trim_end_matches(['\n', '\r']);
         let line_span = Span::new(
             file,
-            start + (line.len() - line.trim_start().len()),
-            start + line.trim_end().len(),
+            begin + (raw.len() - raw.trim_start().len()),
+            begin + raw.trim_end().len(),
         );
-        if fields.len() != 4 {
-            diagnostics.push(TraceError::Fields { found: fields.len(), span: line_span });
+        let fields = field_spans(file, raw, begin, &record, line_span);
+        if columns.is_none() {
+            match header(&record, line_span) {
+                Header::Columns(found) => {
+                    columns = Some(found);
+                    width = record.len();
+                    continue;
+                }
+                Header::Missing(error) => {
+                    diagnostics.push(*error);
+                    break;
+                }
+                Header::None => columns = Some([0, 1, 2, 3]),
+            }
+        }
+        let Some(columns) = columns else { break };
+        if record.len() != width {
+            diagnostics.push(TraceError::Fields { found: record.len(), span: line_span });
             continue;
         }
         if requests.len() as u64 >= crate::simulate::MAX_REQUESTS {
@@ -169,7 +218,8 @@ pub fn parse_trace(
             });
             break;
         }
-        let (time_text, time_span) = fields[0];
+        let field = |i: usize| (fields[columns[i]].0, fields[columns[i]].1);
+        let (time_text, time_span) = field(0);
         let time = time_text.parse::<f64>().ok().filter(|t| (0.0..=MAX_TIME_S).contains(t));
         if time.is_none() {
             diagnostics.push(TraceError::Value {
@@ -179,7 +229,7 @@ pub fn parse_trace(
                 span: time_span,
             });
         }
-        let (name, name_span) = fields[1];
+        let (name, name_span) = field(1);
         let known = names.contains(&name);
         if !known {
             let help = suggest(name, &names, || {
@@ -192,7 +242,7 @@ pub fn parse_trace(
         }
         let mut tokens = [0u32; 2];
         let mut ok = true;
-        for (slot, (value, span)) in tokens.iter_mut().zip([fields[2], fields[3]]) {
+        for (slot, (value, span)) in tokens.iter_mut().zip([field(2), field(3)]) {
             match value.parse::<f64>() {
                 Ok(v) if (1.0..=MAX_TOKENS).contains(&v) && v.fract() == 0.0 => {
                     *slot = v as u32;
@@ -230,4 +280,70 @@ pub fn parse_trace(
     }
     requests.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
     diagnostics.finish(requests)
+}
+
+/// Each field's text with its place in the file: found in the record's raw text in order (a
+/// quoted field's span covers its quotes); where a field cannot be found (escaped quotes
+/// change its text), the whole line.
+fn field_spans<'r>(
+    file: FileId,
+    raw: &str,
+    begin: usize,
+    record: &'r csv::StringRecord,
+    line_span: Span,
+) -> Vec<(&'r str, Span)> {
+    let mut cursor = 0;
+    record
+        .iter()
+        .map(|value| {
+            let found = raw.get(cursor..).and_then(|rest| rest.find(value));
+            match found {
+                Some(at) if !value.is_empty() => {
+                    let s = cursor + at;
+                    cursor = s + value.len();
+                    let quoted = raw[..s].ends_with('"') && raw[cursor..].starts_with('"');
+                    let (s, e) = if quoted { (s - 1, cursor + 1) } else { (s, cursor) };
+                    (value, Span::new(file, begin + s, begin + e))
+                }
+                _ => (value, line_span),
+            }
+        })
+        .collect()
+}
+
+enum Header {
+    /// The record names the columns: where each of [`COLUMNS`] is.
+    Columns([usize; 4]),
+    /// A header that lacks a column.
+    Missing(Box<TraceError>),
+    /// Not a header: the columns are in [`COLUMNS`] order.
+    None,
+}
+
+/// Whether the first record is a header: any of its fields names a column (`timestamp` alone
+/// stands for `timestamp_s`).
+fn header(record: &csv::StringRecord, line_span: Span) -> Header {
+    let name = |field: &str| {
+        let field = field.to_ascii_lowercase();
+        if field == "timestamp" {
+            "timestamp_s".to_string()
+        } else {
+            field
+        }
+    };
+    let named: Vec<String> = record.iter().map(name).collect();
+    if !named.iter().any(|n| COLUMNS.contains(&n.as_str())) {
+        return Header::None;
+    }
+    let mut columns = [0usize; 4];
+    for (slot, column) in columns.iter_mut().zip(COLUMNS) {
+        match named.iter().position(|n| n == column) {
+            Some(i) => *slot = i,
+            None => {
+                let error = TraceError::Column { column, span: line_span };
+                return Header::Missing(Box::new(error));
+            }
+        }
+    }
+    Header::Columns(columns)
 }
