@@ -262,3 +262,22 @@ fn unknown_names_get_the_right_suggestion() {
     let out = fleetplan(&["estimate", "--model", "Qwen/Qwen3-32B", "--device", "h200"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `--color always` colours diagnostics even into a pipe, `never` and `auto` into a pipe do
+/// not, and `NO_COLOR` turns `auto` off.
+#[test]
+fn color_follows_the_option() {
+    let run = |color: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_fleetplan"))
+            .args(["check", "tests/ui/unknown_unit.fleet", "--color", color])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8_lossy(&out.stderr).contains("\u{1b}[")
+    };
+    assert!(run("always"));
+    assert!(!run("never"));
+    assert!(!run("auto"), "stderr is a pipe here");
+}
