@@ -13,6 +13,7 @@ use fleetplan::source::SourceMap;
 
 mod estimate_command;
 mod output;
+mod sensitivity_command;
 mod write;
 use estimate_command::{estimate, EstimateArgs};
 use output::{write_stdout, Output};
@@ -59,6 +60,11 @@ enum Command {
         /// stderr.
         #[arg(long)]
         timings: bool,
+        /// Also say what the plan's constraints cost, by re-solving: each SLO bound relaxed
+        /// and tightened, each pool's break-even price and extra device, each workload's extra
+        /// req/s, each binding site limit (docs/what-if.md).
+        #[arg(long, conflicts_with = "verify")]
+        sensitivity: bool,
         /// Requests each verifying simulation runs (default 100000).
         #[arg(long, requires = "verify",
               value_parser = clap::value_parser!(u64).range(1..=fleetplan::simulate::MAX_REQUESTS))]
@@ -221,6 +227,7 @@ fn main() -> ExitCode {
             time_limit,
             verify,
             timings,
+            sensitivity,
             requests,
             seed,
             trace,
@@ -238,6 +245,10 @@ fn main() -> ExitCode {
                     ..SimOptions::default()
                 };
                 plan_verified(&file, format, &options, &sim, trace.as_deref(), &mut out)
+            } else if sensitivity {
+                sensitivity_command::plan_with_sensitivity(
+                    &file, format, &options, timings, &mut out,
+                )
             } else {
                 plan(&file, format, &options, timings, &mut out)
             }

@@ -14,14 +14,15 @@ pub struct Output {
     /// The command prints nothing but its diagnostics (`check`, `fmt --check`): with
     /// `--error-format json` its stdout is then the array, `[]` when all is well.
     diagnostics_only: bool,
-    /// A JSON result held back to print in one document with the diagnostics
-    /// (`{"plan": …, "diagnostics": […]}`), when both are JSON.
-    document: Option<(&'static str, serde_json::Value)>,
+    /// JSON results held back to print in one document with the diagnostics
+    /// (`{"plan": …, "diagnostics": […]}`, with `--sensitivity` also `"sensitivity": …`),
+    /// when both are JSON.
+    document: Vec<(&'static str, serde_json::Value)>,
 }
 
 impl Output {
     pub fn new(format: ErrorFormat) -> Self {
-        Output { format, json: Vec::new(), diagnostics_only: false, document: None }
+        Output { format, json: Vec::new(), diagnostics_only: false, document: Vec::new() }
     }
 
     /// Whether diagnostics go to stdout as JSON.
@@ -30,9 +31,9 @@ impl Output {
     }
 
     /// With `--error-format json`, a command's JSON result is printed with the diagnostics as
-    /// one document, `{key: result, "diagnostics": […]}`, whatever the outcome.
+    /// one document, `{key: result, …, "diagnostics": […]}`, whatever the outcome.
     pub fn hold(&mut self, key: &'static str, value: serde_json::Value) {
-        self.document = Some((key, value));
+        self.document.push((key, value));
     }
 
     /// Marks a command whose only output is its diagnostics (see the field).
@@ -81,9 +82,11 @@ impl Output {
     }
 
     pub fn finish(self) {
-        if let (ErrorFormat::Json, Some((key, value))) = (self.format, &self.document) {
+        if self.format == ErrorFormat::Json && !self.document.is_empty() {
             let mut document = serde_json::Map::new();
-            document.insert((*key).to_string(), value.clone());
+            for (key, value) in self.document {
+                document.insert(key.to_string(), value);
+            }
             document.insert("diagnostics".to_string(), serde_json::Value::Array(self.json));
             let text = serde_json::to_string_pretty(&document).unwrap_or_default();
             write_stdout(&format!("{text}\n"));
