@@ -1,0 +1,277 @@
+//! What-if (`plan --sensitivity`, `objective maximize throughput`) against independent
+//! re-plans: each figure is checked by running `fleetplan plan` as a user would, on a file
+//! with the change written into its text, never by calling the code that computed it.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::Command;
+
+use fleetplan::load::Root;
+use fleetplan::simulate::{SimOptions, Traffic};
+use fleetplan::solve::Options;
+use fleetplan::whatif::sensitivity::BreakEven;
+use fleetplan::PlanOutcome;
+
+/// Runs the binary from the crate root; (exit code, stdout).
+fn fleetplan(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetplan"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Plans `text` with the binary (through a temporary file) with `args`; the JSON plan, or
+/// `None` when it exits with 2 (no plan).
+fn plan_text_json(text: &str, args: &[&str]) -> Option<serde_json::Value> {
+    let (_dir, path) = write_case(text);
+    let path = path.to_string_lossy().into_owned();
+    let mut all = vec!["plan", path.as_str(), "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, stdout) = fleetplan(&all);
+    match code {
+        0 => Some(serde_json::from_str(&stdout).unwrap()),
+        2 => None,
+        other => panic!("plan exited with {other}:\n{text}"),
+    }
+}
+
+/// `text` written to a file two folders below the crate root (in `target/`), so that an
+/// example's relative data paths resolve as `../../examples/…`.
+fn write_case(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(root.join("target")).unwrap();
+    let dir = tempfile::tempdir_in(root.join("target")).unwrap();
+    let path = dir.path().join("case.fleet");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+/// Devices a JSON plan takes from `pool` (a pool it does not use is not listed).
+fn devices_in(plan: &serde_json::Value, pool: &str) -> u64 {
+    plan["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pool"] == pool)
+        .map_or(0, |p| p["devices_used"].as_u64().unwrap())
+}
+
+#[test]
+fn sensitivity_json_of_the_examples() {
+    insta::glob!("../examples", "*.fleet", |path| {
+        let path = common::relative(path);
+        let path = path.to_string_lossy().into_owned();
+        let (code, stdout) = fleetplan(&["plan", &path, "--format", "json", "--sensitivity"]);
+        if path.ends_with("infeasible.fleet") {
+            assert_eq!(code, 2, "{path}");
+            return;
+        }
+        assert_eq!(code, 0, "{path}");
+        let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert!(document["plan"]["pools"].is_array(), "{path}: no plan beside the sensitivity");
+        insta::assert_snapshot!(serde_json::to_string_pretty(&document["sensitivity"]).unwrap());
+    });
+}
+
+#[test]
+fn sensitivity_covers_every_workload_bound_and_pool() {
+    let (code, stdout) =
+        fleetplan(&["plan", "examples/three-layer.fleet", "--format", "json", "--sensitivity"]);
+    assert_eq!(code, 0);
+    let s: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let s = &s["sensitivity"];
+    let names = |key: &str, field: &str| -> Vec<String> {
+        s[key].as_array().unwrap().iter().map(|x| x[field].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names("workloads", "workload"), ["coding_agent", "summaries", "voice"]);
+    assert_eq!(names("pools", "pool"), ["cpu", "gpu", "lpu", "ssd"]);
+    // Five bounds in the file (two each for voice and the agent, one for summaries), each
+    // changed six ways.
+    let bounds = s["slo"].as_array().unwrap();
+    assert_eq!(bounds.len(), 5);
+    assert!(bounds.iter().all(|b| b["changes"].as_array().unwrap().len() == 6));
+}
+
+/// Two pools that can each serve the workload alone: one is in the plan, the other not, so
+/// both kinds of break-even are found.
+const TWO_POOLS: &str = "use std.hardware.{h100_sxm, h200}\nuse std.models.{llama3_1_8b}\n\
+pool old { device = h100_sxm  per_node = 8  max = 64  price = 2.10 $/h }\n\
+pool new { device = h200  per_node = 8  max = 64  price = 3.30 $/h }\n\
+workload chat { model = llama3_1_8b  rate = 30 req/s  input = 2k tokens  output = 300 tokens\n\
+  slo { ttft p90 <= 500 ms  tpot p90 <= 30 ms } }\n";
+
+/// `text` with pool `pool`'s price set to `price` (written into the pool's block, or added
+/// to it when the pool takes its device's reference price).
+fn with_price(text: &str, pool: &str, price: f64) -> String {
+    let open = format!("pool {pool} {{");
+    let start = text.find(&open).unwrap();
+    let close = start + text[start..].find('}').unwrap();
+    match text[start..close].find("price = ") {
+        Some(found) => {
+            let at = start + found + "price = ".len();
+            let end = at + text[at..].find(' ').unwrap();
+            format!("{}{price:.6}{}", &text[..at], &text[end..])
+        }
+        None => {
+            let at = start + open.len();
+            format!("{}\n  price = {price:.6} $/h\n{}", &text[..at], &text[at..])
+        }
+    }
+}
+
+/// Each break-even price, re-planned by the binary 2% above and below (the bisection is to
+/// 0.5%), at a zero MIP gap: the pool is in the plan on the cheap side and out on the other.
+fn check_break_evens(text: &str) -> usize {
+    let (_dir, path) = write_case(text);
+    let spec = fleetplan::compile(Root::Path(path)).unwrap().result.unwrap();
+    let graph = fleetplan::graph::build(&spec);
+    let solution = fleetplan::solve::solve(&spec, &graph, &Options::default()).unwrap();
+    let s = fleetplan::whatif::sensitivity(&spec, &graph, &solution, &Options::default());
+    let mut checked = 0;
+    for p in &s.pools {
+        let price = match p.break_even {
+            BreakEven::LeavesAbove { price_usd_per_hour }
+            | BreakEven::EntersBelow { price_usd_per_hour } => price_usd_per_hour,
+            _ => continue,
+        };
+        let below =
+            plan_text_json(&with_price(text, &p.pool, price * 0.98), &["--mip-gap", "0"]).unwrap();
+        let above =
+            plan_text_json(&with_price(text, &p.pool, price * 1.02), &["--mip-gap", "0"]).unwrap();
+        assert!(devices_in(&below, &p.pool) > 0, "{} unused 2% below {price}", p.pool);
+        assert_eq!(devices_in(&above, &p.pool), 0, "{} used 2% above {price}", p.pool);
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn break_even_prices_hold_when_replanned_above_and_below() {
+    assert_eq!(check_break_evens(TWO_POOLS), 2);
+    // Every example's: seven pools enter or leave at a price (the others are indispensable,
+    // kept by a minimum, or unused even free: no price to check).
+    let mut checked = 0;
+    for path in common::fleet_files("examples") {
+        if path.ends_with("infeasible.fleet") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        // The examples' relative `use` and data files resolve from the crate root.
+        let text = text.replace("\"data/", "\"../../examples/data/");
+        checked += check_break_evens(&text);
+    }
+    assert_eq!(checked, 7);
+}
+
+/// The held-out one-pool case: a model and device no example plans, `RATE` and `OBJECTIVE`
+/// to fill in.
+const ONE_POOL: &str = "use std.hardware.{h100_sxm}\nuse std.models.{qwen3_32b}\n\
+pool p { device = h100_sxm  per_node = 8  max = 24  price = 2.50 $/h }\n\
+workload w { model = qwen3_32b  rate = RATE req/s  input = 3k tokens  output = 250 tokens\n\
+  slo { ttft p90 <= 800 ms  tpot p90 <= 30 ms } }\nobjective OBJECTIVE\n";
+
+fn one_pool(rate: f64, objective: &str) -> String {
+    ONE_POOL.replace("RATE", &format!("{rate:.6}")).replace("OBJECTIVE", objective)
+}
+
+/// The highest rate at which `plan` (minimising cost) finds a plan, bisected to 0.1%.
+fn bisect_plan(text_at: impl Fn(f64) -> String) -> f64 {
+    let feasible = |rate: f64| plan_text_json(&text_at(rate), &[]).is_some();
+    let (mut low, mut high) = (0.0, 1.0);
+    while feasible(high) {
+        low = high;
+        high *= 2.0;
+        assert!(high < 1e6, "no limit found");
+    }
+    while high - low > 1e-3 * high {
+        let mid = 0.5 * (low + high);
+        if feasible(mid) {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    low
+}
+
+#[test]
+fn maximize_throughput_matches_a_bisection_of_plan() {
+    let plan = plan_text_json(&one_pool(3.0, "maximize throughput"), &[]).unwrap();
+    let found = plan["throughput"]["total_per_s"].as_f64().unwrap();
+    let oracle = bisect_plan(|rate| one_pool(rate, "minimize cost"));
+    assert!(oracle > 0.0);
+    let error = (found - oracle).abs() / oracle;
+    assert!(error <= 0.01, "maximize throughput {found} req/s, bisection of plan {oracle} req/s");
+}
+
+const MIX: &str = "use std.hardware.{h200}\nuse std.models.{llama3_1_8b, llama3_1_70b}\n\
+model big from llama3_1_70b { weights = fp8 }\n\
+pool gpu { device = h200  per_node = 8  max = 32  price = 3.30 $/h }\n\
+workload chat { model = big  rate = RATE_A req/s  input = 2k tokens  output = 300 tokens\n\
+  slo { ttft p90 <= 1 s  tpot p90 <= 40 ms } }\n\
+workload batch { model = llama3_1_8b  rate = RATE_B req/s  input = 6k tokens  output = 400 tokens\n\
+  slo { e2e p99 <= 10 min } }\nobjective OBJECTIVE\n";
+
+fn mix(a: f64, b: f64, objective: &str) -> String {
+    MIX.replace("RATE_A", &format!("{a:.6}"))
+        .replace("RATE_B", &format!("{b:.6}"))
+        .replace("OBJECTIVE", objective)
+}
+
+#[test]
+fn maximize_throughput_keeps_the_mix_and_no_plan_is_one_percent_above() {
+    let plan = plan_text_json(&mix(2.0, 6.0, "maximize throughput"), &[]).unwrap();
+    let rates = &plan["throughput"]["rates_per_s"];
+    let (a, b) = (rates["chat"].as_f64().unwrap(), rates["batch"].as_f64().unwrap());
+    assert!((b / a - 3.0).abs() < 1e-9, "the mix moved: chat {a}, batch {b}");
+    assert!(plan_text_json(&mix(a, b, "minimize cost"), &[]).is_some(), "no plan at the rates");
+    let above = mix(a * 1.01, b * 1.01, "minimize cost");
+    assert!(plan_text_json(&above, &[]).is_none(), "a plan 1% above the maximum");
+}
+
+#[test]
+fn plans_at_the_maximum_throughput_hold_in_the_simulator() {
+    let text = one_pool(3.0, "maximize throughput");
+    let options = Options::default();
+    let planned =
+        fleetplan::plan(Root::Text { name: "case.fleet".into(), text }, &options).unwrap();
+    let PlanOutcome::Planned { spec, graph, solution, plan } = planned.outcome else {
+        panic!("no plan")
+    };
+    assert!(plan.throughput.is_some());
+    for seed in 1..=3 {
+        let sim = SimOptions { traffic: Traffic::Requests(20_000), seed, ..SimOptions::default() };
+        let report = fleetplan::simulate::simulate(&spec, &graph, &solution, &sim);
+        for w in &report.workloads {
+            for c in &w.slo_attainment {
+                assert!(
+                    c.met,
+                    "seed {seed}: {} {:?} missed: {:?}",
+                    c.metric.name(),
+                    c.percentile,
+                    c
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_objective_that_does_not_exist_is_a_diagnostic() {
+    let (code, _) = fleetplan(&["check", "tests/ui/unknown_objective.fleet"]);
+    assert_eq!(code, 1);
+    let text = mix(1.0, 1.0, "maximize cost");
+    let (_dir, path) = write_case(&text);
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetplan"))
+        .args(["--error-format", "json", "check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let diagnostics: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(diagnostics[0]["code"], "fleet::unknown_objective");
+    assert!(diagnostics[0]["help"].as_str().unwrap().contains("maximize throughput"));
+}
