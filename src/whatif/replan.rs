@@ -1,6 +1,6 @@
 //! One re-plan of a changed spec, reduced to what the what-if questions compare.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::collections::BTreeMap;
 
 use crate::graph::CandidateGraph;
@@ -73,31 +73,38 @@ pub enum NoPlan {
 /// not prove optimal and those it could not finish.
 pub struct Replanner {
     pub options: Options,
-    pub count: Cell<usize>,
-    pub unproven: Cell<usize>,
-    pub unsolved: Cell<usize>,
+    count: AtomicUsize,
+    unproven: AtomicUsize,
+    unsolved: AtomicUsize,
 }
 
 impl Replanner {
     pub fn new(options: Options) -> Replanner {
-        Replanner { options, count: Cell::new(0), unproven: Cell::new(0), unsolved: Cell::new(0) }
+        let zero = || AtomicUsize::new(0);
+        Replanner { options, count: zero(), unproven: zero(), unsolved: zero() }
+    }
+
+    /// Re-plans so far: (all, not proven optimal, no plan found in time).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let get = |n: &AtomicUsize| n.load(Ordering::Relaxed);
+        (get(&self.count), get(&self.unproven), get(&self.unsolved))
     }
 
     /// The cheapest plan of `spec`, or why there is none.
     pub fn replan(&self, spec: &Spec) -> Result<Replanned, NoPlan> {
-        self.count.set(self.count.get() + 1);
+        self.count.fetch_add(1, Ordering::Relaxed);
         let graph = crate::graph::build_with(spec, self.options.threads);
         let solution = match solve::try_solve(spec, &graph, &self.options) {
             Ok(solution) => solution,
             Err(solve::SolveError::Infeasible) => return Err(NoPlan::Infeasible),
             Err(solve::SolveError::Other(_)) => {
-                self.unsolved.set(self.unsolved.get() + 1);
+                self.unsolved.fetch_add(1, Ordering::Relaxed);
                 return Err(NoPlan::Unsolved);
             }
         };
         let planned = Replanned::of(spec, &graph, &solution);
         if !planned.proven {
-            self.unproven.set(self.unproven.get() + 1);
+            self.unproven.fetch_add(1, Ordering::Relaxed);
         }
         Ok(planned)
     }

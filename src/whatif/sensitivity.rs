@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::replan::{NoPlan, Replanned, Replanner};
 use crate::graph::CandidateGraph;
+use crate::parallel;
 use crate::solve::{Options, Solution};
 use crate::spec::Spec;
 
@@ -152,21 +153,27 @@ pub fn sensitivity(
     options: &Options,
 ) -> Sensitivity {
     let time_limit_s = options.time_limit_s.min(RESOLVE_TIME_LIMIT_S);
-    let replanner = Replanner::new(Options { mip_gap: 0.0, time_limit_s, ..*options });
+    // The questions are independent: they share the threads, each re-solve one thread.
+    let threads = options.thread_count();
+    let replanner =
+        Replanner::new(Options { mip_gap: 0.0, time_limit_s, threads: 1, ..*options });
     let base = replanner.replan(spec).unwrap_or_else(|_| Replanned::of(spec, graph, solution));
-    let slo = slo_changes(spec, &replanner, &base);
-    let pools = spec.pools.values().map(|p| pool(spec, &replanner, &base, p)).collect();
-    let workloads = spec.workloads.keys().map(|w| workload(spec, &replanner, &base, w)).collect();
+    let slo = slo_changes(spec, &replanner, &base, threads);
+    let pool_list: Vec<&crate::spec::Pool> = spec.pools.values().collect();
+    let pools = parallel::map(&pool_list, threads, |_, p| pool(spec, &replanner, &base, p));
+    let names: Vec<&String> = spec.workloads.keys().collect();
+    let workloads = parallel::map(&names, threads, |_, w| workload(spec, &replanner, &base, w));
     let site = site(spec, &replanner, &base);
+    let (resolves, unproven, unsolved) = replanner.counts();
     Sensitivity {
         base_usd_per_hour: cents(base.usd_per_hour),
         slo,
         pools,
         workloads,
         site,
-        resolves: replanner.count.get(),
-        unproven: replanner.unproven.get(),
-        unsolved: replanner.unsolved.get(),
+        resolves,
+        unproven,
+        unsolved,
         resolve_time_limit_s: time_limit_s,
         price_tolerance: PRICE_TOLERANCE,
         rate_step: RATE_STEP,
@@ -186,38 +193,46 @@ fn significant(x: f64) -> f64 {
     (x * scale).round() / scale
 }
 
-fn slo_changes(spec: &Spec, replanner: &Replanner, base: &Replanned) -> Vec<SloSensitivity> {
+fn slo_changes(
+    spec: &Spec,
+    replanner: &Replanner,
+    base: &Replanned,
+    threads: usize,
+) -> Vec<SloSensitivity> {
+    // Every (workload, bound, factor), re-planned on the threads, then grouped by bound.
+    let mut changes = Vec::new();
+    for w in spec.workloads.values() {
+        for b in 0..w.slo.len() {
+            changes.extend(SLO_FACTORS.iter().map(|&factor| (w, b, factor)));
+        }
+    }
+    let mut answers = parallel::map(&changes, threads, |_, &(w, b, factor)| {
+        let mut changed = spec.clone();
+        let limit_s = w.slo[b].limit_s * factor;
+        if let Some(cw) = changed.workloads.get_mut(&w.name) {
+            cw.slo[b].limit_s = limit_s;
+        }
+        let after = replanner.replan(&changed);
+        let unsolved = after.as_ref().err() == Some(&NoPlan::Unsolved);
+        let after = after.ok();
+        SloChange {
+            factor,
+            limit_s,
+            usd_per_hour: after.as_ref().map(|a| cents(a.usd_per_hour)),
+            unsolved,
+            delta_usd_per_hour: after.as_ref().map(|a| cents(a.usd_per_hour - base.usd_per_hour)),
+            moves: after.as_ref().map(|a| moves(base, a)).unwrap_or_default(),
+        }
+    })
+    .into_iter();
     let mut out = Vec::new();
     for w in spec.workloads.values() {
-        for (b, bound) in w.slo.iter().enumerate() {
-            let changes = SLO_FACTORS
-                .iter()
-                .map(|&factor| {
-                    let mut changed = spec.clone();
-                    let limit_s = bound.limit_s * factor;
-                    if let Some(cw) = changed.workloads.get_mut(&w.name) {
-                        cw.slo[b].limit_s = limit_s;
-                    }
-                    let after = replanner.replan(&changed);
-                    let unsolved = after.as_ref().err() == Some(&NoPlan::Unsolved);
-                    let after = after.ok();
-                    SloChange {
-                        factor,
-                        limit_s,
-                        usd_per_hour: after.as_ref().map(|a| cents(a.usd_per_hour)),
-                        unsolved,
-                        delta_usd_per_hour: after
-                            .as_ref()
-                            .map(|a| cents(a.usd_per_hour - base.usd_per_hour)),
-                        moves: after.as_ref().map(|a| moves(base, a)).unwrap_or_default(),
-                    }
-                })
-                .collect();
+        for bound in &w.slo {
             out.push(SloSensitivity {
                 workload: w.name.clone(),
                 bound: bound_text(bound),
                 limit_s: bound.limit_s,
-                changes,
+                changes: answers.by_ref().take(SLO_FACTORS.len()).collect(),
             });
         }
     }

@@ -113,8 +113,8 @@ pub fn maximize_throughput(spec: &Spec, options: &Options) -> Option<(Spec, Thro
         total_per_s,
         at_rate_ceiling,
         tolerance: SCALE_TOLERANCE,
-        plans: replanner.count.get(),
-        unsolved: replanner.unsolved.get(),
+        plans: replanner.counts().0,
+        unsolved: replanner.counts().2,
     };
     Some((best, throughput))
 }
