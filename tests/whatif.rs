@@ -275,3 +275,98 @@ fn an_objective_that_does_not_exist_is_a_diagnostic() {
     assert_eq!(diagnostics[0]["code"], "fleet::unknown_objective");
     assert!(diagnostics[0]["help"].as_str().unwrap().contains("maximize throughput"));
 }
+
+#[test]
+fn sensitivity_with_json_diagnostics_is_one_document() {
+    let (code, stdout) = fleetplan(&[
+        "--error-format",
+        "json",
+        "plan",
+        "examples/chat.fleet",
+        "--format",
+        "json",
+        "--sensitivity",
+    ]);
+    assert_eq!(code, 0);
+    let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let mut keys: Vec<&String> = document.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["diagnostics", "plan", "sensitivity"]);
+}
+
+#[test]
+fn sensitivity_in_text_and_markdown_and_refused_in_dot() {
+    let (code, text) = fleetplan(&["plan", "examples/chat.fleet", "--sensitivity"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("\nsensitivity: ") && text.contains("break-even price"), "{text}");
+    let (code, md) = fleetplan(&["plan", "examples/chat.fleet", "--sensitivity", "--format", "md"]);
+    assert_eq!(code, 0);
+    assert!(md.contains("\n## Sensitivity\n") && md.contains("|---|"), "{md}");
+    let (code, dot) =
+        fleetplan(&["plan", "examples/chat.fleet", "--sensitivity", "--format", "dot"]);
+    assert_eq!((code, dot.as_str()), (1, ""));
+    let (code, _) = fleetplan(&["plan", "examples/infeasible.fleet", "--sensitivity"]);
+    assert_eq!(code, 2);
+}
+
+/// Extreme numbers through `maximize throughput` and `--sensitivity`: no panic, no `NaN` or
+/// `inf` in what they print (a sample of tests/no_panic_numbers.rs's extremes, seeded).
+#[test]
+fn extreme_numbers_through_what_if_never_panic() {
+    // Mostly values the checker accepts (a rejected file never reaches what-if).
+    const EXTREMES: &[&str] =
+        &["0", "1e-6", "0.001", "0.5", "1", "2", "1000", "100000", "1e300", "4294967296"];
+    let seed = TWO_POOLS.to_string() + "objective maximize throughput\n";
+    // Every numeral outside the `use` lines: (start, end) byte ranges.
+    let spots: Vec<(usize, usize)> = {
+        let bytes = seed.as_bytes();
+        let mut found = Vec::new();
+        let mut i = 1;
+        while i < bytes.len() {
+            if bytes[i].is_ascii_digit() && matches!(bytes[i - 1], b' ' | b'=') {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+                    i += 1;
+                }
+                found.push((start, i));
+            }
+            i += 1;
+        }
+        found
+    };
+    const CASES: usize = 16;
+    let options = Options { time_limit_s: 1.0, ..Options::default() };
+    let mut state = 0x5EA5_0001_u64;
+    let mut next = |n: usize| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as usize % n
+    };
+    let mut planned_cases = 0;
+    for case in 0..CASES {
+        let (start, end) = spots[next(spots.len())];
+        let mut text = seed.clone();
+        text.replace_range(start..end, EXTREMES[next(EXTREMES.len())]);
+        let root = Root::Text { name: "case.fleet".into(), text: text.clone() };
+        let planned = fleetplan::plan(root, &options).unwrap();
+        let PlanOutcome::Planned { spec, graph, solution, plan } = planned.outcome else {
+            continue;
+        };
+        planned_cases += 1;
+        let s = fleetplan::whatif::sensitivity(&spec, &graph, &solution, &options);
+        let printed = format!(
+            "{}{}{}",
+            fleetplan::report::plan_text(&plan),
+            fleetplan::whatif::sensitivity_text(&s),
+            fleetplan::whatif::sensitivity_markdown(&s)
+        );
+        let json = serde_json::to_string(&s).unwrap();
+        for word in printed.split_whitespace().chain([json.as_str()]) {
+            assert!(!word.contains("NaN") && !word.contains("inf"), "case {case}: {text}\n{word}");
+        }
+    }
+    println!("{planned_cases} of {CASES} planned");
+    assert!(
+        planned_cases >= CASES / 3,
+        "only {planned_cases} cases planned: the sample tests too little"
+    );
+}

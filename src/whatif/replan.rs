@@ -1,7 +1,7 @@
 //! One re-plan of a changed spec, reduced to what the what-if questions compare.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::graph::CandidateGraph;
 use crate::solve::{self, Options, Solution, Status};

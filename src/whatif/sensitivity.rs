@@ -155,8 +155,7 @@ pub fn sensitivity(
     let time_limit_s = options.time_limit_s.min(RESOLVE_TIME_LIMIT_S);
     // The questions are independent: they share the threads, each re-solve one thread.
     let threads = options.thread_count();
-    let replanner =
-        Replanner::new(Options { mip_gap: 0.0, time_limit_s, threads: 1, ..*options });
+    let replanner = Replanner::new(Options { mip_gap: 0.0, time_limit_s, threads: 1, ..*options });
     let base = replanner.replan(spec).unwrap_or_else(|_| Replanned::of(spec, graph, solution));
     let slo = slo_changes(spec, &replanner, &base, threads);
     let pool_list: Vec<&crate::spec::Pool> = spec.pools.values().collect();
