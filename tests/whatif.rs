@@ -370,3 +370,75 @@ fn extreme_numbers_through_what_if_never_panic() {
         "only {planned_cases} cases planned: the sample tests too little"
     );
 }
+
+/// Two workloads without memory blocks (solved apart, `whatif/groups.rs`) sharing two pools,
+/// the two H200s contested; `{…}` are the bounds, in seconds.
+const SHARED: &str = "use std.hardware.{h100_sxm, h200}\nuse std.models.{llama3_1_8b, qwen3_32b}\n\
+pool a { device = h200  per_node = 8  max = 2  price = 3.30 $/h }\n\
+pool b { device = h100_sxm  per_node = 8  max = 64  price = 2.10 $/h }\n\
+workload chat { model = llama3_1_8b  rate = 30 req/s  input = 2k tokens  output = 300 tokens\n\
+  slo { ttft p90 <= {0} s  tpot p90 <= {1} s } }\n\
+workload code { model = qwen3_32b  rate = 8 req/s  input = 4k tokens  output = 500 tokens\n\
+  slo { ttft p90 <= {2} s  tpot p90 <= {3} s } }\n";
+
+const SHARED_BOUNDS: [f64; 4] = [0.5, 0.03, 1.0, 0.03];
+
+fn shared(bounds: [f64; 4]) -> String {
+    let mut text = SHARED.to_string();
+    for (i, b) in bounds.iter().enumerate() {
+        text = text.replace(&format!("{{{i}}}"), &format!("{b:.6}"));
+    }
+    text
+}
+
+/// Every SLO change and every raised rate, where the plan splits into groups and one group is
+/// re-solved alone, against `fleetplan plan --mip-gap 0` on the file with the change written in.
+#[test]
+fn group_local_resolves_match_whole_replans() {
+    let text = shared(SHARED_BOUNDS);
+    let (_dir, path) = write_case(&text);
+    let spec = fleetplan::compile(Root::Path(path)).unwrap().result.unwrap();
+    let graph = fleetplan::graph::build(&spec);
+    let solution = fleetplan::solve::solve(&spec, &graph, &Options::default()).unwrap();
+    let s = fleetplan::whatif::sensitivity(&spec, &graph, &solution, &Options::default());
+    // Both paths: most changes keep the other group's plan; a few break pool `a`'s limit of
+    // two together with it and are re-solved whole.
+    let changes = s.slo.len() * 6 + s.workloads.len();
+    assert!(
+        s.group_resolves > 0 && s.group_resolves < changes,
+        "{} of {changes} changes re-solved by their group alone",
+        s.group_resolves
+    );
+    let cost = |text: &str| {
+        plan_text_json(text, &["--mip-gap", "0"])
+            .map(|p| p["totals"]["cost_usd_per_hour"].as_f64().unwrap())
+    };
+    let mut compared = 0;
+    for (i, bound) in s.slo.iter().enumerate() {
+        for c in bound.changes.iter().filter(|c| !c.unsolved) {
+            let mut bounds = SHARED_BOUNDS;
+            bounds[i] *= c.factor;
+            let replanned = cost(&shared(bounds));
+            match (c.usd_per_hour, replanned) {
+                (Some(a), Some(b)) => {
+                    assert!((a - b).abs() < 0.011, "{} ×{}: {a} against {b}", bound.bound, c.factor)
+                }
+                (a, b) => assert_eq!(a.is_some(), b.is_some(), "{} ×{}", bound.bound, c.factor),
+            }
+            compared += 1;
+        }
+    }
+    for w in &s.workloads {
+        let (from, to) = (
+            format!("rate = {} req/s", w.rate_per_s),
+            format!("rate = {:.6} req/s", w.raised_rate_per_s),
+        );
+        let replanned = cost(&text.replace(&from, &to));
+        assert_eq!(w.raised_usd_per_hour.is_some(), replanned.is_some(), "{}", w.workload);
+        if let (Some(a), Some(b)) = (w.raised_usd_per_hour, replanned) {
+            assert!((a - b).abs() < 0.011, "{} at +10%: {a} against {b}", w.workload);
+        }
+        compared += 1;
+    }
+    assert!(compared >= 20, "only {compared} figures compared");
+}

@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 
+use super::groups::Groups;
 use super::replan::{NoPlan, Replanned, Replanner};
 use crate::graph::CandidateGraph;
 use crate::parallel;
@@ -44,6 +45,9 @@ pub struct Sensitivity {
     pub site: Vec<SiteSensitivity>,
     /// Plans solved to answer all of it.
     pub resolves: usize,
+    /// Changes to one workload answered by re-solving its group alone, the other groups'
+    /// plans kept (`whatif/groups.rs`).
+    pub group_resolves: usize,
     /// Re-solves the solver could not prove optimal in its time (their figures are upper
     /// bounds).
     pub unproven: usize,
@@ -157,13 +161,16 @@ pub fn sensitivity(
     let threads = options.thread_count();
     let replanner = Replanner::new(Options { mip_gap: 0.0, time_limit_s, threads: 1, ..*options });
     let base = replanner.replan(spec).unwrap_or_else(|_| Replanned::of(spec, graph, solution));
-    let slo = slo_changes(spec, &replanner, &base, threads);
+    let groups = Groups::new(spec, &replanner, &base);
+    let change = Change { replanner: &replanner, groups: groups.as_ref() };
+    let slo = slo_changes(spec, &change, &base, threads);
     let pool_list: Vec<&crate::spec::Pool> = spec.pools.values().collect();
     let pools = parallel::map(&pool_list, threads, |_, p| pool(spec, &replanner, &base, p));
     let names: Vec<&String> = spec.workloads.keys().collect();
-    let workloads = parallel::map(&names, threads, |_, w| workload(spec, &replanner, &base, w));
+    let workloads = parallel::map(&names, threads, |_, w| workload(spec, &change, &base, w));
     let site = site(spec, &replanner, &base);
     let (resolves, unproven, unsolved) = replanner.counts();
+    let group_resolves = groups.as_ref().map_or(0, Groups::local);
     Sensitivity {
         base_usd_per_hour: cents(base.usd_per_hour),
         slo,
@@ -171,6 +178,7 @@ pub fn sensitivity(
         workloads,
         site,
         resolves,
+        group_resolves,
         unproven,
         unsolved,
         resolve_time_limit_s: time_limit_s,
@@ -192,9 +200,24 @@ fn significant(x: f64) -> f64 {
     (x * scale).round() / scale
 }
 
+/// How a change to one workload is re-planned: its group alone where the plan splits.
+struct Change<'a> {
+    replanner: &'a Replanner,
+    groups: Option<&'a Groups>,
+}
+
+impl Change<'_> {
+    fn replan(&self, changed: &Spec, workload: &str) -> Result<Replanned, NoPlan> {
+        match self.groups {
+            Some(groups) => groups.replan_touching(self.replanner, changed, workload),
+            None => self.replanner.replan(changed),
+        }
+    }
+}
+
 fn slo_changes(
     spec: &Spec,
-    replanner: &Replanner,
+    change: &Change,
     base: &Replanned,
     threads: usize,
 ) -> Vec<SloSensitivity> {
@@ -211,7 +234,7 @@ fn slo_changes(
         if let Some(cw) = changed.workloads.get_mut(&w.name) {
             cw.slo[b].limit_s = limit_s;
         }
-        let after = replanner.replan(&changed);
+        let after = change.replan(&changed, &w.name);
         let unsolved = after.as_ref().err() == Some(&NoPlan::Unsolved);
         let after = after.ok();
         SloChange {
@@ -371,19 +394,14 @@ fn break_even(spec: &Spec, replanner: &Replanner, p: &crate::spec::Pool, used: b
     }
 }
 
-fn workload(
-    spec: &Spec,
-    replanner: &Replanner,
-    base: &Replanned,
-    name: &str,
-) -> WorkloadSensitivity {
+fn workload(spec: &Spec, change: &Change, base: &Replanned, name: &str) -> WorkloadSensitivity {
     let rate = spec.workloads.get(name).map_or(0.0, |w| w.rate_per_s);
     let raised_rate = rate * (1.0 + RATE_STEP);
     let mut raised = spec.clone();
     if let Some(w) = raised.workloads.get_mut(name) {
         w.rate_per_s = raised_rate;
     }
-    let after = replanner.replan(&raised).ok();
+    let after = change.replan(&raised, name).ok();
     let marginal = after.as_ref().and_then(|a| {
         let extra = raised_rate - rate;
         (extra > 0.0).then(|| cents((a.usd_per_hour - base.usd_per_hour) / extra))

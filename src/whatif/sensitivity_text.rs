@@ -136,6 +136,12 @@ fn summary(s: &Sensitivity) -> String {
         s.resolves,
         money(s.base_usd_per_hour)
     );
+    if s.group_resolves > 0 {
+        line.push_str(&format!(
+            "; {} changes re-solved their workload's group alone",
+            s.group_resolves
+        ));
+    }
     if s.unproven > 0 {
         line.push_str(&format!("; {} not proven optimal in their time", s.unproven));
     }
