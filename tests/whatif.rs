@@ -442,3 +442,24 @@ fn group_local_resolves_match_whole_replans() {
     }
     assert!(compared >= 20, "only {compared} figures compared");
 }
+
+#[test]
+fn maximize_throughput_names_the_limit_that_stops_it() {
+    // The pool's 24 devices stop it: with 48, `plan` finds a plan 1% above the maximum.
+    let plan = plan_text_json(&one_pool(3.0, "maximize throughput"), &[]).unwrap();
+    let t = &plan["throughput"];
+    assert_eq!(t["limited_by"], serde_json::json!(["pool `p` max"]));
+    let above = t["total_per_s"].as_f64().unwrap() * 1.01;
+    let text = one_pool(above, "minimize cost");
+    assert!(plan_text_json(&text, &[]).is_none());
+    assert!(plan_text_json(&text.replace("max = 24", "max = 48"), &[]).is_some());
+    // A budget below what 24 devices cost stops it first.
+    let budget = "site { budget = 30 $/h }\n";
+    let plan = plan_text_json(&(one_pool(3.0, "maximize throughput") + budget), &[]).unwrap();
+    let t = &plan["throughput"];
+    assert_eq!(t["limited_by"], serde_json::json!(["site budget"]));
+    assert!(plan["totals"]["cost_usd_per_hour"].as_f64().unwrap() <= 30.0);
+    let above = one_pool(t["total_per_s"].as_f64().unwrap() * 1.01, "minimize cost");
+    assert!(plan_text_json(&(above.clone() + budget), &[]).is_none());
+    assert!(plan_text_json(&(above + "site { budget = 60 $/h }\n"), &[]).is_some());
+}

@@ -283,11 +283,13 @@ fn throughput_text(plan: &Plan) -> Option<String> {
     let rates: Vec<String> = t.rates_per_s.iter().map(|(w, r)| format!("{w} {r:.2}")).collect();
     let stop = if t.at_rate_ceiling {
         "stopped at the rate ceiling of 1M req/s".to_string()
-    } else {
+    } else if t.limited_by.is_empty() {
         format!("no plan {:.1}% above", t.tolerance * 100.0)
+    } else {
+        format!("no plan {:.1}% above; limited by {}", t.tolerance * 100.0, t.limited_by.join(", "))
     };
     Some(format!(
-        "maximum throughput: {:.2} req/s, the file's rates × {:.4} ({}; {stop}, {} plans searched)",
+        "maximum throughput: {:.2} req/s, the file's rates × {:.4} ({}; {stop}; {} plans searched)",
         t.total_per_s,
         t.scale,
         rates.join(", "),

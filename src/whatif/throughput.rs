@@ -44,6 +44,10 @@ pub struct Throughput {
     /// The search stopped at the rate ceiling (`1M req/s` for a workload), not at a limit.
     pub at_rate_ceiling: bool,
     pub tolerance: f64,
+    /// The limits that stop it: each doubled alone just above the maximum gives a plan
+    /// (`pool `gpu` max`, `site power`, `site budget`). Empty when only several together, or
+    /// the SLOs, do.
+    pub limited_by: Vec<String>,
     /// Plans solved in the search.
     pub plans: usize,
     /// Steps whose solver found no plan in `STEP_TIME_LIMIT_S`, taken as none: the scale is
@@ -72,7 +76,8 @@ pub fn maximize_throughput(spec: &Spec, options: &Options) -> Option<(Spec, Thro
     // Feasibility does not depend on the gap: any plan will do until the last step.
     let time_limit_s = options.time_limit_s.min(STEP_TIME_LIMIT_S);
     let replanner = Replanner::new(Options { mip_gap: 1.0, time_limit_s, ..*options });
-    let feasible = |scale: f64| replanner.replan(&scaled(spec, scale)).is_ok();
+    let feasible_spec = |s: &Spec| replanner.replan(s).is_ok();
+    let feasible = |scale: f64| feasible_spec(&scaled(spec, scale));
     // INVARIANT: a plan at `low`, none at `high` (or `high` past the ceiling).
     let (mut low, mut high) = if feasible(1.0) {
         let mut low = 1.0;
@@ -103,6 +108,8 @@ pub fn maximize_throughput(spec: &Spec, options: &Options) -> Option<(Spec, Thro
             high = mid;
         }
     }
+    let limited_by =
+        if at_rate_ceiling { Vec::new() } else { limits_at(spec, high, &feasible_spec) };
     let best = scaled(spec, low);
     let rates_per_s: BTreeMap<String, f64> =
         best.workloads.values().map(|w| (w.name.clone(), w.rate_per_s)).collect();
@@ -113,8 +120,40 @@ pub fn maximize_throughput(spec: &Spec, options: &Options) -> Option<(Spec, Thro
         total_per_s,
         at_rate_ceiling,
         tolerance: SCALE_TOLERANCE,
+        limited_by,
         plans: replanner.counts().0,
         unsolved: replanner.counts().2,
     };
     Some((best, throughput))
+}
+
+/// The limits that stop the scale: each one doubled alone at `scale` (just above the maximum,
+/// where there is no plan) and kept when that makes a plan exist.
+fn limits_at(spec: &Spec, scale: f64, feasible_spec: &dyn Fn(&Spec) -> bool) -> Vec<String> {
+    let at = scaled(spec, scale);
+    let mut limits = Vec::new();
+    for pool in spec.pools.values() {
+        let mut more = at.clone();
+        if let Some(p) = more.pools.get_mut(&pool.name) {
+            p.max_devices = p.max_devices.saturating_mul(2);
+        }
+        if feasible_spec(&more) {
+            limits.push(format!("pool `{}` max", pool.name));
+        }
+    }
+    if let Some(power) = spec.site.max_power_watts {
+        let mut more = at.clone();
+        more.site.max_power_watts = Some(power * 2.0);
+        if feasible_spec(&more) {
+            limits.push("site power".to_string());
+        }
+    }
+    if let Some(budget) = spec.site.budget_usd_per_hour {
+        let mut more = at.clone();
+        more.site.budget_usd_per_hour = Some(budget * 2.0);
+        if feasible_spec(&more) {
+            limits.push("site budget".to_string());
+        }
+    }
+    limits
 }
