@@ -463,3 +463,17 @@ fn maximize_throughput_names_the_limit_that_stops_it() {
     assert!(plan_text_json(&(above.clone() + budget), &[]).is_none());
     assert!(plan_text_json(&(above + "site { budget = 60 $/h }\n"), &[]).is_some());
 }
+
+#[test]
+fn sensitivity_is_the_same_on_one_thread_and_four() {
+    let (_dir, path) = write_case(&shared(SHARED_BOUNDS));
+    let spec = fleetplan::compile(Root::Path(path)).unwrap().result.unwrap();
+    let graph = fleetplan::graph::build(&spec);
+    let solution = fleetplan::solve::solve(&spec, &graph, &Options::default()).unwrap();
+    let json = |threads: usize| {
+        let options = Options { threads, ..Options::default() };
+        let s = fleetplan::whatif::sensitivity(&spec, &graph, &solution, &options);
+        serde_json::to_string(&s).unwrap()
+    };
+    assert_eq!(json(1), json(4));
+}
