@@ -451,3 +451,23 @@ fn site(spec: &Spec, replanner: &Replanner, base: &Replanned) -> Vec<SiteSensiti
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_in_their_unit() {
+        assert_eq!(seconds_text(0.0036), "3.6 ms");
+        assert_eq!(seconds_text(0.1125), "112.5 ms");
+        assert_eq!(seconds_text(2.5), "2.5 s");
+        assert_eq!(seconds_text(750.0), "12.5 min");
+    }
+
+    #[test]
+    fn break_evens_keep_four_significant_figures() {
+        assert_eq!(significant(0.422_749), 0.4227);
+        assert_eq!(significant(14.106_01), 14.11);
+        assert_eq!(significant(0.0), 0.0);
+    }
+}
