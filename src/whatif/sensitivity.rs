@@ -32,7 +32,7 @@ const SAME_COST_USD: f64 = 1e-6;
 /// Seconds each re-solve may take (or the plan's own limit, when lower): some changed
 /// programs (a bound tightened to where few candidates remain) are far harder than the plan,
 /// and dozens of re-solves must stay interactive. One that runs out is reported as such.
-pub const RESOLVE_TIME_LIMIT_S: f64 = 5.0;
+pub const RESOLVE_TIME_LIMIT_S: f64 = 2.0;
 
 /// Everything `--sensitivity` finds, for the text, Markdown and JSON renderers.
 #[derive(Clone, Debug, Serialize)]
