@@ -20,6 +20,7 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("explanation.schema.json", schema_for::<crate::perf::Explanation>()),
         ("estimate.schema.json", schema_for::<crate::perf::Estimate>()),
         ("catalog.schema.json", schema_for::<crate::catalog::Catalog>()),
+        ("sensitivity.schema.json", schema_for::<crate::whatif::Sensitivity>()),
         ("diagnostics.schema.json", schema_for::<Vec<crate::diagnostic::JsonDiagnostic>>()),
         ("document.schema.json", document()),
     ]
@@ -44,6 +45,7 @@ fn document() -> Schema {
         "catalog",
         "deployment",
         "formatted",
+        "sensitivity",
         "spec",
         "ast",
         "completions",
@@ -75,8 +77,6 @@ fn document() -> Schema {
         "type": "object",
         "properties": properties,
         "required": ["text", "diagnostics", "exit_code"],
-        "minProperties": 4,
-        "maxProperties": 4,
         "additionalProperties": false,
         "$defs": diagnostic_defs,
     });

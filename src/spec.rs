@@ -83,11 +83,6 @@ keyword_enum! {
     Metric { Ttft = "ttft", Tpot = "tpot", E2e = "e2e" }
 }
 
-keyword_enum! {
-    /// What the plan minimises.
-    ObjectiveMetric { Cost = "cost" }
-}
-
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Device {
     pub name: String,
@@ -349,13 +344,33 @@ pub struct Site {
     pub budget_span: Option<Span>,
 }
 
-#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
-pub struct Objective {
-    pub minimize: ObjectiveMetric,
+/// What the plan optimises (`objective …`, docs/language.md and docs/what-if.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// The cheapest fleet that serves every workload at its rate.
+    #[default]
+    MinimizeCost,
+    /// The highest rate the pools and site limits can serve within every SLO, every workload's
+    /// rate scaled by one factor (the file's rates are the mix, their ratios kept), planned at
+    /// the least cost at that rate.
+    MaximizeThroughput,
 }
 
-impl Default for Objective {
-    fn default() -> Self {
-        Objective { minimize: ObjectiveMetric::Cost }
+impl Objective {
+    /// Every objective as written: direction and metric.
+    pub const ALL: &'static [(Objective, &'static str, &'static str)] = &[
+        (Objective::MinimizeCost, "minimize", "cost"),
+        (Objective::MaximizeThroughput, "maximize", "throughput"),
+    ];
+
+    /// The objective that `objective DIRECTION METRIC` names.
+    pub fn from_words(direction: &str, metric: &str) -> Option<Objective> {
+        Self::ALL.iter().find(|(_, d, m)| *d == direction && *m == metric).map(|(o, _, _)| *o)
+    }
+
+    /// The metrics written after `direction`.
+    pub fn metrics(direction: &str) -> Vec<&'static str> {
+        Self::ALL.iter().filter(|(_, d, _)| *d == direction).map(|(_, _, m)| *m).collect()
     }
 }

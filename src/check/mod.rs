@@ -27,9 +27,9 @@ pub use scope::catalog_names;
 use scope::{DefId, Scopes};
 
 use crate::diagnostic::{did_you_mean, Diagnostics};
-use crate::load::{quoted_list, Program};
+use crate::load::Program;
 use crate::source::Span;
-use crate::spec::{Device, Model, Objective, ObjectiveMetric, Pool, Spec, Workload};
+use crate::spec::{Device, Model, Objective, Pool, Spec, Workload};
 use crate::syntax::ast::{DefKind, Item};
 
 /// Checks a loaded program. `Err` carries every diagnostic found.
@@ -278,21 +278,24 @@ impl<'p> Checker<'p> {
                         spec.site = lower::site(&mut reader);
                     }
                     Item::Objective(objective) => {
-                        match ObjectiveMetric::from_name(&objective.metric.text) {
-                            Some(metric) => spec.objective = Objective { minimize: metric },
+                        let direction = objective.direction.text.as_str();
+                        let metric = objective.metric.text.as_str();
+                        match Objective::from_words(direction, metric) {
+                            Some(goal) => spec.objective = goal,
                             None => {
-                                let help = match did_you_mean(
-                                    &objective.metric.text,
-                                    ObjectiveMetric::NAMES.iter().copied(),
-                                ) {
-                                    Some(best) => format!("did you mean `{best}`?"),
-                                    None => format!(
-                                        "fleetplan can minimize {}",
-                                        quoted_list(ObjectiveMetric::NAMES)
-                                    ),
+                                let metrics = Objective::metrics(direction);
+                                let help = match did_you_mean(metric, metrics.iter().copied()) {
+                                    Some(best) => format!("did you mean `{direction} {best}`?"),
+                                    None => {
+                                        let all: Vec<String> = Objective::ALL
+                                            .iter()
+                                            .map(|(_, d, m)| format!("`{d} {m}`"))
+                                            .collect();
+                                        format!("fleetplan can {}", all.join(" or "))
+                                    }
                                 };
                                 self.errors.push(CheckError::UnknownObjective {
-                                    metric: objective.metric.text.clone(),
+                                    metric: format!("{direction} {metric}"),
                                     help,
                                     span: objective.metric.span,
                                 });

@@ -13,6 +13,7 @@ mod explain;
 mod fmt;
 mod output;
 mod plan;
+mod sensitivity;
 mod simulate;
 mod status;
 mod write;

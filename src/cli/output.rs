@@ -24,6 +24,8 @@ pub struct Output {
     /// The result's key in the JSON document (`None`: diagnostics only).
     result_key: Option<&'static str>,
     result: Option<serde_json::Value>,
+    /// Results beside the main one (`plan --sensitivity`: `sensitivity`).
+    extras: Vec<(&'static str, serde_json::Value)>,
     text: String,
 }
 
@@ -42,6 +44,7 @@ impl Output {
             diagnostics: Vec::new(),
             result_key: None,
             result: None,
+            extras: Vec::new(),
             text: String::new(),
         }
     }
@@ -63,6 +66,14 @@ impl Output {
             self.result = Some(serde_json::to_value(value).unwrap_or_default());
         } else {
             self.text(&fleetplan::dump::json(value));
+        }
+    }
+
+    /// With `--error-format json`, a second result beside the main one in the document, under
+    /// its own key; otherwise nothing (the command prints it with the main result).
+    pub fn extra<T: serde::Serialize>(&mut self, key: &'static str, value: &T) {
+        if self.is_json() {
+            self.extras.push((key, serde_json::to_value(value).unwrap_or_default()));
         }
     }
 
@@ -143,6 +154,9 @@ impl Output {
             Some(key) => {
                 let mut document = serde_json::Map::new();
                 document.insert(key.to_string(), self.result.unwrap_or_default());
+                for (key, value) in self.extras {
+                    document.insert(key.to_string(), value);
+                }
                 let text = if self.text.is_empty() {
                     serde_json::Value::Null
                 } else {

@@ -13,18 +13,23 @@ use super::{plan_file, root_or_report, simulate, Status};
 #[derive(clap::Args)]
 pub struct PlanArgs {
     /// A `.fleet` file; `-` reads standard input.
-    file: String,
+    pub file: String,
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
-    format: PlanFormat,
+    pub format: PlanFormat,
     #[command(flatten)]
-    solve: SolveArgs,
+    pub solve: SolveArgs,
     /// Simulate the plan; while an SLO is missed, re-plan the workloads that miss it with a
     /// growing rate margin (at most 5 rounds). Exit 3 when it still misses.
     #[arg(long)]
     verify: bool,
     /// Print the wall time of each stage (load, check, perf+graph, solve, report) to stderr.
     #[arg(long)]
-    timings: bool,
+    pub timings: bool,
+    /// Also say what the plan's constraints cost, by re-solving: each SLO bound relaxed and
+    /// tightened, each pool's break-even price and extra device, each workload's extra req/s,
+    /// each binding site limit (docs/what-if.md).
+    #[arg(long, conflicts_with = "verify")]
+    sensitivity: bool,
     /// Requests each verifying simulation runs (default 100000).
     #[arg(long, requires = "verify",
           value_parser = clap::value_parser!(u64).range(1..=fleetplan::simulate::MAX_REQUESTS))]
@@ -42,6 +47,8 @@ pub fn run(args: &PlanArgs, out: &mut Output) -> Status {
     out.result_named(if args.verify { "verification" } else { "plan" });
     if args.verify {
         verified(args, out)
+    } else if args.sensitivity {
+        super::sensitivity::run(args, out)
     } else {
         plan(args, out)
     }

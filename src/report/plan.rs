@@ -27,6 +27,10 @@ pub struct Plan {
     /// Devices fitted to the user's measurements (`calibrate = measured("…")`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub calibration: Vec<super::DeviceFit>,
+    /// With `objective maximize throughput`: the rates the search reached (the plan is at
+    /// them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<crate::whatif::Throughput>,
 }
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
@@ -427,6 +431,7 @@ pub fn plan(source: &str, spec: &Spec, g: &CandidateGraph, s: &Solution) -> Plan
             .map(|(c, n)| ChosenCandidate { instances: *n, candidate: c.clone() })
             .collect(),
         calibration: super::fits(spec),
+        throughput: None,
     }
 }
 

@@ -87,6 +87,9 @@ pub fn plan_text(plan: &Plan) -> String {
     if let Some(line) = configs_text(plan) {
         out.push_str(&format!("{line}\n"));
     }
+    if let Some(line) = throughput_text(plan) {
+        out.push_str(&format!("{line}\n"));
+    }
     for pool in &plan.pools {
         out.push_str(&format!(
             "\npool {} ({}): {} of {} devices, {}/h\n",
@@ -215,6 +218,9 @@ pub fn plan_markdown(plan: &Plan) -> String {
     if let Some(line) = configs_text(plan) {
         out.push_str(&format!("{}.\n\n", line.replacen("the", "The", 1)));
     }
+    if let Some(line) = throughput_text(plan) {
+        out.push_str(&format!("{}.\n\n", line.replacen("maximum", "Maximum", 1)));
+    }
     out.push_str("## Pools\n\n| pool | device | workload | role | instances | devices | tp×pp | batch | util | $/h |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for pool in &plan.pools {
         for d in &pool.deployments {
@@ -275,5 +281,25 @@ fn configs_text(plan: &Plan) -> Option<String> {
         money(extra.max(0.0)),
         if free > 0.0 { extra / free * 100.0 } else { 0.0 },
         money(free)
+    ))
+}
+
+/// `objective maximize throughput`: the scale reached and the rates it gives.
+fn throughput_text(plan: &Plan) -> Option<String> {
+    let t = plan.throughput.as_ref()?;
+    let rates: Vec<String> = t.rates_per_s.iter().map(|(w, r)| format!("{w} {r:.2}")).collect();
+    let stop = if t.at_rate_ceiling {
+        "stopped at the rate ceiling of 1M req/s".to_string()
+    } else if t.limited_by.is_empty() {
+        format!("no plan {:.1}% above", t.tolerance * 100.0)
+    } else {
+        format!("no plan {:.1}% above; limited by {}", t.tolerance * 100.0, t.limited_by.join(", "))
+    };
+    Some(format!(
+        "maximum throughput: {:.2} req/s, the file's rates × {:.4} ({}; {stop}; {} plans searched)",
+        t.total_per_s,
+        t.scale,
+        rates.join(", "),
+        t.plans
     ))
 }

@@ -48,7 +48,7 @@ pub enum TraceError {
     #[error("the trace is not valid CSV: {message}")]
     #[diagnostic(
         code(fleet::trace_csv),
-        help("close every quoted field; fields are separated by commas")
+        help("check that the trace is a CSV text file: fields separated by commas, quotes closed")
     )]
     Csv {
         message: String,

@@ -111,6 +111,28 @@ impl Solution {
     }
 }
 
+/// Solves the plan without explaining a failure: what-if re-solves (`crate::whatif`) ask
+/// only whether and at what cost, and the elastic re-solve that names a binding limit would
+/// double their time. The plan is [`solve`]'s (the `configs` comparison left out).
+pub fn try_solve(
+    spec: &Spec,
+    graph: &CandidateGraph,
+    options: &Options,
+) -> Result<Solution, SolveError> {
+    if spec.workloads.is_empty() {
+        return solve(spec, graph, options).map_err(|_| SolveError::Infeasible);
+    }
+    if infeasible::missing_candidates(spec, graph).is_some() {
+        return Err(SolveError::Infeasible);
+    }
+    let mut solution = groups::solve_in_groups(spec, graph, options)?;
+    let within = solution.proven_gap.is_some_and(|gap| gap <= options.mip_gap);
+    if within && matches!(solution.status, Status::TimeLimit | Status::Feasible) {
+        solution.status = Status::GapLimit;
+    }
+    Ok(solution)
+}
+
 /// Solves the plan; an infeasible one is explained against the source.
 pub fn solve(
     spec: &Spec,

@@ -88,11 +88,13 @@ pub enum SyntaxError {
     #[error("unknown objective direction `{word}`")]
     #[diagnostic(
         code(fleet::objective_direction),
-        help("the objective is written `objective minimize cost`")
+        help(
+            "the objective is written `objective minimize cost` or `objective maximize throughput`"
+        )
     )]
     ObjectiveDirection {
         word: String,
-        #[label("expected `minimize`")]
+        #[label("expected `minimize` or `maximize`")]
         span: Span,
     },
 

@@ -109,7 +109,7 @@ fn rule_phrase(rule: Rule) -> Option<(u8, String)> {
         Rule::module_path => (2, "a module such as `std.hardware`"),
         Rule::use_select | Rule::use_group | Rule::use_glob => (4, "`.{…}` or `.*`"),
         Rule::kw_from => (4, "`from`"),
-        Rule::kw_minimize | Rule::direction => (2, "`minimize`"),
+        Rule::kw_minimize | Rule::kw_maximize | Rule::direction => (2, "`minimize` or `maximize`"),
         Rule::unit | Rule::unit_atom => (6, "a unit"),
         _ => return None,
     };

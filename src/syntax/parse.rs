@@ -244,7 +244,8 @@ impl Converter {
             match child.as_rule() {
                 Rule::direction => {
                     let name = self.name(&child);
-                    if children(child).next().map(|p| p.as_rule()) != Some(Rule::kw_minimize) {
+                    let rule = children(child).next().map(|p| p.as_rule());
+                    if !matches!(rule, Some(Rule::kw_minimize | Rule::kw_maximize)) {
                         self.errors.push(SyntaxError::ObjectiveDirection {
                             word: name.text.clone(),
                             span: name.span,

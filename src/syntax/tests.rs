@@ -75,7 +75,7 @@ fn friendly_errors_for_common_mistakes() {
     assert_eq!(codes("workload w { slo { ttft <= 2 s } }"), ["fleet::missing_percentile"]);
     assert_eq!(codes("workload w { slo { ttft p90 < 2 s } }"), ["fleet::strict_bound"]);
     assert_eq!(codes("pooll p { max = 1 }"), ["fleet::unknown_keyword"]);
-    assert_eq!(codes("objective maximize cost"), ["fleet::objective_direction"]);
+    assert_eq!(codes("objective lower cost"), ["fleet::objective_direction"]);
     assert_eq!(codes("/* open"), ["fleet::unterminated_comment"]);
     assert_eq!(codes("use \"a.fleet\n"), ["fleet::unterminated_string"]);
     assert_eq!(codes("pool p { max = 1e999 }"), ["fleet::number_too_large"]);

@@ -7,7 +7,7 @@ const anyScope = (prefix) => (t) => t.scopes.some((s) => s.startsWith(prefix));
 
 export const CLASSES = {
   // Keywords are keyword.control.import (use), keyword.declaration.* (device, model, pool,
-  // workload, site, objective) and keyword.other.* (from, minimize, and the distributions);
+  // workload, site, objective) and keyword.other.* (from, minimize, maximize, and the distributions);
   // operators are not keywords.
   keyword: { tm: (t) => /^keyword\.(?!operator\.)/.test(innermost(t)), vim: ['fleetKeyword', 'fleetInclude', 'fleetValueKeyword'], word: true },
   definition: { tm: (t) => innermost(t).startsWith('entity.name.type.'), vim: ['fleetDefName'], word: true },

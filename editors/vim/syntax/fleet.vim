@@ -26,7 +26,7 @@ syn region  fleetBlockComment start="/\*" end="\*/" contains=fleetBlockComment,f
 syn region  fleetString       start=+"+ end=+"+ end=+$+ oneline
 
 " --- Top level ---
-" A bare word: the end of a `use` path, an imported name, the metric after `minimize`.
+" A bare word: the end of a `use` path, an imported name, the metric after `minimize` or `maximize`.
 syn match   fleetReference    "\<\h\w*\>"
 " `std` and `hardware` in `use std.hardware.h200`.
 syn match   fleetNamespace    "\<\h\w*\>\ze\s*\."
@@ -40,7 +40,7 @@ syn match   fleetComma        "," contained
 syn keyword fleetInclude      use
 syn keyword fleetKeyword      device model pool workload nextgroup=fleetDefName skipwhite
 syn keyword fleetKeyword      from nextgroup=fleetBase skipwhite
-syn keyword fleetKeyword      site objective minimize
+syn keyword fleetKeyword      site objective minimize maximize
 " The distributions and arrival processes are keywords in value position too (`uniform(…)`,
 " `arrivals = poisson`): the block cluster holds them.
 syn keyword fleetValueKeyword uniform lognormal empirical poisson bursty measured hf
