@@ -20,6 +20,7 @@ pub mod source;
 pub mod spec;
 pub mod syntax;
 pub mod traffic;
+pub mod whatif;
 
 use diagnostic::Diagnostics;
 use load::{Program, Root, RootError};

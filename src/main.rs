@@ -12,6 +12,7 @@ use fleetplan::simulate::{SimOptions, Traffic, DEFAULT_REQUESTS};
 use fleetplan::source::SourceMap;
 
 mod estimate_command;
+mod frontier_command;
 mod output;
 mod write;
 use estimate_command::{estimate, EstimateArgs};
@@ -125,6 +126,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// The cost/interactivity frontier of one workload over every pool and role.
+    Frontier(frontier_command::FrontierArgs),
     /// Plan a file and write manifests for a serving stack (Dynamo, llm-d, KServe) into a
     /// directory (exit codes as `plan`; nothing is written without a plan).
     Deploy(fleetplan::deploy::DeployArgs),
@@ -270,6 +273,7 @@ fn main() -> ExitCode {
         Command::Debug { form, file } => debug(form, &file, &mut out),
         Command::Estimate(args) => estimate(&args, &mut out),
         Command::Deploy(args) => deploy(&args, &mut out),
+        Command::Frontier(args) => frontier_command::frontier_command(&args, &mut out),
         Command::Explain { file, workload, pool, format } => match compile(&file, &mut out) {
             Some(spec) => match fleetplan::perf::explain(&spec, &workload, pool.as_deref()) {
                 Ok(explanation) => print_and_succeed(&match format {

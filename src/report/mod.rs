@@ -2,13 +2,17 @@
 //! every figure comes from the stage that produced it.
 
 mod calibration;
+mod charts;
 mod explain;
+mod frontier_text;
 mod plan;
 mod plan_text;
 mod table;
 
+pub use charts::{frontier_svg, CHART_CSS};
 pub use calibration::{fits, fits_text, DeviceFit};
 pub use explain::explain_text;
+pub use frontier_text::{configuration_text, frontier_text};
 pub use plan::{plan, Plan, SCHEMA_VERSION};
 pub use plan_text::{plan_markdown, plan_text};
 pub use table::Table;

@@ -1,0 +1,356 @@
+//! The report's charts, drawn with plotters' SVG backend: the frontier of a workload, the
+//! fleet by pool and role, the cost breakdown and the latencies against their SLOs.
+//!
+//! plotters writes colours as attributes. Text, axes and grid are drawn in [`INK`], which
+//! [`CHART_CSS`] repaints with the page's foreground, so one SVG reads in light and dark mode;
+//! the series colours are mid-tones that read on either background.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::plan::Plan;
+use crate::perf::Role;
+use crate::simulate::SimReport;
+use crate::spec::Metric;
+use crate::whatif::frontier::{Frontier, Point};
+
+/// The colour of text and axes; the stylesheet maps it to the foreground.
+const INK: RGBColor = RGBColor(0, 0, 0);
+const INK_HEX: &str = "#000000";
+
+/// Series colours, one per role (prefill, decode, aggregated) and for memory.
+const PREFILL: RGBColor = RGBColor(0x3b, 0x82, 0xc4);
+const DECODE: RGBColor = RGBColor(0xe0, 0x7b, 0x39);
+const AGGREGATED: RGBColor = RGBColor(0x4c, 0xa8, 0x6a);
+const MEMORY: RGBColor = RGBColor(0x9b, 0x6f, 0xc7);
+const SLO: RGBColor = RGBColor(0xd6, 0x45, 0x45);
+
+const FONT: &str = "sans-serif";
+
+/// What repaints [`INK`] with the foreground (`currentColor`); the page or the standalone
+/// SVG sets `color` per colour scheme.
+pub const CHART_CSS: &str = "svg.chart [fill=\"#000000\"] { fill: currentColor; }\n\
+svg.chart [stroke=\"#000000\"] { stroke: currentColor; }\n\
+svg.chart { max-width: 100%; height: auto; }\n";
+
+fn role_colour(role: Role) -> RGBColor {
+    match role {
+        Role::Prefill => PREFILL,
+        Role::Decode => DECODE,
+        Role::Aggregated => AGGREGATED,
+    }
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Drawn = Result<(), String>;
+
+/// Draws on a fresh SVG of `size`; marks it `class="chart"` with `title` for screen readers.
+/// A drawing error (a bug, never the input) leaves a chart that says so instead of a panic.
+fn svg(size: (u32, u32), title: &str, draw: impl FnOnce(&Area<'_>) -> Drawn) -> String {
+    let mut out = String::new();
+    let drawn = {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw(&root).and_then(|()| root.present().map_err(|e| e.to_string()))
+    };
+    if let Err(e) = drawn {
+        return format!(
+            "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"40\"><text x=\"4\" y=\"20\" fill=\"{INK_HEX}\">chart not drawn: {}</text></svg>\n",
+            size.0,
+            escape(&e)
+        );
+    }
+    let opening = format!(
+        "<svg class=\"chart\" role=\"img\" aria-label=\"{}\" ",
+        escape(title)
+    );
+    let out = out.replacen("<svg ", &opening, 1);
+    out.replacen('>', &format!("><title>{}</title>", escape(title)), 1)
+}
+
+pub(super) fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// A range around `values` with room at both ends (and some width when they are all equal).
+fn padded(values: impl Iterator<Item = f64>, from_zero: bool) -> std::ops::Range<f64> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return 0.0..1.0;
+    }
+    if from_zero {
+        lo = lo.min(0.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.05).max(1e-6);
+    (if from_zero { lo } else { lo - pad })..(hi + pad)
+}
+
+/// One frontier on `area`: cost against `x` of each point.
+fn frontier_panel(
+    area: &Area<'_>,
+    caption: &str,
+    x_desc: &str,
+    points: &[Point],
+    x: impl Fn(&Point) -> Option<f64>,
+    colour: RGBColor,
+) -> Drawn {
+    let xy: Vec<(f64, f64)> =
+        points.iter().filter_map(|p| Some((x(p)?, p.usd_per_million_output_tokens))).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 16).into_font().color(&INK))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(
+            padded(xy.iter().map(|p| p.0), false),
+            padded(xy.iter().map(|p| p.1), true),
+        )
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(INK.mix(0.06))
+        .bold_line_style(INK.mix(0.15))
+        .axis_style(INK)
+        .label_style((FONT, 12).into_font().color(&INK))
+        .x_desc(x_desc)
+        .y_desc("$ per million output tokens")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.2}"))
+        .draw()
+        .map_err(err)?;
+    chart.draw_series(LineSeries::new(xy.iter().copied(), colour.stroke_width(2))).map_err(err)?;
+    chart
+        .draw_series(xy.iter().map(|&p| Circle::new(p, 4, colour.filled())))
+        .map_err(err)?;
+    if xy.is_empty() {
+        chart
+            .draw_series([Text::new("no feasible point", (0.05, 0.5), (FONT, 14).into_font())])
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Both frontiers of a workload side by side.
+pub fn frontier_chart(f: &Frontier) -> String {
+    let title = format!("cost of `{}` against interactivity and time to first token", f.workload);
+    svg((900, 380), &title, |root| {
+        let panels = root.split_evenly((1, 2));
+        frontier_panel(
+            &panels[0],
+            "cost against tokens/s per user",
+            "output tokens/s per user (1 / TPOT)",
+            &f.interactivity,
+            |p| p.output_tokens_per_s_per_user,
+            DECODE,
+        )?;
+        frontier_panel(
+            &panels[1],
+            "cost against time to first token",
+            "TTFT (ms, at the bound's percentile)",
+            &f.ttft,
+            |p| p.ttft_ms,
+            PREFILL,
+        )
+    })
+}
+
+/// Horizontal bars, one row per label, each row stacked from segments `(value, colour)`;
+/// `note` is written after the row's end.
+struct Bars {
+    rows: Vec<(String, Vec<(f64, RGBColor)>, String)>,
+    x_desc: &'static str,
+    /// A vertical line at this value (the SLO bound).
+    mark: Option<f64>,
+}
+
+fn bar_chart(bars: &Bars, title: &str, legend: &[(&str, RGBColor)]) -> String {
+    let n = bars.rows.len().max(1);
+    let height = 70 + 34 * n as u32 + if legend.is_empty() { 0 } else { 24 };
+    svg((900, height), title, |root| {
+        let (legend_area, area) = root.split_vertically(if legend.is_empty() { 0 } else { 24 });
+        for (i, (name, colour)) in legend.iter().enumerate() {
+            let x = 180 + 150 * i as i32;
+            legend_area
+                .draw(&Rectangle::new([(x, 6), (x + 14, 20)], colour.filled()))
+                .map_err(err)?;
+            legend_area
+                .draw(&Text::new(name.to_string(), (x + 20, 6), (FONT, 13).into_font()))
+                .map_err(err)?;
+        }
+        let widest = bars
+            .rows
+            .iter()
+            .map(|(_, segments, _)| segments.iter().map(|s| s.0).sum::<f64>())
+            .chain(bars.mark)
+            .fold(0.0, f64::max);
+        let labels: Vec<String> = bars.rows.iter().map(|r| r.0.clone()).collect();
+        let mut chart = ChartBuilder::on(&area)
+            .margin(8)
+            .x_label_area_size(36)
+            .y_label_area_size(170)
+            .build_cartesian_2d(0.0..(widest * 1.25).max(1e-9), 0.0..n as f64)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(INK.mix(0.06))
+            .bold_line_style(INK.mix(0.15))
+            .axis_style(INK)
+            .label_style((FONT, 12).into_font().color(&INK))
+            .x_desc(bars.x_desc)
+            .y_labels(n * 2 + 1)
+            .y_label_formatter(&|y| {
+                // Labels sit at each row's middle (row i spans n-i-1 .. n-i from the top).
+                let row = n as f64 - y - 0.5;
+                if (row - row.round()).abs() < 1e-6 && row >= 0.0 {
+                    labels.get(row.round() as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .draw()
+            .map_err(err)?;
+        for (i, (_, segments, note)) in bars.rows.iter().enumerate() {
+            let top = n as f64 - i as f64 - 0.2;
+            let bottom = n as f64 - i as f64 - 0.8;
+            let mut x = 0.0;
+            for (value, colour) in segments {
+                chart
+                    .draw_series([Rectangle::new([(x, bottom), (x + value, top)], colour.filled())])
+                    .map_err(err)?;
+                x += value;
+            }
+            let at = (x + widest * 0.01, n as f64 - i as f64 - 0.35);
+            chart
+                .draw_series([Text::new(note.clone(), at, (FONT, 12).into_font())])
+                .map_err(err)?;
+        }
+        if let Some(x) = bars.mark {
+            let line = [(x, 0.0), (x, n as f64)];
+            chart.draw_series(LineSeries::new(line, SLO.stroke_width(2))).map_err(err)?;
+        }
+        Ok(())
+    })
+}
+
+/// Devices of each pool, split by role, with the pool's cost.
+pub fn fleet_chart(plan: &Plan) -> String {
+    let rows = plan
+        .pools
+        .iter()
+        .map(|p| {
+            let segments = Role::ALL
+                .iter()
+                .map(|&role| {
+                    let devices: u32 = p
+                        .deployments
+                        .iter()
+                        .filter(|d| d.role == role)
+                        .map(|d| d.instances * d.devices_per_instance)
+                        .sum();
+                    (f64::from(devices), role_colour(role))
+                })
+                .filter(|s| s.0 > 0.0)
+                .collect::<Vec<_>>();
+            let memory = f64::from(p.devices_used)
+                - segments.iter().map(|s| s.0).sum::<f64>();
+            let mut segments = segments;
+            if memory > 0.0 {
+                segments.push((memory, MEMORY));
+            }
+            let note = format!("{} {} · ${:.2}/h", p.devices_used, p.device, p.cost_usd_per_hour);
+            (p.pool.clone(), segments, note)
+        })
+        .collect();
+    bar_chart(
+        &Bars { rows, x_desc: "devices", mark: None },
+        "the fleet: devices of each pool by role",
+        &[("prefill", PREFILL), ("decode", DECODE), ("aggregated", AGGREGATED), ("memory", MEMORY)],
+    )
+}
+
+/// Dollars per hour of each deployment and memory tier.
+pub fn cost_chart(plan: &Plan) -> String {
+    let mut rows = Vec::new();
+    for p in &plan.pools {
+        for d in &p.deployments {
+            let label = format!("{} {} {}", p.pool, d.workload, d.role.name());
+            let note = format!("${:.2}/h", d.cost_usd_per_hour);
+            rows.push((label, vec![(d.cost_usd_per_hour, role_colour(d.role))], note));
+        }
+    }
+    for t in plan.memory.iter().filter(|t| t.cost_usd_per_hour > 0.0) {
+        let label = format!("{} {}", t.pool, t.kind.name());
+        let note = format!("${:.2}/h", t.cost_usd_per_hour);
+        rows.push((label, vec![(t.cost_usd_per_hour, MEMORY)], note));
+    }
+    bar_chart(&Bars { rows, x_desc: "$ per hour", mark: None }, "the cost of each deployment and tier", &[])
+}
+
+/// Each bound's prediction (and simulated percentiles) as a share of the bound.
+pub fn latency_chart(plan: &Plan, simulation: Option<&SimReport>) -> String {
+    let mut rows = Vec::new();
+    for w in &plan.workloads {
+        for l in &w.latency {
+            let share = if l.slo_ms > 0.0 { 100.0 * l.predicted_ms / l.slo_ms } else { 0.0 };
+            let colour = if l.metric == Metric::Tpot { DECODE } else { PREFILL };
+            let label = format!("{} {}", w.workload, l.metric.name());
+            let mut note = format!("plan {:.0}% of {:.0} ms", share, l.slo_ms);
+            if let Some(q) = simulated(simulation, &w.workload, l.metric) {
+                note.push_str(&format!(
+                    " · sim p50/p90/p99 {:.0}/{:.0}/{:.0} ms",
+                    q.p50, q.p90, q.p99
+                ));
+            }
+            rows.push((label, vec![(share, colour)], note));
+        }
+    }
+    bar_chart(
+        &Bars {
+            rows,
+            x_desc: "predicted latency, % of the SLO bound (the red line)",
+            mark: Some(100.0),
+        },
+        "latency against the SLOs",
+        &[],
+    )
+}
+
+/// The simulated quantiles of a workload's metric, if simulated.
+pub fn simulated(
+    simulation: Option<&SimReport>,
+    workload: &str,
+    metric: Metric,
+) -> Option<crate::simulate::Quantiles> {
+    let w = simulation?.workloads.iter().find(|w| w.workload == workload)?;
+    match metric {
+        Metric::Ttft => w.ttft_ms,
+        Metric::Tpot => w.tpot_ms,
+        Metric::E2e => w.e2e_ms,
+    }
+}
+
+/// `fleetplan frontier --format svg`: the chart alone, its own colours per scheme.
+pub fn frontier_svg(f: &Frontier) -> String {
+    let chart = frontier_chart(f);
+    let style = format!(
+        "<style>\n{CHART_CSS}svg.chart {{ color: #1d2330; background: #ffffff; }}\n\
+         @media (prefers-color-scheme: dark) {{ svg.chart {{ color: #e6e9ef; background: #161a22; }} }}\n</style>"
+    );
+    // After the title, inside the root element.
+    match chart.find("</title>") {
+        Some(at) => {
+            let at = at + "</title>".len();
+            format!("{}{style}{}", &chart[..at], &chart[at..])
+        }
+        None => chart,
+    }
+}

@@ -1,0 +1,405 @@
+//! The cost/interactivity frontier of one workload: what faster tokens or a faster first token
+//! cost, over every pool and role the file offers.
+//!
+//! The knob is the SLO itself. A tighter TPOT bound shrinks every decode instance's batch
+//! (`perf::candidate`'s `max_batch_within`), so each token costs more; a tighter TTFT bound
+//! lowers the utilisation a prefill queue may run at. Each point of the frontier is a whole
+//! plan (`graph::build` and `solve::solve`, nothing linearised) of the workload alone at one
+//! bound, so the configuration beside it (pools, roles, sizes, batches) is one that `plan`
+//! would buy for that SLO. Two sweeps: the TPOT bound with the file's TTFT bound kept, and
+//! the TTFT bound with the file's TPOT bound kept; each is filtered to its Pareto points.
+
+use serde::Serialize;
+
+use crate::perf::{self, Role};
+use crate::report::{self, Plan};
+use crate::solve::{self, Options};
+use crate::spec::{Metric, Percentile, SloBound, Spec, Workload};
+
+/// Bumped when the JSON shape changes incompatibly.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Bounds tried per sweep (besides the file's own): enough for the batch steps of a typical
+/// decode instance to show, few enough that a sweep of a three-pool file plans in a second.
+pub const DEFAULT_STEPS: usize = 24;
+
+/// The percentile a sweep bounds when the workload has no bound on that metric: the one SLOs
+/// are most often written at.
+const DEFAULT_PERCENTILE: Percentile = Percentile::P(90.0);
+
+/// The loosest TTFT bound a sweep tries, as a multiple of the fastest first token any
+/// instance gives (or of the file's bound, whichever is larger): far past the knee, where
+/// prefill queues already run at their utilisation ceiling.
+const TTFT_RANGE: f64 = 12.0;
+
+/// The file's TPOT bound times this, when the sweep has no loosest batch to go by.
+const TPOT_RANGE: f64 = 6.0;
+
+/// How the frontier is found.
+#[derive(Clone, Copy, Debug)]
+pub struct FrontierOptions {
+    /// Bounds tried per sweep (at least 2).
+    pub steps: usize,
+    pub solve: Options,
+}
+
+impl Default for FrontierOptions {
+    fn default() -> Self {
+        FrontierOptions { steps: DEFAULT_STEPS, solve: Options::default() }
+    }
+}
+
+/// Both frontiers of one workload.
+#[derive(Clone, Debug, Serialize)]
+pub struct Frontier {
+    pub schema_version: u32,
+    pub source: String,
+    pub workload: String,
+    pub model: String,
+    pub rate_per_s: f64,
+    pub tpot_percentile: Percentile,
+    pub ttft_percentile: Percentile,
+    /// Cost against output tokens per second per user (the TPOT sweep), fastest last.
+    pub interactivity: Vec<Point>,
+    /// Cost against TTFT (the TTFT sweep), slowest first.
+    pub ttft: Vec<Point>,
+    /// Plans solved, and how many of them had no feasible fleet (bounds too tight).
+    pub plans_solved: usize,
+    pub infeasible: usize,
+}
+
+/// One plan of the workload alone, at one pair of bounds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Point {
+    /// The bounds it was planned at (ms).
+    pub tpot_bound_ms: Option<f64>,
+    pub ttft_bound_ms: Option<f64>,
+    /// The plan's predictions at its load (ms), at the bounds' percentiles.
+    pub tpot_ms: Option<f64>,
+    pub ttft_ms: Option<f64>,
+    /// `1000 / tpot_ms`: how fast one user sees tokens.
+    pub output_tokens_per_s_per_user: Option<f64>,
+    pub usd_per_hour: f64,
+    pub usd_per_million_output_tokens: f64,
+    pub devices: u32,
+    pub configuration: Vec<Config>,
+    /// The whole plan, for the tests' verifier and the report.
+    #[serde(skip)]
+    pub plan: Box<Plan>,
+}
+
+/// One deployment of a point's plan.
+#[derive(Clone, Debug, Serialize)]
+pub struct Config {
+    pub pool: String,
+    pub device: String,
+    pub role: Role,
+    pub instances: u32,
+    pub devices_per_instance: u32,
+    pub tensor_parallel: u32,
+    pub pipeline_stages: u32,
+    pub batch: u32,
+}
+
+/// Why no frontier could be drawn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FrontierError {
+    /// No workload of that name; the names the file has.
+    UnknownWorkload { name: String, known: Vec<String> },
+    /// Not one bound of either sweep gave a plan.
+    NoPlan { workload: String },
+}
+
+impl FrontierError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            FrontierError::UnknownWorkload { .. } => "fleet::unknown_name",
+            FrontierError::NoPlan { .. } => "fleet::infeasible",
+        }
+    }
+
+    pub fn help(&self) -> String {
+        match self {
+            FrontierError::UnknownWorkload { known, .. } if known.is_empty() => {
+                "the file declares no workload".to_string()
+            }
+            FrontierError::UnknownWorkload { known, .. } => {
+                format!("the file's workloads: {}", known.join(", "))
+            }
+            FrontierError::NoPlan { .. } => {
+                "`fleetplan plan FILE` says which limit or SLO stops the workload".to_string()
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for FrontierError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FrontierError::UnknownWorkload { name, .. } => write!(f, "no workload `{name}`"),
+            FrontierError::NoPlan { workload } => {
+                write!(f, "no bound of the sweep gives `{workload}` a feasible fleet")
+            }
+        }
+    }
+}
+
+/// The frontiers of `workload` in `spec` (`source` names the file in the output).
+pub fn frontier(
+    source: &str,
+    spec: &Spec,
+    workload: &str,
+    options: &FrontierOptions,
+) -> Result<Frontier, FrontierError> {
+    let Some(w) = spec.workloads.get(workload) else {
+        return Err(FrontierError::UnknownWorkload {
+            name: workload.to_string(),
+            known: spec.workloads.keys().cloned().collect(),
+        });
+    };
+    let alone = alone(spec, w);
+    let steps = options.steps.max(2);
+    let tpot_percentile = bound_of(w, Metric::Tpot).map_or(DEFAULT_PERCENTILE, |b| b.percentile);
+    let ttft_percentile = bound_of(w, Metric::Ttft).map_or(DEFAULT_PERCENTILE, |b| b.percentile);
+    let file_tpot = bound_of(w, Metric::Tpot).map(|b| b.limit_s);
+    let file_ttft = bound_of(w, Metric::Ttft).map(|b| b.limit_s);
+
+    // The TPOT sweep runs from the fastest step any instance takes to the slowest step of a
+    // batch as large as memory allows; the TTFT sweep from the fastest first token onwards.
+    let fastest_tpot = fastest(&alone, w, Metric::Tpot, tpot_percentile);
+    let loosest_tpot = loosest_tpot(&alone, w).or(file_tpot.map(|b| b * TPOT_RANGE));
+    let fastest_ttft = fastest(&alone, w, Metric::Ttft, ttft_percentile);
+    let mut bounds: Vec<(Option<f64>, Option<f64>, Sweep)> = Vec::new();
+    if let (Some(lo), Some(hi)) = (fastest_tpot, loosest_tpot) {
+        for tpot in grid(lo, hi.max(file_tpot.unwrap_or(0.0)), steps, file_tpot) {
+            bounds.push((Some(tpot), file_ttft, Sweep::Tpot));
+        }
+    }
+    if let Some(lo) = fastest_ttft {
+        let hi = (lo * TTFT_RANGE).max(file_ttft.unwrap_or(0.0) * 2.0);
+        for ttft in grid(lo, hi, steps, file_ttft) {
+            bounds.push((file_tpot, Some(ttft), Sweep::Ttft));
+        }
+    }
+
+    let solve_options = Options { threads: 1, ..options.solve };
+    let planned = crate::parallel::map(&bounds, options.solve.threads, |_, (tpot, ttft, _)| {
+        let bounded = with_bounds(&alone, workload, *tpot, tpot_percentile, *ttft, ttft_percentile);
+        point(source, &bounded, *tpot, *ttft, &solve_options)
+    });
+    let infeasible = planned.iter().filter(|p| p.is_none()).count();
+    let mut tpot_points = Vec::new();
+    let mut ttft_points = Vec::new();
+    for ((_, _, sweep), p) in bounds.iter().zip(planned) {
+        match (sweep, p) {
+            (Sweep::Tpot, Some(p)) => tpot_points.push(p),
+            (Sweep::Ttft, Some(p)) => ttft_points.push(p),
+            (_, None) => {}
+        }
+    }
+    let interactivity =
+        pareto(tpot_points, |p| p.output_tokens_per_s_per_user.map(|x| round(x, 2)));
+    let mut ttft = pareto(ttft_points, |p| p.ttft_ms.map(|t| -round(t, 2)));
+    // Slowest first: cost rises along the list in both frontiers.
+    ttft.sort_by(|a, b| b.ttft_ms.unwrap_or(0.0).total_cmp(&a.ttft_ms.unwrap_or(0.0)));
+    if interactivity.is_empty() && ttft.is_empty() {
+        return Err(FrontierError::NoPlan { workload: workload.to_string() });
+    }
+    Ok(Frontier {
+        schema_version: SCHEMA_VERSION,
+        source: source.to_string(),
+        workload: workload.to_string(),
+        model: w.model.clone(),
+        rate_per_s: w.rate_per_s,
+        tpot_percentile,
+        ttft_percentile,
+        interactivity,
+        ttft,
+        plans_solved: bounds.len(),
+        infeasible,
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Sweep {
+    Tpot,
+    Ttft,
+}
+
+/// The spec with this workload alone: the frontier is what serving it costs, not the share of
+/// a fleet it would have with the others.
+fn alone(spec: &Spec, w: &Workload) -> Spec {
+    let mut alone = spec.clone();
+    alone.workloads.retain(|name, _| *name == w.name);
+    alone
+}
+
+/// The workload's own bound on `metric` (the tightest, if several).
+fn bound_of(w: &Workload, metric: Metric) -> Option<&SloBound> {
+    w.slo.iter().filter(|b| b.metric == metric).min_by(|a, b| a.limit_s.total_cmp(&b.limit_s))
+}
+
+/// `spec` with the workload's TPOT and TTFT bounds replaced (a bound on end-to-end latency is
+/// kept: it still limits both).
+pub fn with_bounds(
+    spec: &Spec,
+    workload: &str,
+    tpot_s: Option<f64>,
+    tpot_percentile: Percentile,
+    ttft_s: Option<f64>,
+    ttft_percentile: Percentile,
+) -> Spec {
+    let mut spec = spec.clone();
+    if let Some(w) = spec.workloads.get_mut(workload) {
+        let span = w.span;
+        w.slo.retain(|b| !matches!(b.metric, Metric::Tpot | Metric::Ttft));
+        for (metric, limit, percentile) in
+            [(Metric::Ttft, ttft_s, ttft_percentile), (Metric::Tpot, tpot_s, tpot_percentile)]
+        {
+            if let Some(limit_s) = limit {
+                w.slo.push(SloBound { metric, percentile, limit_s, span });
+            }
+        }
+    }
+    spec
+}
+
+/// The fastest `metric` any instance of any pool reaches for the workload: what the
+/// candidates rejected under a bound no instance meets report as their best.
+fn fastest(spec: &Spec, w: &Workload, metric: Metric, percentile: Percentile) -> Option<f64> {
+    let (tpot, ttft) = match metric {
+        Metric::Ttft => (bound_of(w, Metric::Tpot).map(|b| b.limit_s), Some(1e-9)),
+        _ => (Some(1e-9), bound_of(w, Metric::Ttft).map(|b| b.limit_s)),
+    };
+    let (tpot_p, ttft_p) = match metric {
+        Metric::Ttft => (DEFAULT_PERCENTILE, percentile),
+        _ => (percentile, DEFAULT_PERCENTILE),
+    };
+    let probe = with_bounds(spec, &w.name, tpot, tpot_p, ttft, ttft_p);
+    let w = probe.workloads.get(&w.name)?;
+    each_pool(&probe, w)
+        .flat_map(|(_, rejected)| rejected)
+        .filter(|r| r.metric == Some(metric))
+        .filter_map(|r| r.best_s)
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .min_by(f64::total_cmp)
+}
+
+/// The slowest step of a decode or aggregated instance whose batch only memory limits.
+fn loosest_tpot(spec: &Spec, w: &Workload) -> Option<f64> {
+    let ttft = bound_of(w, Metric::Ttft);
+    let probe = with_bounds(
+        spec,
+        &w.name,
+        None,
+        DEFAULT_PERCENTILE,
+        ttft.map(|b| b.limit_s),
+        ttft.map_or(DEFAULT_PERCENTILE, |b| b.percentile),
+    );
+    let w = probe.workloads.get(&w.name)?;
+    each_pool(&probe, w)
+        .flat_map(|(found, _)| found)
+        .filter_map(|c| c.tpot_s)
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .max_by(f64::total_cmp)
+}
+
+fn each_pool<'a>(
+    spec: &'a Spec,
+    w: &'a Workload,
+) -> impl Iterator<Item = (Vec<perf::Candidate>, Vec<perf::Rejected>)> + 'a {
+    let model = spec.models.get(&w.model);
+    spec.pools.values().filter_map(move |pool| {
+        let device = spec.devices.get(&pool.device)?;
+        Some(perf::candidates(w, model?, pool, device))
+    })
+}
+
+/// `steps` bounds spaced evenly in ratio from just above `lo` to `hi`, with `own` (the file's
+/// bound) among them, ascending and without repeats.
+fn grid(lo: f64, hi: f64, steps: usize, own: Option<f64>) -> Vec<f64> {
+    // Just above the fastest: exactly at it, the bound is met only with no queue at all.
+    let lo = lo * 1.02;
+    let hi = hi.max(lo * 1.5);
+    let ratio = (hi / lo).powf(1.0 / (steps - 1) as f64);
+    let mut bounds: Vec<f64> = (0..steps).map(|i| round(lo * ratio.powi(i as i32), 7)).collect();
+    bounds.extend(own);
+    bounds.sort_by(f64::total_cmp);
+    bounds.dedup();
+    bounds
+}
+
+/// The plan of `spec` (one workload) at these bounds, as a point; `None` when infeasible.
+fn point(
+    source: &str,
+    spec: &Spec,
+    tpot_bound_s: Option<f64>,
+    ttft_bound_s: Option<f64>,
+    options: &Options,
+) -> Option<Point> {
+    let graph = crate::graph::build_with(spec, 1);
+    let solution = solve::solve(spec, &graph, options).ok()?;
+    let plan = report::plan(source, spec, &graph, &solution);
+    let w = plan.workloads.first()?;
+    let predicted = |metric: Metric| {
+        w.latency.iter().find(|l| l.metric == metric).map(|l| round(l.predicted_ms, 4))
+    };
+    let tpot_ms = predicted(Metric::Tpot);
+    let configuration = plan
+        .pools
+        .iter()
+        .flat_map(|p| {
+            p.deployments.iter().map(|d| Config {
+                pool: p.pool.clone(),
+                device: p.device.clone(),
+                role: d.role,
+                instances: d.instances,
+                devices_per_instance: d.devices_per_instance,
+                tensor_parallel: d.tensor_parallel,
+                pipeline_stages: d.pipeline_stages,
+                batch: d.batch,
+            })
+        })
+        .collect();
+    let cost = plan.totals.cost_usd_per_hour;
+    let per_mtok = plan.totals.usd_per_million_output_tokens;
+    if !(cost.is_finite() && per_mtok.is_finite()) {
+        return None;
+    }
+    Some(Point {
+        tpot_bound_ms: tpot_bound_s.map(|s| round(s * 1e3, 4)),
+        ttft_bound_ms: ttft_bound_s.map(|s| round(s * 1e3, 4)),
+        tpot_ms,
+        ttft_ms: predicted(Metric::Ttft),
+        output_tokens_per_s_per_user: tpot_ms.filter(|t| *t > 0.0).map(|t| round(1e3 / t, 3)),
+        usd_per_hour: round(cost, 4),
+        usd_per_million_output_tokens: round(per_mtok, 4),
+        devices: plan.totals.devices,
+        configuration,
+        plan: Box::new(plan),
+    })
+}
+
+/// The points no other point beats: none is at least as good on `better` (larger is better)
+/// and cheaper. Ascending in `better`, so strictly ascending in cost.
+fn pareto(mut points: Vec<Point>, better: impl Fn(&Point) -> Option<f64>) -> Vec<Point> {
+    points.retain(|p| better(p).is_some());
+    // Best first, the cheaper of equals first; then keep each point cheaper than all before it.
+    points.sort_by(|a, b| {
+        let (x, y) = (better(a).unwrap_or(0.0), better(b).unwrap_or(0.0));
+        y.total_cmp(&x).then(a.usd_per_hour.total_cmp(&b.usd_per_hour))
+    });
+    let mut kept: Vec<Point> = Vec::new();
+    for p in points {
+        if kept.last().is_none_or(|last| p.usd_per_hour < last.usd_per_hour) {
+            kept.push(p);
+        }
+    }
+    kept.reverse();
+    kept
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (x * scale).round() / scale
+}
