@@ -14,6 +14,7 @@ use fleetplan::source::SourceMap;
 mod estimate_command;
 mod frontier_command;
 mod output;
+mod report_command;
 mod write;
 use estimate_command::{estimate, EstimateArgs};
 use output::{write_stdout, Output};
@@ -128,6 +129,8 @@ enum Command {
     },
     /// The cost/interactivity frontier of one workload over every pool and role.
     Frontier(frontier_command::FrontierArgs),
+    /// Plan a file and write it as one self-contained HTML page with charts.
+    Report(report_command::ReportArgs),
     /// Plan a file and write manifests for a serving stack (Dynamo, llm-d, KServe) into a
     /// directory (exit codes as `plan`; nothing is written without a plan).
     Deploy(fleetplan::deploy::DeployArgs),
@@ -274,6 +277,7 @@ fn main() -> ExitCode {
         Command::Estimate(args) => estimate(&args, &mut out),
         Command::Deploy(args) => deploy(&args, &mut out),
         Command::Frontier(args) => frontier_command::frontier_command(&args, &mut out),
+        Command::Report(args) => report_command::report_command(&args, &mut out),
         Command::Explain { file, workload, pool, format } => match compile(&file, &mut out) {
             Some(spec) => match fleetplan::perf::explain(&spec, &workload, pool.as_deref()) {
                 Ok(explanation) => print_and_succeed(&match format {

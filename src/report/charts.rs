@@ -59,10 +59,7 @@ fn svg(size: (u32, u32), title: &str, draw: impl FnOnce(&Area<'_>) -> Drawn) -> 
             escape(&e)
         );
     }
-    let opening = format!(
-        "<svg class=\"chart\" role=\"img\" aria-label=\"{}\" ",
-        escape(title)
-    );
+    let opening = format!("<svg class=\"chart\" role=\"img\" aria-label=\"{}\" ", escape(title));
     let out = out.replacen("<svg ", &opening, 1);
     out.replacen('>', &format!("><title>{}</title>", escape(title)), 1)
 }
@@ -126,9 +123,7 @@ fn frontier_panel(
         .draw()
         .map_err(err)?;
     chart.draw_series(LineSeries::new(xy.iter().copied(), colour.stroke_width(2))).map_err(err)?;
-    chart
-        .draw_series(xy.iter().map(|&p| Circle::new(p, 4, colour.filled())))
-        .map_err(err)?;
+    chart.draw_series(xy.iter().map(|&p| Circle::new(p, 4, colour.filled()))).map_err(err)?;
     if xy.is_empty() {
         chart
             .draw_series([Text::new("no feasible point", (0.05, 0.5), (FONT, 14).into_font())])
@@ -161,10 +156,19 @@ pub fn frontier_chart(f: &Frontier) -> String {
     })
 }
 
+/// One bar: its label, its segments `(value, colour)`, the note after it and a marker (the
+/// simulated value) drawn across it.
+struct Row {
+    label: String,
+    segments: Vec<(f64, RGBColor)>,
+    note: String,
+    marker: Option<f64>,
+}
+
 /// Horizontal bars, one row per label, each row stacked from segments `(value, colour)`;
 /// `note` is written after the row's end.
 struct Bars {
-    rows: Vec<(String, Vec<(f64, RGBColor)>, String)>,
+    rows: Vec<Row>,
     x_desc: &'static str,
     /// A vertical line at this value (the SLO bound).
     mark: Option<f64>,
@@ -187,10 +191,10 @@ fn bar_chart(bars: &Bars, title: &str, legend: &[(&str, RGBColor)]) -> String {
         let widest = bars
             .rows
             .iter()
-            .map(|(_, segments, _)| segments.iter().map(|s| s.0).sum::<f64>())
+            .map(|r| r.segments.iter().map(|s| s.0).sum::<f64>().max(r.marker.unwrap_or(0.0)))
             .chain(bars.mark)
             .fold(0.0, f64::max);
-        let labels: Vec<String> = bars.rows.iter().map(|r| r.0.clone()).collect();
+        let labels: Vec<String> = bars.rows.iter().map(|r| r.label.clone()).collect();
         let mut chart = ChartBuilder::on(&area)
             .margin(8)
             .x_label_area_size(36)
@@ -218,19 +222,24 @@ fn bar_chart(bars: &Bars, title: &str, legend: &[(&str, RGBColor)]) -> String {
             .x_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(err)?;
-        for (i, (_, segments, note)) in bars.rows.iter().enumerate() {
+        for (i, row) in bars.rows.iter().enumerate() {
             let top = n as f64 - i as f64 - 0.2;
             let bottom = n as f64 - i as f64 - 0.8;
             let mut x = 0.0;
-            for (value, colour) in segments {
+            for (value, colour) in &row.segments {
                 chart
                     .draw_series([Rectangle::new([(x, bottom), (x + value, top)], colour.filled())])
                     .map_err(err)?;
                 x += value;
             }
+            if let Some(m) = row.marker {
+                let tick = [(m, bottom - 0.1), (m, top + 0.1)];
+                chart.draw_series(LineSeries::new(tick, INK.stroke_width(3))).map_err(err)?;
+                x = x.max(m);
+            }
             let at = (x + widest * 0.01, n as f64 - i as f64 - 0.35);
             chart
-                .draw_series([Text::new(note.clone(), at, (FONT, 12).into_font())])
+                .draw_series([Text::new(row.note.clone(), at, (FONT, 12).into_font())])
                 .map_err(err)?;
         }
         if let Some(x) = bars.mark {
@@ -260,14 +269,13 @@ pub fn fleet_chart(plan: &Plan) -> String {
                 })
                 .filter(|s| s.0 > 0.0)
                 .collect::<Vec<_>>();
-            let memory = f64::from(p.devices_used)
-                - segments.iter().map(|s| s.0).sum::<f64>();
+            let memory = f64::from(p.devices_used) - segments.iter().map(|s| s.0).sum::<f64>();
             let mut segments = segments;
             if memory > 0.0 {
                 segments.push((memory, MEMORY));
             }
             let note = format!("{} {} · ${:.2}/h", p.devices_used, p.device, p.cost_usd_per_hour);
-            (p.pool.clone(), segments, note)
+            Row { label: p.pool.clone(), segments, note, marker: None }
         })
         .collect();
     bar_chart(
@@ -284,44 +292,53 @@ pub fn cost_chart(plan: &Plan) -> String {
         for d in &p.deployments {
             let label = format!("{} {} {}", p.pool, d.workload, d.role.name());
             let note = format!("${:.2}/h", d.cost_usd_per_hour);
-            rows.push((label, vec![(d.cost_usd_per_hour, role_colour(d.role))], note));
+            let segments = vec![(d.cost_usd_per_hour, role_colour(d.role))];
+            rows.push(Row { label, segments, note, marker: None });
         }
     }
     for t in plan.memory.iter().filter(|t| t.cost_usd_per_hour > 0.0) {
         let label = format!("{} {}", t.pool, t.kind.name());
         let note = format!("${:.2}/h", t.cost_usd_per_hour);
-        rows.push((label, vec![(t.cost_usd_per_hour, MEMORY)], note));
+        let segments = vec![(t.cost_usd_per_hour, MEMORY)];
+        rows.push(Row { label, segments, note, marker: None });
     }
-    bar_chart(&Bars { rows, x_desc: "$ per hour", mark: None }, "the cost of each deployment and tier", &[])
+    bar_chart(
+        &Bars { rows, x_desc: "$ per hour", mark: None },
+        "the cost of each deployment and tier",
+        &[],
+    )
 }
 
-/// Each bound's prediction (and simulated percentiles) as a share of the bound.
+/// Each bound's prediction as a share of the bound, with the simulated latency at the
+/// bound's percentile as a tick across the bar.
 pub fn latency_chart(plan: &Plan, simulation: Option<&SimReport>) -> String {
     let mut rows = Vec::new();
     for w in &plan.workloads {
         for l in &w.latency {
-            let share = if l.slo_ms > 0.0 { 100.0 * l.predicted_ms / l.slo_ms } else { 0.0 };
+            let share = |ms: f64| if l.slo_ms > 0.0 { 100.0 * ms / l.slo_ms } else { 0.0 };
             let colour = if l.metric == Metric::Tpot { DECODE } else { PREFILL };
             let label = format!("{} {}", w.workload, l.metric.name());
-            let mut note = format!("plan {:.0}% of {:.0} ms", share, l.slo_ms);
-            if let Some(q) = simulated(simulation, &w.workload, l.metric) {
-                note.push_str(&format!(
-                    " · sim p50/p90/p99 {:.0}/{:.0}/{:.0} ms",
-                    q.p50, q.p90, q.p99
-                ));
+            let simulated_ms = simulation
+                .and_then(|s| s.workloads.iter().find(|s| s.workload == w.workload))
+                .and_then(|s| {
+                    s.slo_attainment
+                        .iter()
+                        .find(|c| c.metric == l.metric && c.percentile == l.percentile)
+                })
+                .and_then(|c| c.simulated_ms);
+            let mut note = format!("plan {:.0}%", share(l.predicted_ms));
+            if let Some(ms) = simulated_ms {
+                note.push_str(&format!(" · simulated {:.0}%", share(ms)));
             }
-            rows.push((label, vec![(share, colour)], note));
+            let segments = vec![(share(l.predicted_ms), colour)];
+            rows.push(Row { label, segments, note, marker: simulated_ms.map(share) });
         }
     }
-    bar_chart(
-        &Bars {
-            rows,
-            x_desc: "predicted latency, % of the SLO bound (the red line)",
-            mark: Some(100.0),
-        },
-        "latency against the SLOs",
-        &[],
-    )
+    let x_desc = match simulation {
+        Some(_) => "latency at the bound's percentile, % of the bound (bar: plan, tick: simulated)",
+        None => "predicted latency at the bound's percentile, % of the bound",
+    };
+    bar_chart(&Bars { rows, x_desc, mark: Some(100.0) }, "latency against the SLOs", &[])
 }
 
 /// The simulated quantiles of a workload's metric, if simulated.

@@ -1,0 +1,144 @@
+//! `fleetplan report`: a plan as one self-contained HTML page, with the frontier of each
+//! workload and, with `--simulate`, the simulated latencies (src/report/html.rs).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use fleetplan::simulate::{SimOptions, Traffic, DEFAULT_REQUESTS};
+use fleetplan::whatif::frontier::{frontier, FrontierOptions};
+
+use crate::output::{write_stdout, Output};
+use crate::write::write_in_place;
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// A `.fleet` file; `-` reads standard input.
+    file: String,
+    /// The HTML file to write (replaced if it exists).
+    #[arg(short, long)]
+    out: PathBuf,
+    /// Simulate the plan and show the simulated p50/p90/p99 beside the predictions.
+    #[arg(long)]
+    simulate: bool,
+    /// Requests the simulation runs (default 100000).
+    #[arg(long, requires = "simulate",
+          value_parser = clap::value_parser!(u64).range(1..=fleetplan::simulate::MAX_REQUESTS))]
+    requests: Option<u64>,
+    /// Seed of the simulation.
+    #[arg(long, requires = "simulate", default_value_t = 1)]
+    seed: u64,
+    /// Bounds tried per frontier sweep (2 to 200); 0 leaves the frontiers out.
+    #[arg(long, default_value_t = fleetplan::whatif::frontier::DEFAULT_STEPS as u32,
+          value_parser = clap::value_parser!(u32).range(0..=200))]
+    frontier_steps: u32,
+}
+
+/// Exit code when a simulated SLO is missed (as `simulate`).
+const SLO_MISSED: u8 = 3;
+
+pub fn report_command(args: &ReportArgs, out: &mut Output) -> ExitCode {
+    let options = fleetplan::solve::Options::default();
+    let Some(planned) = crate::plan_file(&args.file, &options, out) else {
+        return ExitCode::FAILURE;
+    };
+    let sources = &planned.program.sources;
+    let (spec, graph, solution, plan) = match planned.outcome {
+        fleetplan::PlanOutcome::Invalid(diagnostics) => {
+            out.report(sources, &diagnostics);
+            return ExitCode::FAILURE;
+        }
+        fleetplan::PlanOutcome::Infeasible { diagnostics, .. } => {
+            out.report(sources, &diagnostics);
+            return ExitCode::from(2);
+        }
+        fleetplan::PlanOutcome::Planned { spec, graph, solution, plan } => {
+            (spec, graph, solution, plan)
+        }
+    };
+    let mut frontiers = Vec::new();
+    let mut frontier_errors = Vec::new();
+    if args.frontier_steps >= 2 {
+        let f_options = FrontierOptions { steps: args.frontier_steps as usize, solve: options };
+        for name in spec.workloads.keys() {
+            match frontier(&plan.source, &spec, name, &f_options) {
+                Ok(f) => frontiers.push(f),
+                Err(e) => frontier_errors.push(e.to_string()),
+            }
+        }
+    }
+    let simulation = if args.simulate {
+        let sim = SimOptions {
+            traffic: Traffic::Requests(args.requests.unwrap_or(DEFAULT_REQUESTS)),
+            seed: args.seed,
+            ..SimOptions::default()
+        };
+        if !crate::simulation_fits(&spec, &sim.traffic, out) {
+            return ExitCode::FAILURE;
+        }
+        let mut report = crate::run_simulation(&spec, &graph, &solution, &sim);
+        report.source = plan.source.clone();
+        Some(report)
+    } else {
+        None
+    };
+    let input = fleetplan::report::ReportInput {
+        plan: &plan,
+        frontiers: &frontiers,
+        frontier_errors: &frontier_errors,
+        simulation: simulation.as_ref(),
+        sensitivity: None,
+    };
+    let page = fleetplan::report::html(&input);
+    if let Err(message) = write_page(&args.out, &page) {
+        let help = "check that the folder of `--out` exists and is writable";
+        out.error("fleet::io", format!("cannot write `{}`: {message}", args.out.display()), help);
+        return ExitCode::FAILURE;
+    }
+    let written = serde_json::json!({
+        "path": args.out.display().to_string(),
+        "bytes": page.len(),
+        "frontiers": frontiers.len(),
+        "simulated": simulation.is_some(),
+    });
+    if out.is_json() {
+        out.hold("report", written);
+    } else {
+        write_stdout(&format!("wrote {} ({} bytes)\n", args.out.display(), page.len()));
+    }
+    if let Some(report) = &simulation {
+        let misses = fleetplan::simulate::slo_misses(report);
+        if !misses.is_empty() {
+            out.report(sources, &misses);
+            return ExitCode::from(SLO_MISSED);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Replaces an existing file atomically (as `fmt` does), or creates a new one through a
+/// temporary file in its folder, so a reader never sees half a page.
+fn write_page(path: &Path, text: &str) -> Result<(), String> {
+    if path.exists() {
+        return write_in_place(path, text).map_err(|e| e.to_string());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".fleetplan-report.")
+        .tempfile_in(dir)
+        .map_err(|e| e.to_string())?;
+    temp.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // A page is for reading: tempfile creates it private (0600).
+        let readable = std::fs::Permissions::from_mode(0o644);
+        temp.as_file().set_permissions(readable).map_err(|e| e.to_string())?;
+    }
+    temp.as_file().sync_all().map_err(|e| e.to_string())?;
+    temp.persist_noclobber(path).map_err(|e| e.error.to_string())?;
+    Ok(())
+}
