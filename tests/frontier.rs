@@ -171,9 +171,11 @@ fn each_chat_point_is_what_plan_buys_at_its_bounds() {
     }
 }
 
-/// The trade-off itself, from plans of the text alone: a tighter bound never costs less
-/// (its feasible fleets are a subset of the looser bound's), and the frontier's cheapest
-/// point is no dearer than the file's own plan.
+/// The trade-off itself, from plans of the text alone: on chat, where decode is what a tighter
+/// TPOT bound makes dearer, a tighter bound never costs less, and the frontier's cheapest point
+/// is no dearer than the file's own plan. (Not a theorem of the model in general: the first
+/// token waits for one decode step at the bound's batch, so a looser TPOT bound can make the
+/// TTFT bound harder to meet; the frontier keeps only the points nothing beats.)
 #[test]
 fn tighter_bounds_never_cost_less() {
     let mut last: Option<(f64, f64)> = None;

@@ -227,3 +227,17 @@ fn frontier_command_formats_and_errors() {
     assert_eq!(diagnostics[0]["code"], "fleet::unknown_name");
     assert!(diagnostics[0]["help"].as_str().unwrap().contains("chat"));
 }
+
+/// docs/what-if.md shows this picture: it must be what the command draws today.
+#[test]
+fn the_frontier_picture_in_the_docs_is_current() {
+    let path = "examples/three-layer.fleet";
+    let spec = fleetplan::compile(Root::Path(path.into())).unwrap().result.unwrap();
+    let f = frontier(path, &spec, "voice", &FrontierOptions::default()).unwrap();
+    let drawn = fleetplan::report::frontier_svg(&f);
+    let docs = std::fs::read_to_string("docs/frontier-three-layer-voice.svg").unwrap();
+    assert!(
+        drawn == docs,
+        "regenerate it: fleetplan frontier {path} --workload voice --format svg > docs/frontier-three-layer-voice.svg"
+    );
+}
