@@ -196,6 +196,25 @@ fn tighter_bounds_never_cost_less() {
     assert!(planned_cost(chat_at(1.0, 1000.0)).is_none());
 }
 
+/// The point at the file's own SLO is the plan `fleetplan plan` makes of the file (chat has one
+/// workload, so the plan of the workload alone is the plan of the file).
+#[test]
+fn the_own_point_is_the_files_plan() {
+    let f = frontier_of(std::path::Path::new("examples/chat.fleet"), "chat");
+    let own = f.own.as_ref().unwrap();
+    let text = std::fs::read_to_string("examples/chat.fleet").unwrap();
+    let (cost, plan) = planned_cost(text).unwrap();
+    assert!((own.usd_per_hour - cost).abs() <= GAP * cost, "{} vs {cost}", own.usd_per_hour);
+    assert_eq!(own.devices, plan.totals.devices);
+    assert_eq!((own.tpot_bound_ms, own.ttft_bound_ms), (Some(40.0), Some(1000.0)));
+    // An infeasible file has no own point, but its frontier still shows what can be had.
+    let spec = spec_of(std::path::Path::new("examples/infeasible.fleet"));
+    let name = spec.workloads.keys().next().unwrap().clone();
+    if let Ok(f) = frontier("x", &spec, &name, &FrontierOptions::default()) {
+        assert!(f.own.is_none());
+    }
+}
+
 #[test]
 fn unknown_workload_names_the_known_ones() {
     let spec = spec_of(std::path::Path::new("examples/three-layer.fleet"));

@@ -95,19 +95,21 @@ fn frontier_panel(
     caption: &str,
     x_desc: &str,
     points: &[Point],
+    own: Option<&Point>,
     x: impl Fn(&Point) -> Option<f64>,
     colour: RGBColor,
 ) -> Drawn {
-    let xy: Vec<(f64, f64)> =
-        points.iter().filter_map(|p| Some((x(p)?, p.usd_per_million_output_tokens))).collect();
+    let at = |p: &Point| Some((x(p)?, p.usd_per_million_output_tokens));
+    let xy: Vec<(f64, f64)> = points.iter().filter_map(at).collect();
+    let own = own.and_then(at);
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 16).into_font().color(&INK))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d(
-            padded(xy.iter().map(|p| p.0), false),
-            padded(xy.iter().map(|p| p.1), true),
+            padded(xy.iter().chain(&own).map(|p| p.0), false),
+            padded(xy.iter().chain(&own).map(|p| p.1), true),
         )
         .map_err(err)?;
     chart
@@ -124,6 +126,12 @@ fn frontier_panel(
         .map_err(err)?;
     chart.draw_series(LineSeries::new(xy.iter().copied(), colour.stroke_width(2))).map_err(err)?;
     chart.draw_series(xy.iter().map(|&p| Circle::new(p, 4, colour.filled()))).map_err(err)?;
+    if let Some(p) = own {
+        chart.draw_series([Circle::new(p, 8, INK.stroke_width(2))]).map_err(err)?;
+        let label = EmptyElement::at(p)
+            + Text::new("the file's SLO", (-96, -20), (FONT, 12).into_font().color(&INK));
+        chart.draw_series([label]).map_err(err)?;
+    }
     if xy.is_empty() {
         chart
             .draw_series([Text::new("no feasible point", (0.05, 0.5), (FONT, 14).into_font())])
@@ -134,7 +142,10 @@ fn frontier_panel(
 
 /// Both frontiers of a workload side by side.
 pub fn frontier_chart(f: &Frontier) -> String {
-    let title = format!("cost of `{}` against interactivity and time to first token", f.workload);
+    let title = format!(
+        "cost of `{}` against interactivity and time to first token (ring: the file's SLO)",
+        f.workload
+    );
     svg((900, 380), &title, |root| {
         let panels = root.split_evenly((1, 2));
         frontier_panel(
@@ -142,6 +153,7 @@ pub fn frontier_chart(f: &Frontier) -> String {
             "cost against tokens/s per user",
             "output tokens/s per user (1 / TPOT)",
             &f.interactivity,
+            f.own.as_ref(),
             |p| p.output_tokens_per_s_per_user,
             DECODE,
         )?;
@@ -150,6 +162,7 @@ pub fn frontier_chart(f: &Frontier) -> String {
             "cost against time to first token",
             "TTFT (ms, at the bound's percentile)",
             &f.ttft,
+            f.own.as_ref(),
             |p| p.ttft_ms,
             PREFILL,
         )

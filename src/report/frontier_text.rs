@@ -75,6 +75,16 @@ pub fn frontier_text(f: &Frontier) -> String {
         "frontier of `{}` in {} ({}, {} req/s): {} plans, {} infeasible\n",
         f.workload, f.source, f.model, f.rate_per_s, f.plans_solved, f.infeasible
     );
+    if let Some(p) = &f.own {
+        out.push_str(&format!(
+            "at the file's own SLO: {} tok/s/user, ttft {} ms, ${:.3}/Mtok (${:.2}/h): {}\n",
+            opt(p.output_tokens_per_s_per_user, 1),
+            opt(p.ttft_ms, 1),
+            p.usd_per_million_output_tokens,
+            p.usd_per_hour,
+            configuration_text(&p.configuration)
+        ));
+    }
     out.push_str(&format!(
         "\ncost against interactivity (tpot {} bound swept, file's ttft bound kept): {} points\n",
         percentile_text(f.tpot_percentile),

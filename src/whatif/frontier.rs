@@ -59,11 +59,15 @@ pub struct Frontier {
     pub rate_per_s: f64,
     pub tpot_percentile: Percentile,
     pub ttft_percentile: Percentile,
+    /// The plan at the file's own bounds, to place it against the frontier (it may lie off
+    /// it: a tighter bound can cost no more).
+    pub own: Option<Point>,
     /// Cost against output tokens per second per user (the TPOT sweep), fastest last.
     pub interactivity: Vec<Point>,
     /// Cost against TTFT (the TTFT sweep), slowest first.
     pub ttft: Vec<Point>,
-    /// Plans solved, and how many of them had no feasible fleet (bounds too tight).
+    /// Plans solved for the sweeps (the own point besides), and how many of them had no
+    /// feasible fleet (bounds too tight).
     pub plans_solved: usize,
     pub infeasible: usize,
 }
@@ -166,10 +170,14 @@ pub fn frontier(
 
     // The TPOT sweep runs from the fastest step any instance takes to the slowest step of a
     // batch as large as memory allows; the TTFT sweep from the fastest first token onwards.
-    let fastest_tpot = fastest(&alone, w, Metric::Tpot, tpot_percentile);
+    let percentiles = [tpot_percentile, ttft_percentile];
+    let fastest_tpot = fastest(&alone, w, Metric::Tpot, percentiles);
     let loosest_tpot = loosest_tpot(&alone, w).or(file_tpot.map(|b| b * TPOT_RANGE));
-    let fastest_ttft = fastest(&alone, w, Metric::Ttft, ttft_percentile);
-    let mut bounds: Vec<(Option<f64>, Option<f64>, Sweep)> = Vec::new();
+    let fastest_ttft = fastest(&alone, w, Metric::Ttft, percentiles);
+    // The file's own bounds first: with none on TPOT or TTFT (an end-to-end bound alone) it is
+    // on neither sweep's grid.
+    let mut bounds: Vec<(Option<f64>, Option<f64>, Sweep)> =
+        vec![(file_tpot, file_ttft, Sweep::Own)];
     if let (Some(lo), Some(hi)) = (fastest_tpot, loosest_tpot) {
         for tpot in grid(lo, hi.max(file_tpot.unwrap_or(0.0)), steps, file_tpot) {
             bounds.push((Some(tpot), file_ttft, Sweep::Tpot));
@@ -187,13 +195,15 @@ pub fn frontier(
         let bounded = with_bounds(&alone, workload, *tpot, tpot_percentile, *ttft, ttft_percentile);
         point(source, &bounded, *tpot, *ttft, &solve_options)
     });
-    let infeasible = planned.iter().filter(|p| p.is_none()).count();
+    let infeasible = planned.iter().skip(1).filter(|p| p.is_none()).count();
     let mut tpot_points = Vec::new();
     let mut ttft_points = Vec::new();
+    let mut own = None;
     for ((_, _, sweep), p) in bounds.iter().zip(planned) {
         match (sweep, p) {
             (Sweep::Tpot, Some(p)) => tpot_points.push(p),
             (Sweep::Ttft, Some(p)) => ttft_points.push(p),
+            (Sweep::Own, p) => own = p,
             (_, None) => {}
         }
     }
@@ -202,7 +212,7 @@ pub fn frontier(
     let mut ttft = pareto(ttft_points, |p| p.ttft_ms.map(|t| -round(t, 2)));
     // Slowest first: cost rises along the list in both frontiers.
     ttft.sort_by(|a, b| b.ttft_ms.unwrap_or(0.0).total_cmp(&a.ttft_ms.unwrap_or(0.0)));
-    if interactivity.is_empty() && ttft.is_empty() {
+    if interactivity.is_empty() && ttft.is_empty() && own.is_none() {
         return Err(FrontierError::NoPlan { workload: workload.to_string() });
     }
     Ok(Frontier {
@@ -213,15 +223,18 @@ pub fn frontier(
         rate_per_s: w.rate_per_s,
         tpot_percentile,
         ttft_percentile,
+        own,
         interactivity,
         ttft,
-        plans_solved: bounds.len(),
+        plans_solved: bounds.len() - 1,
         infeasible,
     })
 }
 
 #[derive(Clone, Copy)]
 enum Sweep {
+    /// The file's own bounds.
+    Own,
     Tpot,
     Ttft,
 }
@@ -265,16 +278,15 @@ pub fn with_bounds(
 }
 
 /// The fastest `metric` any instance of any pool reaches for the workload: what the
-/// candidates rejected under a bound no instance meets report as their best.
-fn fastest(spec: &Spec, w: &Workload, metric: Metric, percentile: Percentile) -> Option<f64> {
+/// candidates rejected under a bound no instance meets report as their best. The other
+/// metric keeps the file's bound.
+fn fastest(spec: &Spec, w: &Workload, metric: Metric, percentiles: [Percentile; 2]) -> Option<f64> {
+    let file = |m: Metric| bound_of(w, m).map(|b| b.limit_s);
     let (tpot, ttft) = match metric {
-        Metric::Ttft => (bound_of(w, Metric::Tpot).map(|b| b.limit_s), Some(1e-9)),
-        _ => (Some(1e-9), bound_of(w, Metric::Ttft).map(|b| b.limit_s)),
+        Metric::Ttft => (file(Metric::Tpot), Some(1e-9)),
+        _ => (Some(1e-9), file(Metric::Ttft)),
     };
-    let (tpot_p, ttft_p) = match metric {
-        Metric::Ttft => (DEFAULT_PERCENTILE, percentile),
-        _ => (percentile, DEFAULT_PERCENTILE),
-    };
+    let [tpot_p, ttft_p] = percentiles;
     let probe = with_bounds(spec, &w.name, tpot, tpot_p, ttft, ttft_p);
     let w = probe.workloads.get(&w.name)?;
     each_pool(&probe, w)
