@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use fleetplan::simulate::{SimOptions, Traffic, DEFAULT_REQUESTS};
-use fleetplan::whatif::frontier::{frontier, FrontierOptions};
+use fleetplan::whatif::frontier::{costliest, frontier, FrontierOptions, REPORT_FRONTIERS};
 
 use crate::output::{write_stdout, Output};
 use crate::write::write_in_place;
@@ -57,14 +57,23 @@ pub fn report_command(args: &ReportArgs, out: &mut Output) -> ExitCode {
         }
     };
     let mut frontiers = Vec::new();
-    let mut frontier_errors = Vec::new();
+    let mut frontier_notes = Vec::new();
     if args.frontier_steps >= 2 {
         let f_options = FrontierOptions { steps: args.frontier_steps as usize, solve: options };
-        for name in spec.workloads.keys() {
+        let (drawn, left_out) = costliest(&plan, REPORT_FRONTIERS);
+        for name in &drawn {
             match frontier(&plan.source, &spec, name, &f_options) {
                 Ok(f) => frontiers.push(f),
-                Err(e) => frontier_errors.push(e.to_string()),
+                Err(e) => frontier_notes.push(e.to_string()),
             }
+        }
+        if !left_out.is_empty() {
+            frontier_notes.push(format!(
+                "The page draws the frontiers of the {REPORT_FRONTIERS} costliest workloads; `fleetplan frontier {} --workload W` draws those of the other {}: {}.",
+                args.file,
+                left_out.len(),
+                left_out.join(", ")
+            ));
         }
     }
     let simulation = if args.simulate {
@@ -85,7 +94,7 @@ pub fn report_command(args: &ReportArgs, out: &mut Output) -> ExitCode {
     let input = fleetplan::report::ReportInput {
         plan: &plan,
         frontiers: &frontiers,
-        frontier_errors: &frontier_errors,
+        frontier_notes: &frontier_notes,
         simulation: simulation.as_ref(),
         sensitivity: None,
     };

@@ -46,7 +46,7 @@ fn page(file: &str, sensitivity: Option<Section>) -> String {
     html(&ReportInput {
         plan: &plan,
         frontiers: &frontiers,
-        frontier_errors: &[],
+        frontier_notes: &[],
         simulation: None,
         sensitivity,
     })
@@ -240,4 +240,23 @@ fn the_frontier_picture_in_the_docs_is_current() {
         drawn == docs,
         "regenerate it: fleetplan frontier {path} --workload voice --format svg > docs/frontier-three-layer-voice.svg"
     );
+}
+
+/// A report draws the frontiers of the costliest workloads only; the rest are named.
+#[test]
+fn the_costliest_workloads_get_frontiers() {
+    let path = "examples/three-layer.fleet";
+    let planned =
+        fleetplan::plan(Root::Path(path.into()), &fleetplan::solve::Options::default()).unwrap();
+    let PlanOutcome::Planned { plan, .. } = planned.outcome else { panic!("no plan") };
+    let mut costs: Vec<(f64, String)> =
+        plan.workloads.iter().map(|w| (w.cost_usd_per_hour, w.workload.clone())).collect();
+    costs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (drawn, left_out) = fleetplan::whatif::frontier::costliest(&plan, 2);
+    let mut expected = vec![costs[0].1.clone(), costs[1].1.clone()];
+    expected.sort();
+    let mut drawn_sorted = drawn.clone();
+    drawn_sorted.sort();
+    assert_eq!(drawn_sorted, expected);
+    assert_eq!(left_out, vec![costs[2].1.clone()]);
 }

@@ -72,7 +72,7 @@ fn table(points: &[Point]) -> String {
 
 pub fn frontier_text(f: &Frontier) -> String {
     let mut out = format!(
-        "frontier of `{}` in {} ({}, {} req/s): {} plans, {} infeasible\n",
+        "frontier of `{}` in {} ({}, {} req/s): {} plans, {} of them found no fleet\n",
         f.workload, f.source, f.model, f.rate_per_s, f.plans_solved, f.infeasible
     );
     if let Some(p) = &f.own {

@@ -16,10 +16,10 @@ use crate::whatif::frontier::Frontier;
 /// Everything the page shows.
 pub struct ReportInput<'a> {
     pub plan: &'a Plan,
-    /// The frontier of each workload that has one (a workload whose sweep found no plan is
-    /// left out, and named in `frontier_errors`).
+    /// The frontier of each workload drawn; `frontier_notes` says which were left out and
+    /// why (no bound of the sweep found a plan, or more workloads than a page shows).
     pub frontiers: &'a [Frontier],
-    pub frontier_errors: &'a [String],
+    pub frontier_notes: &'a [String],
     /// The simulation of the plan (`fleetplan report --simulate`).
     pub simulation: Option<&'a SimReport>,
     /// A section rendered elsewhere, placed after the cost breakdown: the sensitivity table
@@ -85,8 +85,8 @@ pub fn sections(input: &ReportInput<'_>) -> Vec<Section> {
     let mut sections = vec![fleet(input.plan), latency(input.plan, input.simulation)];
     sections.push(cost(input.plan));
     sections.extend(input.sensitivity.clone());
-    if !input.frontiers.is_empty() || !input.frontier_errors.is_empty() {
-        sections.push(frontiers(input.frontiers, input.frontier_errors));
+    if !input.frontiers.is_empty() || !input.frontier_notes.is_empty() {
+        sections.push(frontiers(input.frontiers, input.frontier_notes));
     }
     sections.push(memory(input.plan));
     sections

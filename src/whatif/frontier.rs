@@ -105,6 +105,22 @@ pub struct Config {
     pub batch: u32,
 }
 
+/// Frontiers a report draws at most: each is about fifty plans, so a fleet of a hundred
+/// workloads would take minutes and a page of megabytes; `fleetplan frontier` draws any other.
+pub const REPORT_FRONTIERS: usize = 8;
+
+/// The `max` workloads of a plan that cost the most per hour (by name among equals), and the
+/// rest, each list in the plan's order.
+pub fn costliest(plan: &Plan, max: usize) -> (Vec<String>, Vec<String>) {
+    let mut by_cost: Vec<_> = plan.workloads.iter().collect();
+    by_cost.sort_by(|a, b| {
+        b.cost_usd_per_hour.total_cmp(&a.cost_usd_per_hour).then(a.workload.cmp(&b.workload))
+    });
+    let chosen: std::collections::BTreeSet<&str> =
+        by_cost.iter().take(max).map(|w| w.workload.as_str()).collect();
+    plan.workloads.iter().map(|w| w.workload.clone()).partition(|w| chosen.contains(w.as_str()))
+}
+
 /// Why no frontier could be drawn.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FrontierError {
