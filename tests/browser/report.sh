@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The HTML report in a real browser (headless Chromium, from the Debian package): the page
 # loads with no console message (a blocked fetch or script would log one under its
-# Content-Security-Policy), its DOM holds the charts, and its screenshots are not blank, light
-# by default and dark when the reader's system asks. The checks are first run on a page
-# built to fail them, so that a check that cannot fail is caught.
+# Content-Security-Policy), its DOM holds the charts, its screenshots are not blank, light by
+# default and dark when the reader's system asks, and it prints to a PDF of several pages. The
+# checks are first run on a page built to fail them, so that a check that cannot fail is caught.
 #
 #   tests/browser/report.sh            (CI runs it after the test suite; about 20 s)
 #   FLEETPLAN=target/release/fleetplan tests/browser/report.sh
@@ -85,6 +85,15 @@ chrome --window-size=1100,3000 --blink-settings=preferredColorScheme=0 \
   --screenshot="$work/dark.png" "file://$work/plan.html" >/dev/null 2>"$work/dark.log"
 check_log "$work/dark.log" "the dark screenshot"
 check_png "$work/dark.png" dark dark
+chrome --no-pdf-header-footer --print-to-pdf="$work/plan.pdf" "file://$work/plan.html" \
+  >/dev/null 2>"$work/pdf.log"
+check_log "$work/pdf.log" "printing"
+# The page tree's count (the page objects themselves may sit in compressed streams).
+pages="$(grep -a -o '/Count [0-9]*' "$work/plan.pdf" | head -1 | cut -d' ' -f2)"
+echo "  printed: $pages pages, $(wc -c <"$work/plan.pdf") bytes"
+if [ "$(head -c 5 "$work/plan.pdf")" != "%PDF-" ] || [ "${pages:-0}" -lt 2 ]; then
+  echo "FAIL: the page did not print"; exit 1
+fi
 if [ -n "${FLEETPLAN_SCREENSHOTS:-}" ]; then
   cp "$work/light.png" "$work/dark.png" "$FLEETPLAN_SCREENSHOTS/"
 fi
