@@ -225,9 +225,8 @@ pub fn frontier(
     }
     let interactivity =
         pareto(tpot_points, |p| p.output_tokens_per_s_per_user.map(|x| round(x, 2)));
-    let mut ttft = pareto(ttft_points, |p| p.ttft_ms.map(|t| -round(t, 2)));
-    // Slowest first: cost rises along the list in both frontiers.
-    ttft.sort_by(|a, b| b.ttft_ms.unwrap_or(0.0).total_cmp(&a.ttft_ms.unwrap_or(0.0)));
+    // Faster is better, so slowest first: cost rises along the list in both frontiers.
+    let ttft = pareto(ttft_points, |p| p.ttft_ms.map(|t| -round(t, 2)));
     if interactivity.is_empty() && ttft.is_empty() && own.is_none() {
         return Err(FrontierError::NoPlan { workload: workload.to_string() });
     }
