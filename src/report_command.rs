@@ -128,6 +128,9 @@ pub fn report_command(args: &ReportArgs, out: &mut Output) -> ExitCode {
 /// Replaces an existing file atomically (as `fmt` does), or creates a new one through a
 /// temporary file in its folder, so a reader never sees half a page.
 fn write_page(path: &Path, text: &str) -> Result<(), String> {
+    if path.is_dir() {
+        return Err("it is a folder; name the HTML file to write".to_string());
+    }
     if path.exists() {
         return write_in_place(path, text).map_err(|e| e.to_string());
     }

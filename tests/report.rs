@@ -190,6 +190,9 @@ fn report_of_an_infeasible_file_writes_nothing() {
     let out = fleetplan(&["report", "examples/chat.fleet", "-o", missing.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("fleet::io"), "{}", text(&out.stderr));
+    let out = fleetplan(&["report", "examples/chat.fleet", "-o", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("it is a folder"), "{}", text(&out.stderr));
 }
 
 #[test]
