@@ -409,16 +409,24 @@ fn point(
 
 /// The points no other point beats: none is at least as good on `better` (larger is better)
 /// and cheaper. Ascending in `better`, so strictly ascending in cost.
-fn pareto(mut points: Vec<Point>, better: impl Fn(&Point) -> Option<f64>) -> Vec<Point> {
+fn pareto(points: Vec<Point>, better: impl Fn(&Point) -> Option<f64>) -> Vec<Point> {
+    pareto_by(points, better, |p| p.usd_per_hour)
+}
+
+fn pareto_by<T>(
+    mut points: Vec<T>,
+    better: impl Fn(&T) -> Option<f64>,
+    cost: impl Fn(&T) -> f64,
+) -> Vec<T> {
     points.retain(|p| better(p).is_some());
     // Best first, the cheaper of equals first; then keep each point cheaper than all before it.
     points.sort_by(|a, b| {
         let (x, y) = (better(a).unwrap_or(0.0), better(b).unwrap_or(0.0));
-        y.total_cmp(&x).then(a.usd_per_hour.total_cmp(&b.usd_per_hour))
+        y.total_cmp(&x).then(cost(a).total_cmp(&cost(b)))
     });
-    let mut kept: Vec<Point> = Vec::new();
+    let mut kept: Vec<T> = Vec::new();
     for p in points {
-        if kept.last().is_none_or(|last| p.usd_per_hour < last.usd_per_hour) {
+        if kept.last().is_none_or(|last| cost(&p) < cost(last)) {
             kept.push(p);
         }
     }
@@ -429,4 +437,37 @@ fn pareto(mut points: Vec<Point>, better: impl Fn(&Point) -> Option<f64>) -> Vec
 fn round(x: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
     (x * scale).round() / scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pareto_by;
+
+    /// The filter against the definition, by brute force: a point is kept exactly when no
+    /// other is at least as good on both counts and better on one.
+    #[test]
+    fn pareto_keeps_exactly_the_undominated_points() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..500 {
+            let n = 1 + next(12) as usize;
+            // Few distinct values, so ties on either count are common.
+            let points: Vec<(f64, f64)> =
+                (0..n).map(|_| (next(6) as f64, next(6) as f64)).collect();
+            let kept = pareto_by(points.clone(), |p| Some(p.0), |p| p.1);
+            let dominated = |p: &(f64, f64)| {
+                points.iter().any(|q| q.0 >= p.0 && q.1 <= p.1 && (q.0 > p.0 || q.1 < p.1))
+            };
+            let mut expected: Vec<(f64, f64)> =
+                points.iter().filter(|p| !dominated(p)).copied().collect();
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+            expected.dedup();
+            assert_eq!(kept, expected, "from {points:?}");
+        }
+    }
 }
