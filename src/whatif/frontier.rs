@@ -255,10 +255,12 @@ enum Sweep {
 }
 
 /// The spec with this workload alone: the frontier is what serving it costs, not the share of
-/// a fleet it would have with the others.
+/// a fleet it would have with the others. Whatever the file's objective, each point is the
+/// cheapest fleet at its bounds (the frontier's axis is cost).
 fn alone(spec: &Spec, w: &Workload) -> Spec {
     let mut alone = spec.clone();
     alone.workloads.retain(|name, _| *name == w.name);
+    alone.objective = crate::spec::Objective::default();
     alone
 }
 
