@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use fleetplan::whatif::frontier::{frontier, FrontierOptions};
+use fleetplan::whatif::frontier::{by_pool, frontier, FrontierOptions};
 
 use crate::output::Output;
 use crate::{compile, print_and_succeed};
@@ -25,6 +25,10 @@ pub struct FrontierArgs {
     #[arg(long, default_value_t = fleetplan::whatif::frontier::DEFAULT_STEPS as u32,
           value_parser = clap::value_parser!(u32).range(2..=200))]
     steps: u32,
+    /// Also the frontier of each compute pool alone (memory pools kept): one device or vendor
+    /// against another.
+    #[arg(long)]
+    by_pool: bool,
     #[arg(long, value_enum, default_value_t = FrontierFormat::Text)]
     format: FrontierFormat,
 }
@@ -33,8 +37,16 @@ pub fn frontier_command(args: &FrontierArgs, out: &mut Output) -> ExitCode {
     let Some(spec) = compile(&args.file, out) else { return ExitCode::FAILURE };
     let source = if args.file == "-" { "<stdin>" } else { args.file.as_str() };
     let options = FrontierOptions { steps: args.steps as usize, ..FrontierOptions::default() };
-    let f = match frontier(source, &spec, &args.workload, &options) {
-        Ok(f) => f,
+    let found = frontier(source, &spec, &args.workload, &options).and_then(|f| {
+        let pools = if args.by_pool {
+            by_pool(source, &spec, &args.workload, &options)?
+        } else {
+            Vec::new()
+        };
+        Ok((f, pools))
+    });
+    let (f, pools) = match found {
+        Ok(found) => found,
         Err(e) => {
             out.error(e.code(), e.to_string(), &e.help());
             return if matches!(e, fleetplan::whatif::frontier::FrontierError::NoPlan { .. }) {
@@ -44,13 +56,25 @@ pub fn frontier_command(args: &FrontierArgs, out: &mut Output) -> ExitCode {
             };
         }
     };
+    // With `--by-pool` the JSON is `{"combined": …, "by_pool": […]}`, else the frontier.
+    let json = || {
+        if args.by_pool {
+            serde_json::json!({ "combined": f, "by_pool": pools })
+        } else {
+            serde_json::to_value(&f).unwrap_or_default()
+        }
+    };
     if args.format == FrontierFormat::Json && out.is_json() {
-        out.hold("frontier", serde_json::to_value(&f).unwrap_or_default());
+        out.hold("frontier", json());
         return ExitCode::SUCCESS;
     }
     print_and_succeed(&match args.format {
-        FrontierFormat::Text => fleetplan::report::frontier_text(&f),
-        FrontierFormat::Json => fleetplan::dump::json(&f),
-        FrontierFormat::Svg => fleetplan::report::frontier_svg(&f),
+        FrontierFormat::Text => std::iter::once(&f)
+            .chain(&pools)
+            .map(fleetplan::report::frontier_text)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        FrontierFormat::Json => fleetplan::dump::json(&json()),
+        FrontierFormat::Svg => fleetplan::report::frontier_svg(&f, &pools),
     })
 }

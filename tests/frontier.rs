@@ -9,7 +9,9 @@ mod verifier;
 
 use fleetplan::load::Root;
 use fleetplan::spec::{Metric, Percentile, Spec};
-use fleetplan::whatif::frontier::{frontier, with_bounds, Frontier, FrontierOptions, Point};
+use fleetplan::whatif::frontier::{
+    by_pool, frontier, with_bounds, Frontier, FrontierOptions, Point,
+};
 use fleetplan::PlanOutcome;
 
 /// The solver's relative gap: two plans of the same program may differ by this much.
@@ -223,4 +225,47 @@ fn unknown_workload_names_the_known_ones() {
     let e = frontier("x", &spec, "vocie", &FrontierOptions::default()).unwrap_err();
     assert_eq!(e.code(), "fleet::unknown_name");
     assert!(e.help().contains("coding_agent, summaries, voice"), "{}", e.help());
+}
+
+/// Each pool alone: its points use only that pool's compute devices, and every one of them,
+/// re-planned with all the file's pools at the same bounds, costs no more (more pools only add
+/// choices: the candidates of a pool do not depend on the others).
+#[test]
+fn a_pool_alone_never_beats_all_pools_at_its_bounds() {
+    let path = std::path::Path::new("examples/three-layer.fleet");
+    let spec = spec_of(path);
+    let mut alone = spec.clone();
+    alone.workloads.retain(|name, _| name == "voice");
+    let pools = by_pool("x", &spec, "voice", &FrontierOptions::default()).unwrap();
+    let names: Vec<&str> = pools.iter().filter_map(|f| f.pool.as_deref()).collect();
+    assert_eq!(names, ["gpu", "lpu"], "the CPU pool cannot serve voice at any bound");
+    for f in &pools {
+        let pool = f.pool.as_deref().unwrap();
+        for p in f.interactivity.iter().chain(&f.ttft) {
+            assert!(
+                p.configuration.iter().all(|c| c.pool == pool),
+                "{pool}: {:?}",
+                p.configuration
+            );
+            let s = |ms: Option<f64>| ms.map(|ms| ms / 1e3);
+            let bounded = with_bounds(
+                &alone,
+                "voice",
+                s(p.tpot_bound_ms),
+                f.tpot_percentile,
+                s(p.ttft_bound_ms),
+                f.ttft_percentile,
+            );
+            let g = fleetplan::graph::build(&bounded);
+            let all = fleetplan::solve::solve(&bounded, &g, &Default::default()).unwrap();
+            assert!(
+                all.objective_usd_per_hour <= p.usd_per_hour * (1.0 + GAP),
+                "{pool} alone at {:?}/{:?}: {} with every pool, {} alone",
+                p.tpot_bound_ms,
+                p.ttft_bound_ms,
+                all.objective_usd_per_hour,
+                p.usd_per_hour
+            );
+        }
+    }
 }

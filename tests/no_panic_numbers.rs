@@ -139,7 +139,7 @@ fn whatif_and_html(
         spec.workloads.keys().filter_map(|w| frontier(name, spec, w, &options).ok()).collect();
     for f in &frontiers {
         finite(&fleetplan::report::frontier_text(f), name);
-        let _ = fleetplan::report::frontier_svg(f);
+        let _ = fleetplan::report::frontier_svg(f, &[]);
     }
     let input = fleetplan::report::ReportInput {
         plan,

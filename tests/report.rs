@@ -196,6 +196,24 @@ fn report_of_an_infeasible_file_writes_nothing() {
 }
 
 #[test]
+fn frontier_by_pool_on_the_command_line() {
+    let args = ["frontier", "examples/three-layer.fleet", "--workload", "voice", "--by-pool"];
+    let out = fleetplan(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(document["combined"].get("pool").is_none());
+    let pools: Vec<&str> = document["by_pool"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["pool"].as_str().unwrap())
+        .collect();
+    assert_eq!(pools, ["gpu", "lpu"]);
+    let out = fleetplan(&args);
+    assert!(text(&out.stdout).contains("frontier of `voice` on pool `lpu` alone"));
+}
+
+#[test]
 fn frontier_command_formats_and_errors() {
     let out = fleetplan(&["frontier", "examples/chat.fleet", "--workload", "chat"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -237,11 +255,14 @@ fn the_frontier_picture_in_the_docs_is_current() {
     let path = "examples/three-layer.fleet";
     let spec = fleetplan::compile(Root::Path(path.into())).unwrap().result.unwrap();
     let f = frontier(path, &spec, "voice", &FrontierOptions::default()).unwrap();
-    let drawn = fleetplan::report::frontier_svg(&f);
+    let pools =
+        fleetplan::whatif::frontier::by_pool(path, &spec, "voice", &FrontierOptions::default())
+            .unwrap();
+    let drawn = fleetplan::report::frontier_svg(&f, &pools);
     let docs = std::fs::read_to_string("docs/frontier-three-layer-voice.svg").unwrap();
     assert!(
         drawn == docs,
-        "regenerate it: fleetplan frontier {path} --workload voice --format svg > docs/frontier-three-layer-voice.svg"
+        "regenerate it: fleetplan frontier {path} --workload voice --by-pool --format svg > docs/frontier-three-layer-voice.svg"
     );
 }
 

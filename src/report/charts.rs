@@ -89,28 +89,33 @@ fn padded(values: impl Iterator<Item = f64>, from_zero: bool) -> std::ops::Range
     (if from_zero { lo } else { lo - pad })..(hi + pad)
 }
 
-/// One frontier on `area`: cost against `x` of each point.
+/// One line of a frontier chart: its name (for the legend), its points and colour.
+struct Series<'a> {
+    name: String,
+    points: &'a [Point],
+    colour: RGBColor,
+    width: u32,
+}
+
+/// Frontiers on `area`: cost against `x` of each point, one line per series, a ring on `own`.
 fn frontier_panel(
     area: &Area<'_>,
-    caption: &str,
-    x_desc: &str,
-    points: &[Point],
+    (caption, x_desc, legend): (&str, &str, SeriesLabelPosition),
+    series: &[Series<'_>],
     own: Option<&Point>,
     x: impl Fn(&Point) -> Option<f64>,
-    colour: RGBColor,
 ) -> Drawn {
     let at = |p: &Point| Some((x(p)?, p.usd_per_million_output_tokens));
-    let xy: Vec<(f64, f64)> = points.iter().filter_map(at).collect();
+    let lines: Vec<Vec<(f64, f64)>> =
+        series.iter().map(|s| s.points.iter().filter_map(at).collect()).collect();
     let own = own.and_then(at);
+    let all = || lines.iter().flatten().chain(&own);
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 16).into_font().color(&INK))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(56)
-        .build_cartesian_2d(
-            padded(xy.iter().chain(&own).map(|p| p.0), false),
-            padded(xy.iter().chain(&own).map(|p| p.1), true),
-        )
+        .build_cartesian_2d(padded(all().map(|p| p.0), false), padded(all().map(|p| p.1), true))
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -124,15 +129,33 @@ fn frontier_panel(
         .y_label_formatter(&|v| format!("{v:.2}"))
         .draw()
         .map_err(err)?;
-    chart.draw_series(LineSeries::new(xy.iter().copied(), colour.stroke_width(2))).map_err(err)?;
-    chart.draw_series(xy.iter().map(|&p| Circle::new(p, 4, colour.filled()))).map_err(err)?;
+    for (s, xy) in series.iter().zip(&lines) {
+        let colour = s.colour;
+        chart
+            .draw_series(LineSeries::new(xy.iter().copied(), colour.stroke_width(s.width)))
+            .map_err(err)?
+            .label(s.name.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
+        chart.draw_series(xy.iter().map(|&p| Circle::new(p, 4, colour.filled()))).map_err(err)?;
+    }
+    if series.len() > 1 {
+        // No background: a filled box would keep its light colour in dark mode.
+        chart
+            .configure_series_labels()
+            .position(legend)
+            .background_style(INK.mix(0.0))
+            .border_style(INK.mix(0.3))
+            .label_font((FONT, 12).into_font().color(&INK))
+            .draw()
+            .map_err(err)?;
+    }
     if let Some(p) = own {
         chart.draw_series([Circle::new(p, 8, INK.stroke_width(2))]).map_err(err)?;
         let label = EmptyElement::at(p)
             + Text::new("the file's SLO", (-96, -20), (FONT, 12).into_font().color(&INK));
         chart.draw_series([label]).map_err(err)?;
     }
-    if xy.is_empty() {
+    if lines.iter().all(Vec::is_empty) {
         chart
             .draw_series([Text::new("no feasible point", (0.05, 0.5), (FONT, 14).into_font())])
             .map_err(err)?;
@@ -142,29 +165,55 @@ fn frontier_panel(
 
 /// Both frontiers of a workload side by side.
 pub fn frontier_chart(f: &Frontier) -> String {
+    frontier_comparison_chart(f, &[])
+}
+
+/// Colours of the pools' frontiers beside the combined one.
+const POOL_COLOURS: [RGBColor; 5] = [PREFILL, AGGREGATED, MEMORY, SLO, RGBColor(0x8a, 0x8f, 0x33)];
+
+/// The combined frontiers of a workload and, beside them, those of each pool alone
+/// (`whatif::frontier::by_pool`).
+pub fn frontier_comparison_chart(combined: &Frontier, by_pool: &[Frontier]) -> String {
     let title = format!(
         "cost of `{}` against interactivity and time to first token (ring: the file's SLO)",
-        f.workload
+        combined.workload
     );
+    // The pools first, so that the combined frontier is drawn over them where they meet.
+    let lines = |pick: fn(&Frontier) -> &[Point], colour: RGBColor| {
+        let mut series = Vec::new();
+        for (f, c) in by_pool.iter().zip(POOL_COLOURS.iter().cycle()) {
+            let name = format!("{} alone", f.pool.as_deref().unwrap_or("?"));
+            series.push(Series { name, points: pick(f), colour: *c, width: 4 });
+        }
+        let name = "every pool".to_string();
+        series.push(Series { name, points: pick(combined), colour, width: 2 });
+        series
+    };
+    let tokens = lines(|f| &f.interactivity, DECODE);
+    let ttft = lines(|f| &f.ttft, if by_pool.is_empty() { PREFILL } else { DECODE });
     svg((900, 380), &title, |root| {
         let panels = root.split_evenly((1, 2));
         frontier_panel(
             &panels[0],
-            "cost against tokens/s per user",
-            "output tokens/s per user (1 / TPOT)",
-            &f.interactivity,
-            f.own.as_ref(),
+            (
+                "cost against tokens/s per user",
+                "output tokens/s per user (1 / TPOT)",
+                SeriesLabelPosition::UpperLeft,
+            ),
+            &tokens,
+            combined.own.as_ref(),
             |p| p.output_tokens_per_s_per_user,
-            DECODE,
         )?;
         frontier_panel(
             &panels[1],
-            "cost against time to first token",
-            "TTFT (ms, at the bound's percentile)",
-            &f.ttft,
-            f.own.as_ref(),
+            (
+                "cost against time to first token",
+                "TTFT (ms, at the bound's percentile)",
+                SeriesLabelPosition::LowerLeft,
+            ),
+            &ttft,
+            combined.own.as_ref(),
             |p| p.ttft_ms,
-            PREFILL,
         )
     })
 }
@@ -368,9 +417,10 @@ pub fn simulated(
     }
 }
 
-/// `fleetplan frontier --format svg`: the chart alone, its own colours per scheme.
-pub fn frontier_svg(f: &Frontier) -> String {
-    let chart = frontier_chart(f);
+/// `fleetplan frontier --format svg`: the chart alone, its own colours per scheme; with the
+/// frontiers of each pool alone when `by_pool` has any.
+pub fn frontier_svg(f: &Frontier, by_pool: &[Frontier]) -> String {
+    let chart = frontier_comparison_chart(f, by_pool);
     let style = format!(
         "<style>\n{CHART_CSS}svg.chart {{ color: #1d2330; background: #ffffff; }}\n\
          @media (prefers-color-scheme: dark) {{ svg.chart {{ color: #e6e9ef; background: #161a22; }} }}\n</style>"

@@ -71,8 +71,9 @@ fn table(points: &[Point]) -> String {
 }
 
 pub fn frontier_text(f: &Frontier) -> String {
+    let on = f.pool.as_ref().map_or(String::new(), |p| format!(" on pool `{p}` alone"));
     let mut out = format!(
-        "frontier of `{}` in {} ({}, {} req/s): {} plans, {} of them found no fleet\n",
+        "frontier of `{}`{on} in {} ({}, {} req/s): {} plans, {} of them found no fleet\n",
         f.workload, f.source, f.model, f.rate_per_s, f.plans_solved, f.infeasible
     );
     if let Some(p) = &f.own {

@@ -32,8 +32,15 @@ const DEFAULT_PERCENTILE: Percentile = Percentile::P(90.0);
 /// prefill queues already run at their utilisation ceiling.
 const TTFT_RANGE: f64 = 12.0;
 
-/// The file's TPOT bound times this, when the sweep has no loosest batch to go by.
-const TPOT_RANGE: f64 = 6.0;
+/// The TPOT sweep spends its steps up to the file's bound times this (or the fastest step
+/// times [`DENSE_WITHOUT_BOUND`]), and a quarter as many again on the tail beyond, up to the
+/// slowest step any instance takes: a CPU's full batch can take seconds per token, and
+/// spreading the steps evenly that far left a GPU's cheapest bounds between two of them.
+const DENSE_TPOT_RANGE: f64 = 6.0;
+
+/// A bound just above a fastest latency: exactly at it, the bound is met only with no queue.
+const NEAR_FASTEST: f64 = 1.02;
+const DENSE_WITHOUT_BOUND: f64 = 30.0;
 
 /// How the frontier is found.
 #[derive(Clone, Copy, Debug)]
@@ -55,6 +62,10 @@ pub struct Frontier {
     pub schema_version: u32,
     pub source: String,
     pub workload: String,
+    /// The one compute pool the frontier was restricted to (`--by-pool`), memory pools kept;
+    /// absent when every pool may serve.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
     pub model: String,
     pub rate_per_s: f64,
     pub tpot_percentile: Percentile,
@@ -186,22 +197,40 @@ pub fn frontier(
 
     // The TPOT sweep runs from the fastest step any instance takes to the slowest step of a
     // batch as large as memory allows; the TTFT sweep from the fastest first token onwards.
+    // Each pool's own fastest is on the grid too: just above it, that pool's cheapest fast
+    // deployment appears, which an even grid would step over.
     let percentiles = [tpot_percentile, ttft_percentile];
-    let fastest_tpot = fastest(&alone, w, Metric::Tpot, percentiles);
-    let loosest_tpot = loosest_tpot(&alone, w).or(file_tpot.map(|b| b * TPOT_RANGE));
-    let fastest_ttft = fastest(&alone, w, Metric::Ttft, percentiles);
+    let fastest_tpots = fastest(&alone, w, Metric::Tpot, percentiles);
+    let loosest_tpot = loosest_tpot(&alone, w).or(file_tpot.map(|b| b * DENSE_TPOT_RANGE));
+    let fastest_ttfts = fastest(&alone, w, Metric::Ttft, percentiles);
+    let just_above = |fastest: &[f64]| -> Vec<f64> {
+        fastest.iter().skip(1).map(|s| round(s * NEAR_FASTEST, 7)).collect()
+    };
     // The file's own bounds first: with none on TPOT or TTFT (an end-to-end bound alone) it is
     // on neither sweep's grid.
     let mut bounds: Vec<(Option<f64>, Option<f64>, Sweep)> =
         vec![(file_tpot, file_ttft, Sweep::Own)];
-    if let (Some(lo), Some(hi)) = (fastest_tpot, loosest_tpot) {
-        for tpot in grid(lo, hi.max(file_tpot.unwrap_or(0.0)), steps, file_tpot) {
+    if let (Some(&lo), Some(hi)) = (fastest_tpots.first(), loosest_tpot) {
+        let hi = hi.max(file_tpot.unwrap_or(0.0));
+        let knee = file_tpot.map_or(lo * DENSE_WITHOUT_BOUND, |b| b * DENSE_TPOT_RANGE).min(hi);
+        let mut extra: Vec<f64> = file_tpot.into_iter().collect();
+        extra.extend(just_above(&fastest_tpots).into_iter().filter(|s| *s <= hi));
+        let mut tpots = grid(lo, knee, steps, &extra);
+        if hi > knee * 1.5 {
+            let tail = grid(knee / NEAR_FASTEST, hi, (steps / 4).max(2), &[]);
+            tpots.extend(tail.into_iter().skip(1));
+        }
+        tpots.sort_by(f64::total_cmp);
+        tpots.dedup();
+        for tpot in tpots {
             bounds.push((Some(tpot), file_ttft, Sweep::Tpot));
         }
     }
-    if let Some(lo) = fastest_ttft {
+    if let Some(&lo) = fastest_ttfts.first() {
         let hi = (lo * TTFT_RANGE).max(file_ttft.unwrap_or(0.0) * 2.0);
-        for ttft in grid(lo, hi, steps, file_ttft) {
+        let mut extra: Vec<f64> = file_ttft.into_iter().collect();
+        extra.extend(just_above(&fastest_ttfts).into_iter().filter(|s| *s <= hi));
+        for ttft in grid(lo, hi, steps, &extra) {
             bounds.push((file_tpot, Some(ttft), Sweep::Ttft));
         }
     }
@@ -234,6 +263,7 @@ pub fn frontier(
         schema_version: SCHEMA_VERSION,
         source: source.to_string(),
         workload: workload.to_string(),
+        pool: None,
         model: w.model.clone(),
         rate_per_s: w.rate_per_s,
         tpot_percentile,
@@ -244,6 +274,34 @@ pub fn frontier(
         plans_solved: bounds.len() - 1,
         infeasible,
     })
+}
+
+/// The frontier of the workload on each compute pool alone (the pools without compute, SSD
+/// and DRAM tiers, kept beside it): one vendor or device against another, as the combined
+/// frontier draws them together. A pool that cannot serve the workload at any bound has none.
+pub fn by_pool(
+    source: &str,
+    spec: &Spec,
+    workload: &str,
+    options: &FrontierOptions,
+) -> Result<Vec<Frontier>, FrontierError> {
+    let computes = |pool: &crate::spec::Pool| {
+        spec.devices.get(&pool.device).is_some_and(|d| d.kind.computes())
+    };
+    let mut frontiers = Vec::new();
+    for (name, _) in spec.pools.iter().filter(|(_, p)| computes(p)) {
+        let mut one = spec.clone();
+        one.pools.retain(|other, p| other == name || !computes(p));
+        match frontier(source, &one, workload, options) {
+            Ok(mut f) => {
+                f.pool = Some(name.clone());
+                frontiers.push(f);
+            }
+            Err(FrontierError::NoPlan { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(frontiers)
 }
 
 #[derive(Clone, Copy)]
@@ -294,10 +352,10 @@ pub fn with_bounds(
     spec
 }
 
-/// The fastest `metric` any instance of any pool reaches for the workload: what the
-/// candidates rejected under a bound no instance meets report as their best. The other
-/// metric keeps the file's bound.
-fn fastest(spec: &Spec, w: &Workload, metric: Metric, percentiles: [Percentile; 2]) -> Option<f64> {
+/// The fastest `metric` an instance of each pool reaches for the workload (ascending, one per
+/// pool that runs it): what the candidates rejected under a bound no instance meets report as
+/// their best. The other metric keeps the file's bound.
+fn fastest(spec: &Spec, w: &Workload, metric: Metric, percentiles: [Percentile; 2]) -> Vec<f64> {
     let file = |m: Metric| bound_of(w, m).map(|b| b.limit_s);
     let (tpot, ttft) = match metric {
         Metric::Ttft => (file(Metric::Tpot), Some(1e-9)),
@@ -305,13 +363,20 @@ fn fastest(spec: &Spec, w: &Workload, metric: Metric, percentiles: [Percentile; 
     };
     let [tpot_p, ttft_p] = percentiles;
     let probe = with_bounds(spec, &w.name, tpot, tpot_p, ttft, ttft_p);
-    let w = probe.workloads.get(&w.name)?;
-    each_pool(&probe, w)
-        .flat_map(|(_, rejected)| rejected)
-        .filter(|r| r.metric == Some(metric))
-        .filter_map(|r| r.best_s)
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .min_by(f64::total_cmp)
+    let Some(w) = probe.workloads.get(&w.name) else { return Vec::new() };
+    let mut per_pool: Vec<f64> = each_pool(&probe, w)
+        .filter_map(|(_, rejected)| {
+            rejected
+                .iter()
+                .filter(|r| r.metric == Some(metric))
+                .filter_map(|r| r.best_s)
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .min_by(f64::total_cmp)
+        })
+        .collect();
+    per_pool.sort_by(f64::total_cmp);
+    per_pool.dedup();
+    per_pool
 }
 
 /// The slowest step of a decode or aggregated instance whose batch only memory limits.
@@ -344,15 +409,14 @@ fn each_pool<'a>(
     })
 }
 
-/// `steps` bounds spaced evenly in ratio from just above `lo` to `hi`, with `own` (the file's
-/// bound) among them, ascending and without repeats.
-fn grid(lo: f64, hi: f64, steps: usize, own: Option<f64>) -> Vec<f64> {
-    // Just above the fastest: exactly at it, the bound is met only with no queue at all.
-    let lo = lo * 1.02;
+/// `steps` bounds spaced evenly in ratio from just above `lo` to `hi`, with `extra` (the
+/// file's bound, each pool's fastest) among them, ascending and without repeats.
+fn grid(lo: f64, hi: f64, steps: usize, extra: &[f64]) -> Vec<f64> {
+    let lo = lo * NEAR_FASTEST;
     let hi = hi.max(lo * 1.5);
     let ratio = (hi / lo).powf(1.0 / (steps - 1) as f64);
     let mut bounds: Vec<f64> = (0..steps).map(|i| round(lo * ratio.powi(i as i32), 7)).collect();
-    bounds.extend(own);
+    bounds.extend_from_slice(extra);
     bounds.sort_by(f64::total_cmp);
     bounds.dedup();
     bounds
