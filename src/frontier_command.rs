@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use fleetplan::whatif::frontier::{by_pool, frontier, FrontierOptions};
+use fleetplan::whatif::frontier::{compare, FrontierOptions};
 
 use crate::output::Output;
 use crate::{compile, print_and_succeed};
@@ -37,15 +37,8 @@ pub fn frontier_command(args: &FrontierArgs, out: &mut Output) -> ExitCode {
     let Some(spec) = compile(&args.file, out) else { return ExitCode::FAILURE };
     let source = if args.file == "-" { "<stdin>" } else { args.file.as_str() };
     let options = FrontierOptions { steps: args.steps as usize, ..FrontierOptions::default() };
-    let found = frontier(source, &spec, &args.workload, &options).and_then(|f| {
-        let pools = if args.by_pool {
-            by_pool(source, &spec, &args.workload, &options)?
-        } else {
-            Vec::new()
-        };
-        Ok((f, pools))
-    });
-    let (f, pools) = match found {
+    let found = compare(source, &spec, &args.workload, &options, args.by_pool);
+    let comparison = match found {
         Ok(found) => found,
         Err(e) => {
             out.error(e.code(), e.to_string(), &e.help());
@@ -56,12 +49,13 @@ pub fn frontier_command(args: &FrontierArgs, out: &mut Output) -> ExitCode {
             };
         }
     };
+    let (f, pools) = (&comparison.combined, &comparison.by_pool);
     // With `--by-pool` the JSON is `{"combined": …, "by_pool": […]}`, else the frontier.
     let json = || {
         if args.by_pool {
-            serde_json::json!({ "combined": f, "by_pool": pools })
+            serde_json::to_value(&comparison).unwrap_or_default()
         } else {
-            serde_json::to_value(&f).unwrap_or_default()
+            serde_json::to_value(f).unwrap_or_default()
         }
     };
     if args.format == FrontierFormat::Json && out.is_json() {
@@ -69,12 +63,12 @@ pub fn frontier_command(args: &FrontierArgs, out: &mut Output) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     print_and_succeed(&match args.format {
-        FrontierFormat::Text => std::iter::once(&f)
-            .chain(&pools)
+        FrontierFormat::Text => std::iter::once(f)
+            .chain(pools)
             .map(fleetplan::report::frontier_text)
             .collect::<Vec<_>>()
             .join("\n"),
         FrontierFormat::Json => fleetplan::dump::json(&json()),
-        FrontierFormat::Svg => fleetplan::report::frontier_svg(&f, &pools),
+        FrontierFormat::Svg => fleetplan::report::frontier_svg(f, pools),
     })
 }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use fleetplan::simulate::{SimOptions, Traffic, DEFAULT_REQUESTS};
-use fleetplan::whatif::frontier::{costliest, frontier, FrontierOptions, REPORT_FRONTIERS};
+use fleetplan::whatif::frontier::{
+    compare, compute_pools, costliest, FrontierOptions, REPORT_BY_POOL, REPORT_FRONTIERS,
+};
 
 use crate::output::{write_stdout, Output};
 use crate::write::write_in_place;
@@ -61,8 +63,9 @@ pub fn report_command(args: &ReportArgs, out: &mut Output) -> ExitCode {
     if args.frontier_steps >= 2 {
         let f_options = FrontierOptions { steps: args.frontier_steps as usize, solve: options };
         let (drawn, left_out) = costliest(&plan, REPORT_FRONTIERS);
+        let each_pool = compute_pools(&spec) <= REPORT_BY_POOL;
         for name in &drawn {
-            match frontier(&plan.source, &spec, name, &f_options) {
+            match compare(&plan.source, &spec, name, &f_options, each_pool) {
                 Ok(f) => frontiers.push(f),
                 Err(e) => frontier_notes.push(e.to_string()),
             }

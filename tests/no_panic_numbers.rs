@@ -130,16 +130,18 @@ fn whatif_and_html(
     plan: &fleetplan::report::Plan,
     options: &fleetplan::solve::Options,
 ) {
-    use fleetplan::whatif::frontier::{frontier, FrontierOptions};
+    use fleetplan::whatif::frontier::{compare, FrontierOptions};
     let options = FrontierOptions {
         steps: 3,
         solve: fleetplan::solve::Options { time_limit_s: 1.0, ..*options },
     };
     let frontiers: Vec<_> =
-        spec.workloads.keys().filter_map(|w| frontier(name, spec, w, &options).ok()).collect();
-    for f in &frontiers {
-        finite(&fleetplan::report::frontier_text(f), name);
-        let _ = fleetplan::report::frontier_svg(f, &[]);
+        spec.workloads.keys().filter_map(|w| compare(name, spec, w, &options, true).ok()).collect();
+    for c in &frontiers {
+        for f in std::iter::once(&c.combined).chain(&c.by_pool) {
+            finite(&fleetplan::report::frontier_text(f), name);
+        }
+        let _ = fleetplan::report::frontier_svg(&c.combined, &c.by_pool);
     }
     let input = fleetplan::report::ReportInput {
         plan,

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use fleetplan::load::Root;
 use fleetplan::report::{html, ReportInput, Section};
-use fleetplan::whatif::frontier::{frontier, FrontierOptions};
+use fleetplan::whatif::frontier::{compare, frontier, FrontierOptions};
 use fleetplan::PlanOutcome;
 
 fn fleetplan(args: &[&str]) -> Output {
@@ -41,7 +41,7 @@ fn page(file: &str, sensitivity: Option<Section>) -> String {
     let frontiers: Vec<_> = spec
         .workloads
         .keys()
-        .map(|w| frontier(file, &spec, w, &FrontierOptions::default()).unwrap())
+        .map(|w| compare(file, &spec, w, &FrontierOptions::default(), true).unwrap())
         .collect();
     html(&ReportInput {
         plan: &plan,
@@ -121,8 +121,8 @@ fn the_page_has_its_charts_well_formed() {
 /// ink the stylesheet repaints (`#000000`) or one of the mid-tone series colours.
 #[test]
 fn chart_colours_read_on_both_backgrounds() {
-    let page = page("examples/chat.fleet", None);
-    let allowed = ["#000000", "#3B82C4", "#E07B39", "#4CA86A", "#9B6FC7", "#D64545"];
+    let page = page("examples/three-layer.fleet", None);
+    let allowed = ["#000000", "#3B82C4", "#E07B39", "#4CA86A", "#9B6FC7", "#D64545", "#8A8F33"];
     for svg in svgs(&page) {
         for attribute in ["fill=\"#", "stroke=\"#"] {
             for colour in svg.split(attribute).skip(1) {

@@ -163,16 +163,11 @@ fn frontier_panel(
     Ok(())
 }
 
-/// Both frontiers of a workload side by side.
-pub fn frontier_chart(f: &Frontier) -> String {
-    frontier_comparison_chart(f, &[])
-}
-
 /// Colours of the pools' frontiers beside the combined one.
 const POOL_COLOURS: [RGBColor; 5] = [PREFILL, AGGREGATED, MEMORY, SLO, RGBColor(0x8a, 0x8f, 0x33)];
 
-/// The combined frontiers of a workload and, beside them, those of each pool alone
-/// (`whatif::frontier::by_pool`).
+/// Both frontiers of a workload side by side and, on each, those of each pool alone
+/// (`whatif::frontier::by_pool`) when `by_pool` has any.
 pub fn frontier_comparison_chart(combined: &Frontier, by_pool: &[Frontier]) -> String {
     let title = format!(
         "cost of `{}` against interactivity and time to first token (ring: the file's SLO)",

@@ -11,14 +11,14 @@ use super::plan::Plan;
 use super::table_html::{table, Cell};
 use crate::graph::TierKind;
 use crate::simulate::SimReport;
-use crate::whatif::frontier::Frontier;
+use crate::whatif::frontier::Comparison;
 
 /// Everything the page shows.
 pub struct ReportInput<'a> {
     pub plan: &'a Plan,
     /// The frontier of each workload drawn; `frontier_notes` says which were left out and
     /// why (no bound of the sweep found a plan, or more workloads than a page shows).
-    pub frontiers: &'a [Frontier],
+    pub frontiers: &'a [Comparison],
     pub frontier_notes: &'a [String],
     /// The simulation of the plan (`fleetplan report --simulate`).
     pub simulation: Option<&'a SimReport>,
@@ -222,13 +222,14 @@ fn cost(plan: &Plan) -> Section {
     }
 }
 
-fn frontiers(frontiers: &[Frontier], errors: &[String]) -> Section {
+fn frontiers(frontiers: &[Comparison], errors: &[String]) -> Section {
     let mut html = String::from(
-        "<p>Each point is a whole plan of the workload alone with its TPOT (left) or TTFT (right) bound moved; only the points no other beats are kept. <code>fleetplan frontier FILE --workload W</code> lists them with their configurations.</p>\n",
+        "<p>Each point is a whole plan of the workload alone with its TPOT (left) or TTFT (right) bound moved; only the points no other beats are kept. Beside the frontier over every pool, each pool alone (when the file has at most four). <code>fleetplan frontier FILE --workload W</code> lists them with their configurations.</p>\n",
     );
-    for f in frontiers {
+    for c in frontiers {
+        let f = &c.combined;
         html.push_str(&format!("<h3>{}</h3>\n", escape(&f.workload)));
-        html.push_str(&figure(&charts::frontier_chart(f)));
+        html.push_str(&figure(&charts::frontier_comparison_chart(f, &c.by_pool)));
         let rows: Vec<Vec<Cell>> = f
             .interactivity
             .iter()

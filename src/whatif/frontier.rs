@@ -27,13 +27,18 @@ pub const DEFAULT_STEPS: usize = 24;
 /// are most often written at.
 const DEFAULT_PERCENTILE: Percentile = Percentile::P(90.0);
 
-/// The loosest TTFT bound a sweep tries, as a multiple of the fastest first token any
-/// instance gives (or of the file's bound, whichever is larger): far past the knee, where
-/// prefill queues already run at their utilisation ceiling.
+/// The TTFT sweep spends its steps up to the fastest first token any instance gives times
+/// this (or twice the file's bound, whichever is larger): past the knee, where prefill queues
+/// already run at their utilisation ceiling.
 const TTFT_RANGE: f64 = 12.0;
 
+/// A sparse tail goes on to the slowest pool's fastest first token times this: an LPU's first
+/// token can be ten times faster than a GPU's, and a sweep that stopped at twelve LPU first
+/// tokens never reached the GPUs' cheap, patient prefill.
+const SLOWEST_POOL_TTFT_RANGE: f64 = 4.0;
+
 /// The TPOT sweep spends its steps up to the file's bound times this (or the fastest step
-/// times [`DENSE_WITHOUT_BOUND`]), and a quarter as many again on the tail beyond, up to the
+/// times [`DENSE_WITHOUT_BOUND`]), and half as many again on the tail beyond, up to the
 /// slowest step any instance takes: a CPU's full batch can take seconds per token, and
 /// spreading the steps evenly that far left a GPU's cheapest bounds between two of them.
 const DENSE_TPOT_RANGE: f64 = 6.0;
@@ -116,6 +121,10 @@ pub struct Config {
     pub batch: u32,
 }
 
+/// A report draws each pool alone beside the mix when the file has at most this many compute
+/// pools: each one is another frontier's worth of plans.
+pub const REPORT_BY_POOL: usize = 4;
+
 /// Frontiers a report draws at most: each is about fifty plans, so a fleet of a hundred
 /// workloads would take minutes and a page of megabytes; `fleetplan frontier` draws any other.
 pub const REPORT_FRONTIERS: usize = 8;
@@ -182,34 +191,42 @@ pub fn frontier(
     workload: &str,
     options: &FrontierOptions,
 ) -> Result<Frontier, FrontierError> {
-    let Some(w) = spec.workloads.get(workload) else {
-        return Err(FrontierError::UnknownWorkload {
-            name: workload.to_string(),
-            known: spec.workloads.keys().cloned().collect(),
-        });
-    };
+    let w = find(spec, workload)?;
     let alone = alone(spec, w);
-    let steps = options.steps.max(2);
-    let tpot_percentile = bound_of(w, Metric::Tpot).map_or(DEFAULT_PERCENTILE, |b| b.percentile);
-    let ttft_percentile = bound_of(w, Metric::Ttft).map_or(DEFAULT_PERCENTILE, |b| b.percentile);
+    let bounds = bounds(&alone, w, options.steps.max(2));
+    sweep(source, &alone, w, &bounds, options)
+}
+
+fn find<'a>(spec: &'a Spec, workload: &str) -> Result<&'a Workload, FrontierError> {
+    spec.workloads.get(workload).ok_or_else(|| FrontierError::UnknownWorkload {
+        name: workload.to_string(),
+        known: spec.workloads.keys().cloned().collect(),
+    })
+}
+
+/// The percentile of the workload's bound on `metric`, p90 when it has none.
+fn percentile_of(w: &Workload, metric: Metric) -> Percentile {
+    bound_of(w, metric).map_or(DEFAULT_PERCENTILE, |b| b.percentile)
+}
+
+/// The bounds to plan at: the file's own first, then the TPOT sweep's and the TTFT sweep's.
+fn bounds(alone: &Spec, w: &Workload, steps: usize) -> Vec<(Option<f64>, Option<f64>, Sweep)> {
     let file_tpot = bound_of(w, Metric::Tpot).map(|b| b.limit_s);
     let file_ttft = bound_of(w, Metric::Ttft).map(|b| b.limit_s);
-
     // The TPOT sweep runs from the fastest step any instance takes to the slowest step of a
     // batch as large as memory allows; the TTFT sweep from the fastest first token onwards.
     // Each pool's own fastest is on the grid too: just above it, that pool's cheapest fast
     // deployment appears, which an even grid would step over.
-    let percentiles = [tpot_percentile, ttft_percentile];
-    let fastest_tpots = fastest(&alone, w, Metric::Tpot, percentiles);
-    let loosest_tpot = loosest_tpot(&alone, w).or(file_tpot.map(|b| b * DENSE_TPOT_RANGE));
-    let fastest_ttfts = fastest(&alone, w, Metric::Ttft, percentiles);
+    let percentiles = [percentile_of(w, Metric::Tpot), percentile_of(w, Metric::Ttft)];
+    let fastest_tpots = fastest(alone, w, Metric::Tpot, percentiles);
+    let loosest_tpot = loosest_tpot(alone, w).or(file_tpot.map(|b| b * DENSE_TPOT_RANGE));
+    let fastest_ttfts = fastest(alone, w, Metric::Ttft, percentiles);
     let just_above = |fastest: &[f64]| -> Vec<f64> {
         fastest.iter().skip(1).map(|s| round(s * NEAR_FASTEST, 7)).collect()
     };
     // The file's own bounds first: with none on TPOT or TTFT (an end-to-end bound alone) it is
     // on neither sweep's grid.
-    let mut bounds: Vec<(Option<f64>, Option<f64>, Sweep)> =
-        vec![(file_tpot, file_ttft, Sweep::Own)];
+    let mut bounds = vec![(file_tpot, file_ttft, Sweep::Own)];
     if let (Some(&lo), Some(hi)) = (fastest_tpots.first(), loosest_tpot) {
         let hi = hi.max(file_tpot.unwrap_or(0.0));
         let knee = file_tpot.map_or(lo * DENSE_WITHOUT_BOUND, |b| b * DENSE_TPOT_RANGE).min(hi);
@@ -217,27 +234,46 @@ pub fn frontier(
         extra.extend(just_above(&fastest_tpots).into_iter().filter(|s| *s <= hi));
         let mut tpots = grid(lo, knee, steps, &extra);
         if hi > knee * 1.5 {
-            let tail = grid(knee / NEAR_FASTEST, hi, (steps / 4).max(2), &[]);
+            let tail = grid(knee / NEAR_FASTEST, hi, (steps / 2).max(2), &[]);
             tpots.extend(tail.into_iter().skip(1));
         }
         tpots.sort_by(f64::total_cmp);
         tpots.dedup();
-        for tpot in tpots {
-            bounds.push((Some(tpot), file_ttft, Sweep::Tpot));
-        }
+        bounds.extend(tpots.into_iter().map(|tpot| (Some(tpot), file_ttft, Sweep::Tpot)));
     }
-    if let Some(&lo) = fastest_ttfts.first() {
-        let hi = (lo * TTFT_RANGE).max(file_ttft.unwrap_or(0.0) * 2.0);
+    if let (Some(&lo), Some(&slowest)) = (fastest_ttfts.first(), fastest_ttfts.last()) {
+        // Dense up to the knee; a sparse tail far enough past the slowest pool's fastest first
+        // token to see its queue's knee too.
+        let knee = (lo * TTFT_RANGE).max(file_ttft.unwrap_or(0.0) * 2.0);
+        let hi = knee.max(slowest * SLOWEST_POOL_TTFT_RANGE);
         let mut extra: Vec<f64> = file_ttft.into_iter().collect();
         extra.extend(just_above(&fastest_ttfts).into_iter().filter(|s| *s <= hi));
-        for ttft in grid(lo, hi, steps, &extra) {
-            bounds.push((file_tpot, Some(ttft), Sweep::Ttft));
+        let mut ttfts = grid(lo, knee, steps, &extra);
+        if hi > knee * 1.5 {
+            let tail = grid(knee / NEAR_FASTEST, hi, (steps / 2).max(2), &[]);
+            ttfts.extend(tail.into_iter().skip(1));
         }
+        ttfts.sort_by(f64::total_cmp);
+        ttfts.dedup();
+        bounds.extend(ttfts.into_iter().map(|ttft| (file_tpot, Some(ttft), Sweep::Ttft)));
     }
+    bounds
+}
 
+/// Plans `alone` (the workload `w` alone, perhaps on fewer pools) at every bound and keeps
+/// the Pareto points of each sweep.
+fn sweep(
+    source: &str,
+    alone: &Spec,
+    w: &Workload,
+    bounds: &[(Option<f64>, Option<f64>, Sweep)],
+    options: &FrontierOptions,
+) -> Result<Frontier, FrontierError> {
+    let (tpot_percentile, ttft_percentile) =
+        (percentile_of(w, Metric::Tpot), percentile_of(w, Metric::Ttft));
     let solve_options = Options { threads: 1, ..options.solve };
-    let planned = crate::parallel::map(&bounds, options.solve.threads, |_, (tpot, ttft, _)| {
-        let bounded = with_bounds(&alone, workload, *tpot, tpot_percentile, *ttft, ttft_percentile);
+    let planned = crate::parallel::map(bounds, options.solve.threads, |_, (tpot, ttft, _)| {
+        let bounded = with_bounds(alone, &w.name, *tpot, tpot_percentile, *ttft, ttft_percentile);
         point(source, &bounded, *tpot, *ttft, &solve_options)
     });
     let infeasible = planned.iter().skip(1).filter(|p| p.is_none()).count();
@@ -257,12 +293,12 @@ pub fn frontier(
     // Faster is better, so slowest first: cost rises along the list in both frontiers.
     let ttft = pareto(ttft_points, |p| p.ttft_ms.map(|t| -round(t, 2)));
     if interactivity.is_empty() && ttft.is_empty() && own.is_none() {
-        return Err(FrontierError::NoPlan { workload: workload.to_string() });
+        return Err(FrontierError::NoPlan { workload: w.name.clone() });
     }
     Ok(Frontier {
         schema_version: SCHEMA_VERSION,
         source: source.to_string(),
-        workload: workload.to_string(),
+        workload: w.name.clone(),
         pool: None,
         model: w.model.clone(),
         rate_per_s: w.rate_per_s,
@@ -271,28 +307,60 @@ pub fn frontier(
         own,
         interactivity,
         ttft,
-        plans_solved: bounds.len() - 1,
+        plans_solved: bounds.len().saturating_sub(1),
         infeasible,
     })
 }
 
+/// A workload's frontier over every pool and, when asked, on each compute pool alone.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    pub combined: Frontier,
+    pub by_pool: Vec<Frontier>,
+}
+
+/// [`frontier`], and [`by_pool`] beside it when `each_pool` is set.
+pub fn compare(
+    source: &str,
+    spec: &Spec,
+    workload: &str,
+    options: &FrontierOptions,
+    each_pool: bool,
+) -> Result<Comparison, FrontierError> {
+    let combined = frontier(source, spec, workload, options)?;
+    let by_pool = if each_pool { by_pool(source, spec, workload, options)? } else { Vec::new() };
+    Ok(Comparison { combined, by_pool })
+}
+
+/// The compute pools of a spec (those whose device runs models): what `by_pool` goes over.
+pub fn compute_pools(spec: &Spec) -> usize {
+    spec.pools
+        .values()
+        .filter(|p| spec.devices.get(&p.device).is_some_and(|d| d.kind.computes()))
+        .count()
+}
+
 /// The frontier of the workload on each compute pool alone (the pools without compute, SSD
-/// and DRAM tiers, kept beside it): one vendor or device against another, as the combined
-/// frontier draws them together. A pool that cannot serve the workload at any bound has none.
+/// and DRAM tiers, kept beside it), at the same bounds as the frontier over every pool: one
+/// vendor or device against another and against the mix. A pool that cannot serve the
+/// workload at any bound has none.
 pub fn by_pool(
     source: &str,
     spec: &Spec,
     workload: &str,
     options: &FrontierOptions,
 ) -> Result<Vec<Frontier>, FrontierError> {
+    let w = find(spec, workload)?;
+    let alone = alone(spec, w);
+    let bounds = bounds(&alone, w, options.steps.max(2));
     let computes = |pool: &crate::spec::Pool| {
         spec.devices.get(&pool.device).is_some_and(|d| d.kind.computes())
     };
     let mut frontiers = Vec::new();
     for (name, _) in spec.pools.iter().filter(|(_, p)| computes(p)) {
-        let mut one = spec.clone();
+        let mut one = alone.clone();
         one.pools.retain(|other, p| other == name || !computes(p));
-        match frontier(source, &one, workload, options) {
+        match sweep(source, &one, w, &bounds, options) {
             Ok(mut f) => {
                 f.pool = Some(name.clone());
                 frontiers.push(f);
