@@ -269,3 +269,15 @@ fn a_pool_alone_never_beats_all_pools_at_its_bounds() {
         }
     }
 }
+
+/// The sweep's plans run on several threads; the frontier is the same bytes on one.
+#[test]
+fn the_frontier_does_not_depend_on_the_thread_count() {
+    let spec = spec_of(std::path::Path::new("examples/three-layer.fleet"));
+    let json = |threads: usize| {
+        let solve = fleetplan::solve::Options { threads, ..Default::default() };
+        let options = FrontierOptions { solve, ..FrontierOptions::default() };
+        fleetplan::dump::json(&frontier("x", &spec, "coding_agent", &options).unwrap())
+    };
+    assert_eq!(json(1), json(4));
+}
