@@ -8,6 +8,12 @@
 //! bound, so the configuration beside it (pools, roles, sizes, batches) is one that `plan`
 //! would buy for that SLO. Two sweeps: the TPOT bound with the file's TTFT bound kept, and
 //! the TTFT bound with the file's TPOT bound kept; each is filtered to its Pareto points.
+//! `by_pool` plans the same bounds on each compute pool alone, to set vendors side by side.
+//!
+//! The frontier is sampled: a bound between two of the grid's may buy a cheaper fleet (cost is
+//! not monotone in the TPOT bound, since the first token waits one decode step at the bound's
+//! batch). The grid is dense where the file's bound is and includes each pool's fastest, where
+//! a pool's cheapest fast deployment appears.
 
 use serde::Serialize;
 
@@ -43,9 +49,10 @@ const SLOWEST_POOL_TTFT_RANGE: f64 = 4.0;
 /// spreading the steps evenly that far left a GPU's cheapest bounds between two of them.
 const DENSE_TPOT_RANGE: f64 = 6.0;
 
+const DENSE_WITHOUT_BOUND: f64 = 30.0;
+
 /// A bound just above a fastest latency: exactly at it, the bound is met only with no queue.
 const NEAR_FASTEST: f64 = 1.02;
-const DENSE_WITHOUT_BOUND: f64 = 30.0;
 
 /// How the frontier is found.
 #[derive(Clone, Copy, Debug)]
