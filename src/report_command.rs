@@ -30,7 +30,7 @@ pub struct ReportArgs {
     /// Seed of the simulation.
     #[arg(long, requires = "simulate", default_value_t = 1)]
     seed: u64,
-    /// Bounds tried per frontier sweep (2 to 200); 0 leaves the frontiers out.
+    /// Bounds tried per frontier sweep (at most 200; below 2, 2); 0 leaves the frontiers out.
     #[arg(long, default_value_t = fleetplan::whatif::frontier::DEFAULT_STEPS as u32,
           value_parser = clap::value_parser!(u32).range(0..=200))]
     frontier_steps: u32,
@@ -60,7 +60,7 @@ pub fn report_command(args: &ReportArgs, out: &mut Output) -> ExitCode {
     };
     let mut frontiers = Vec::new();
     let mut frontier_notes = Vec::new();
-    if args.frontier_steps >= 2 {
+    if args.frontier_steps > 0 {
         let f_options = FrontierOptions { steps: args.frontier_steps as usize, solve: options };
         let (drawn, left_out) = costliest(&plan, REPORT_FRONTIERS);
         let each_pool = compute_pools(&spec) <= REPORT_BY_POOL;
