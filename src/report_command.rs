@@ -63,7 +63,8 @@ pub fn report_command(args: &ReportArgs, out: &mut Output) -> ExitCode {
     if args.frontier_steps > 0 {
         let f_options = FrontierOptions { steps: args.frontier_steps as usize, solve: options };
         let (drawn, left_out) = costliest(&plan, REPORT_FRONTIERS);
-        let each_pool = compute_pools(&spec) <= REPORT_BY_POOL;
+        // With one compute pool, that pool alone is the frontier itself.
+        let each_pool = (2..=REPORT_BY_POOL).contains(&compute_pools(&spec));
         for name in &drawn {
             match compare(&plan.source, &spec, name, &f_options, each_pool) {
                 Ok(f) => frontiers.push(f),

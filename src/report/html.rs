@@ -224,7 +224,7 @@ fn cost(plan: &Plan) -> Section {
 
 fn frontiers(frontiers: &[Comparison], errors: &[String]) -> Section {
     let mut html = String::from(
-        "<p>Each point is a whole plan of the workload alone with its TPOT (left) or TTFT (right) bound moved; only the points no other beats are kept. Beside the frontier over every pool, each pool alone (when the file has at most four). <code>fleetplan frontier FILE --workload W</code> lists them with their configurations.</p>\n",
+        "<p>Each point is a whole plan of the workload alone with its TPOT (left) or TTFT (right) bound moved; only the points no other beats are kept. Beside the frontier over every pool, each pool alone (when the file has two to four compute pools). <code>fleetplan frontier FILE --workload W</code> lists them with their configurations.</p>\n",
     );
     for c in frontiers {
         let f = &c.combined;
