@@ -44,6 +44,8 @@ fn document() -> Schema {
         "estimate",
         "catalog",
         "deployment",
+        "frontier",
+        "report",
         "formatted",
         "sensitivity",
         "spec",

@@ -106,6 +106,7 @@ fn run(name: &str, text: &str) {
             finite(&fleetplan::report::plan_text(&plan), name);
             let _ = fleetplan::report::plan_markdown(&plan);
             let _ = fleetplan::dump::json(&plan);
+            whatif_and_html(name, &spec, &plan, &options);
             // As the CLI does: only simulations within the token budget run.
             let rate: f64 = spec.workloads.values().map(|w| w.rate_per_s).sum();
             let tokens: f64 = spec.workloads.values().map(|w| w.rate_per_s * w.output_tokens).sum();
@@ -120,6 +121,37 @@ fn run(name: &str, text: &str) {
             }
         }
     }
+}
+
+/// The frontier of every workload (a short sweep) and the HTML page, as `report` makes them.
+fn whatif_and_html(
+    name: &str,
+    spec: &fleetplan::spec::Spec,
+    plan: &fleetplan::report::Plan,
+    options: &fleetplan::solve::Options,
+) {
+    use fleetplan::whatif::frontier::{compare, FrontierOptions};
+    let options = FrontierOptions {
+        steps: 3,
+        solve: fleetplan::solve::Options { time_limit_s: 1.0, ..*options },
+    };
+    let frontiers: Vec<_> =
+        spec.workloads.keys().filter_map(|w| compare(name, spec, w, &options, true).ok()).collect();
+    for c in &frontiers {
+        for f in std::iter::once(&c.combined).chain(&c.by_pool) {
+            finite(&fleetplan::report::frontier_text(f), name);
+        }
+        let _ = fleetplan::report::frontier_svg(&c.combined, &c.by_pool);
+    }
+    let input = fleetplan::report::ReportInput {
+        plan,
+        frontiers: &frontiers,
+        frontier_notes: &[],
+        simulation: None,
+        sensitivity: None,
+    };
+    let page = fleetplan::report::html(&input);
+    assert!(!page.contains("chart not drawn"), "{name}: a chart failed");
 }
 
 #[test]

@@ -11,8 +11,10 @@ mod deploy;
 mod estimate;
 mod explain;
 mod fmt;
+mod frontier;
 mod output;
 mod plan;
+mod report;
 mod sensitivity;
 mod simulate;
 mod status;
@@ -62,6 +64,10 @@ enum Command {
     Estimate(estimate::EstimateArgs),
     /// Show every candidate of a workload: fit, batch at the SLO, TTFT parts, capacity, cost.
     Explain(explain::ExplainArgs),
+    /// The cost/interactivity frontier of one workload over every pool and role.
+    Frontier(frontier::FrontierArgs),
+    /// Plan a file and write it as one self-contained HTML page with charts.
+    Report(report::ReportArgs),
     /// Plan a file and write manifests for a serving stack (Dynamo, llm-d, KServe) into a
     /// directory (nothing is written without a plan).
     Deploy(deploy::DeployArgs),
@@ -96,6 +102,8 @@ pub fn main() -> ExitCode {
         Command::Estimate(args) => estimate::run(&args, &mut out),
         Command::Explain(args) => explain::run(&args, &mut out),
         Command::Deploy(args) => deploy::run(&args, &mut out),
+        Command::Frontier(args) => frontier::run(&args, &mut out),
+        Command::Report(args) => report::run(&args, &mut out),
         Command::Catalog(args) => catalog::run(&args, &mut out),
         Command::Completions(args) => completions::run(&args, Cli::command(), &mut out),
         Command::Man => completions::man(Cli::command(), &mut out),

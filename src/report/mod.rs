@@ -3,14 +3,21 @@
 
 mod calibration;
 mod catalog;
+mod charts;
 mod explain;
+mod frontier_text;
+mod html;
 mod plan;
 mod plan_text;
 mod table;
+mod table_html;
 
 pub use calibration::{fits, fits_text, DeviceFit};
 pub use catalog::catalog_text;
+pub use charts::{frontier_svg, CHART_CSS};
 pub use explain::explain_text;
+pub use frontier_text::{configuration_text, frontier_text};
+pub use html::{html, sections, ReportInput, Section};
 pub use plan::{plan, Plan, SCHEMA_VERSION};
 pub use plan_text::{plan_markdown, plan_text};
 pub use table::Table;

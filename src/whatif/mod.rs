@@ -3,6 +3,7 @@
 //! then `solve`), never a linearisation: an SLO or a rate changes which candidates exist and
 //! what each serves, which no dual price of the program can say.
 
+pub mod frontier;
 mod groups;
 mod replan;
 pub mod sensitivity;
