@@ -179,6 +179,34 @@ fn report_writes_the_page_and_says_so() {
     assert!(!std::fs::read_to_string(&out_path).unwrap().contains("id=\"frontier\""));
 }
 
+/// The page has the sensitivity section by default, with a break-even for every pool the plan
+/// JSON lists (the plan, not the section, is the oracle for which pools exist), and
+/// `--no-sensitivity` leaves it out.
+#[test]
+fn the_page_prices_the_plans_constraints() {
+    let dir = tempdir("report-sensitivity");
+    let out_path = dir.join("plan.html");
+    let out_arg = out_path.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args =
+            vec!["report", "examples/chat.fleet", "-o", out_arg, "--frontier-steps", "0"];
+        args.extend_from_slice(extra);
+        let out = fleetplan(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        std::fs::read_to_string(&out_path).unwrap()
+    };
+    let page = run(&[]);
+    let section = page.split("id=\"sensitivity\"").nth(1).expect("no sensitivity section");
+    let plan = fleetplan(&["plan", "examples/chat.fleet", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    for pool in plan["pools"].as_array().unwrap() {
+        let name = pool["pool"].as_str().unwrap();
+        assert!(section.contains(&format!("<td>{name}</td>")), "no row for pool {name}");
+    }
+    assert!(section.contains("Break-even") || section.contains("break-even"));
+    assert!(!run(&["--no-sensitivity"]).contains("id=\"sensitivity\""));
+}
+
 #[test]
 fn report_of_an_infeasible_file_writes_nothing() {
     let dir = tempdir("report-infeasible");

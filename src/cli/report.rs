@@ -34,6 +34,10 @@ pub struct ReportArgs {
     #[arg(long, default_value_t = fleetplan::whatif::frontier::DEFAULT_STEPS as u32,
           value_parser = clap::value_parser!(u32).range(0..=200))]
     frontier_steps: u32,
+    /// Leave out the sensitivity section (each SLO relaxed and tightened, break-even prices,
+    /// extra devices and rates: dozens of re-solves, docs/what-if.md).
+    #[arg(long)]
+    no_sensitivity: bool,
 }
 
 pub fn run(args: &ReportArgs, out: &mut Output) -> Status {
@@ -101,12 +105,20 @@ pub fn run(args: &ReportArgs, out: &mut Output) -> Status {
     } else {
         None
     };
+    let sensitivity = (!args.no_sensitivity).then(|| {
+        let s = fleetplan::whatif::sensitivity(&spec, &graph, &solution, &options);
+        fleetplan::report::Section {
+            id: "sensitivity",
+            title: "Sensitivity".to_string(),
+            html: fleetplan::whatif::sensitivity_html(&s),
+        }
+    });
     let input = fleetplan::report::ReportInput {
         plan: &plan,
         frontiers: &frontiers,
         frontier_notes: &frontier_notes,
         simulation: simulation.as_ref(),
-        sensitivity: None,
+        sensitivity,
     };
     let page = fleetplan::report::html(&input);
     if let Err(message) = write_page(&args.out, &page) {

@@ -14,7 +14,7 @@ mod table_html;
 
 pub use calibration::{fits, fits_text, DeviceFit};
 pub use catalog::catalog_text;
-pub use charts::{frontier_svg, CHART_CSS};
+pub use charts::{escape as escape_html, frontier_svg, CHART_CSS};
 pub use explain::explain_text;
 pub use frontier_text::{configuration_text, frontier_text};
 pub use html::{html, sections, ReportInput, Section};

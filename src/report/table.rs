@@ -102,4 +102,27 @@ impl Table {
         }
         out
     }
+
+    /// The table as HTML (escaped; right-aligned columns as numbers), for the report page.
+    pub fn html(&self) -> String {
+        use super::table_html::{table, Cell};
+        let header: Vec<&str> = self.header.iter().map(String::as_str).collect();
+        let rows: Vec<Vec<Cell>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if self.right.get(i).copied().unwrap_or(false) {
+                            Cell::num(c.clone())
+                        } else {
+                            Cell::text(c)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        table(&header, &rows)
+    }
 }

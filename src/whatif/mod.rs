@@ -11,5 +11,5 @@ mod sensitivity_text;
 pub mod throughput;
 
 pub use sensitivity::{sensitivity, Sensitivity};
-pub use sensitivity_text::{sensitivity_markdown, sensitivity_text};
+pub use sensitivity_text::{sensitivity_html, sensitivity_markdown, sensitivity_text};
 pub use throughput::{maximize_throughput, Throughput};

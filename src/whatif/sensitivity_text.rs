@@ -177,6 +177,18 @@ pub fn sensitivity_markdown(s: &Sensitivity) -> String {
     out
 }
 
+/// `--sensitivity` as the HTML of the report page's section: the summary, then a table per
+/// question (the same tables as the text).
+pub fn sensitivity_html(s: &Sensitivity) -> String {
+    let escape = crate::report::escape_html;
+    let mut out = format!("<p>{}.</p>\n", escape(&summary(s)));
+    for (title, table) in tables(s) {
+        out.push_str(&format!("<h3>{}</h3>\n", escape(&capitalise(&title))));
+        out.push_str(&table.html());
+    }
+    out
+}
+
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
