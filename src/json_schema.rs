@@ -21,6 +21,9 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("estimate.schema.json", schema_for::<crate::perf::Estimate>()),
         ("catalog.schema.json", schema_for::<crate::catalog::Catalog>()),
         ("sensitivity.schema.json", schema_for::<crate::whatif::Sensitivity>()),
+        ("frontier.schema.json", schema_for::<crate::whatif::frontier::Frontier>()),
+        ("frontier-by-pool.schema.json", schema_for::<crate::whatif::frontier::Comparison>()),
+        ("report.schema.json", schema_for::<crate::report::PageWritten>()),
         ("diagnostics.schema.json", schema_for::<Vec<crate::diagnostic::JsonDiagnostic>>()),
         ("document.schema.json", document()),
     ]

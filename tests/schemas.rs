@@ -86,6 +86,28 @@ fn outputs(dir: &Path) -> Vec<(String, PathBuf)> {
         add("estimate", format!("{model} {device}"), fleetplan(&args));
     }
     add("catalog", "catalog".into(), fleetplan(&["catalog", "--format", "json"]));
+    for (file, workload) in
+        [("examples/chat.fleet", "chat"), ("examples/three-layer.fleet", "voice")]
+    {
+        let args = ["frontier", file, "--workload", workload, "--format", "json"];
+        add("frontier", format!("{file} {workload}"), fleetplan(&args));
+        let args = ["frontier", file, "--workload", workload, "--format", "json", "--by-pool"];
+        add("frontier-by-pool", format!("{file} {workload} by pool"), fleetplan(&args));
+    }
+    let page = dir.join("page.html");
+    let page = page.to_str().unwrap();
+    let args = ["report", "examples/chat.fleet", "-o", page, "--error-format", "json"];
+    add("document", "report".into(), fleetplan(&args));
+    let args = [
+        "plan",
+        "examples/chat.fleet",
+        "--sensitivity",
+        "--format",
+        "json",
+        "--error-format",
+        "json",
+    ];
+    add("document", "sensitivity".into(), fleetplan(&args));
     for file in common::fleet_files("tests/ui") {
         let name = file.to_string_lossy().into_owned();
         add("diagnostics", name.clone(), fleetplan(&["check", "--error-format", "json", &name]));
@@ -99,17 +121,32 @@ fn outputs(dir: &Path) -> Vec<(String, PathBuf)> {
 }
 
 const VALIDATE: &str = r#"
-import json, sys
+import json, os, sys
 from jsonschema import Draft202012Validator
 failures = 0
 for line in sys.stdin:
     schema_path, instance_path = line.rstrip("\n").split("\t")
     schema = json.load(open(schema_path))
     Draft202012Validator.check_schema(schema)
-    errors = list(Draft202012Validator(schema).iter_errors(json.load(open(instance_path))))
-    for e in errors[:3]:
-        print(f"{instance_path} against {schema_path}: {e.message} at {list(e.absolute_path)}")
-    failures += bool(errors)
+    instance = json.load(open(instance_path))
+    checks = [(schema_path, schema, instance)]
+    # A document's results are checked against their own schemas too.
+    if schema_path.endswith("document.schema.json"):
+        folder = schema_path.rsplit("/", 1)[0]
+        for key, value in instance.items():
+            names = {"frontier": ["frontier", "frontier-by-pool"]}.get(key, [key])
+            paths = [f"{folder}/{n}.schema.json" for n in names]
+            paths = [p for p in paths if os.path.exists(p)]
+            if value is None or not paths or key == "diagnostics":
+                continue
+            fits = [p for p in paths if Draft202012Validator(json.load(open(p))).is_valid(value)]
+            if not fits:
+                checks.append((paths[0], json.load(open(paths[0])), value))
+    for path, schema, value in checks:
+        errors = list(Draft202012Validator(schema).iter_errors(value))
+        for e in errors[:3]:
+            print(f"{instance_path} against {path}: {e.message} at {list(e.absolute_path)}")
+        failures += bool(errors)
 print(f"validated, {failures} failing")
 sys.exit(1 if failures else 0)
 "#;

@@ -126,12 +126,13 @@ pub fn run(args: &ReportArgs, out: &mut Output) -> Status {
         out.error("fleet::io", format!("cannot write `{}`: {message}", args.out.display()), help);
         return Status::Invalid;
     }
-    let written = serde_json::json!({
-        "path": args.out.display().to_string(),
-        "bytes": page.len(),
-        "frontiers": frontiers.len(),
-        "simulated": simulation.is_some(),
-    });
+    let written = fleetplan::report::PageWritten {
+        path: args.out.display().to_string(),
+        bytes: page.len(),
+        frontiers: frontiers.len(),
+        simulated: simulation.is_some(),
+        sensitivity: !args.no_sensitivity,
+    };
     if out.is_json() {
         out.json(&written);
     } else {

@@ -27,6 +27,17 @@ pub struct ReportInput<'a> {
     pub sensitivity: Option<Section>,
 }
 
+/// What `fleetplan report` says it wrote (`--error-format json`: the document's `report`).
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct PageWritten {
+    pub path: String,
+    pub bytes: usize,
+    /// Workloads whose frontiers the page draws.
+    pub frontiers: usize,
+    pub simulated: bool,
+    pub sensitivity: bool,
+}
+
 /// One section of the page: an anchor, a heading and its HTML.
 #[derive(Clone, Debug)]
 pub struct Section {

@@ -17,7 +17,7 @@ pub use catalog::catalog_text;
 pub use charts::{escape as escape_html, frontier_svg, CHART_CSS};
 pub use explain::explain_text;
 pub use frontier_text::{configuration_text, frontier_text};
-pub use html::{html, sections, ReportInput, Section};
+pub use html::{html, sections, PageWritten, ReportInput, Section};
 pub use plan::{plan, Plan, SCHEMA_VERSION};
 pub use plan_text::{plan_markdown, plan_text};
 pub use table::Table;

@@ -69,7 +69,7 @@ impl Default for FrontierOptions {
 }
 
 /// Both frontiers of one workload.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Frontier {
     pub schema_version: u32,
     pub source: String,
@@ -96,7 +96,7 @@ pub struct Frontier {
 }
 
 /// One plan of the workload alone, at one pair of bounds.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Point {
     /// The bounds it was planned at (seconds).
     pub tpot_bound_s: Option<f64>,
@@ -116,7 +116,7 @@ pub struct Point {
 }
 
 /// One deployment of a point's plan.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Config {
     pub pool: String,
     pub device: String,
@@ -320,7 +320,7 @@ fn sweep(
 }
 
 /// A workload's frontier over every pool and, when asked, on each compute pool alone.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     pub combined: Frontier,
     pub by_pool: Vec<Frontier>,
