@@ -8,7 +8,7 @@ mod hostile;
 use std::path::Path;
 use std::process::Command;
 
-use hostile::{run_in, scratch, Run, TEN_SECONDS};
+use hostile::{diagnostic_codes as json_codes, run_in, scratch, Run, TEN_SECONDS};
 
 const GOOD: &str =
     "use std.hardware.{h200}\npool gpu {\n  device = h200\n  max = 8\n  price = 3 $/h\n}\n";
@@ -20,19 +20,6 @@ fn run(dir: &Path, args: &[&str]) -> Run {
 fn mkfifo(path: &Path) {
     let status = Command::new("mkfifo").arg(path).status().unwrap();
     assert!(status.success());
-}
-
-fn json_codes(run: &Run) -> Vec<String> {
-    let value: serde_json::Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr));
-    // Diagnostics alone are an array; a command with a result puts them beside it.
-    let diagnostics = if value.is_array() { &value } else { &value["diagnostics"] };
-    diagnostics
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

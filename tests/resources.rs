@@ -8,24 +8,11 @@ mod hostile;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use hostile::{run_in, scratch, Run, TEN_SECONDS};
+use hostile::{diagnostic_codes as codes, run_in, scratch, Run, TEN_SECONDS};
 
 fn check(dir: &Path, name: &str, text: &str) -> Run {
     std::fs::write(dir.join(name), text).unwrap();
     run_in(dir, &["--error-format", "json", "check", name], &[], None, TEN_SECONDS)
-}
-
-fn codes(run: &Run) -> Vec<String> {
-    let value: serde_json::Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
-    // Diagnostics alone are an array; a command with a result puts them beside it.
-    let diagnostics = if value.is_array() { &value } else { &value["diagnostics"] };
-    diagnostics
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

@@ -91,15 +91,7 @@ pub fn run(args: &ReportArgs, out: &mut Output) -> Status {
         if !simulate::fits(&spec, &sim.traffic, out) {
             return Status::Invalid;
         }
-        let mut progress = simulate::Progress::new("simulating");
-        let mut report = fleetplan::simulate::simulate_with_progress(
-            &spec,
-            &graph,
-            &solution,
-            &sim,
-            &mut |done, total| progress.update(done, total),
-        );
-        progress.finish();
+        let mut report = simulate::run_with_progress(&spec, &graph, &solution, &sim);
         report.source = plan.source.clone();
         Some(report)
     } else {

@@ -66,15 +66,7 @@ pub fn run(args: &SimulateArgs, out: &mut Output) -> Status {
     if !fits(&spec, &sim.traffic, out) {
         return Status::Invalid;
     }
-    let mut progress = Progress::new("simulating");
-    let mut report = fleetplan::simulate::simulate_with_progress(
-        &spec,
-        &graph,
-        &solution,
-        &sim,
-        &mut |done, total| progress.update(done, total),
-    );
-    progress.finish();
+    let mut report = run_with_progress(&spec, &graph, &solution, &sim);
     report.source = sources.name(root_file).to_string();
     match args.format {
         Format::Text => out.text(&fleetplan::simulate::report_text(&report)),
@@ -118,6 +110,25 @@ pub fn fits(spec: &fleetplan::spec::Spec, traffic: &Traffic, out: &mut Output) -
         &format!("simulate at most {fits:.0} requests (`--requests {fits:.0}`)"),
     );
     false
+}
+
+/// Simulates a plan with a progress bar on stderr (on a terminal, for long runs).
+pub fn run_with_progress(
+    spec: &fleetplan::spec::Spec,
+    graph: &fleetplan::graph::CandidateGraph,
+    solution: &fleetplan::solve::Solution,
+    sim: &SimOptions,
+) -> fleetplan::simulate::SimReport {
+    let mut progress = Progress::new("simulating");
+    let report = fleetplan::simulate::simulate_with_progress(
+        spec,
+        graph,
+        solution,
+        sim,
+        &mut |done, total| progress.update(done, total),
+    );
+    progress.finish();
+    report
 }
 
 /// Requests from which a simulation shows a progress bar (on a terminal).

@@ -81,3 +81,17 @@ pub fn scratch(name: &str) -> PathBuf {
 }
 
 pub const TEN_SECONDS: Duration = Duration::from_secs(10);
+
+/// The codes of the diagnostics a run printed with `--error-format json`: alone they are an
+/// array; a command with a result puts them beside it, under `diagnostics`.
+pub fn diagnostic_codes(run: &Run) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr));
+    let diagnostics = if value.is_array() { &value } else { &value["diagnostics"] };
+    diagnostics
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
