@@ -12,6 +12,7 @@ use fleetplan::simulate::{SimOptions, Traffic, DEFAULT_REQUESTS};
 use fleetplan::source::SourceMap;
 
 mod estimate_command;
+mod lsp_command;
 mod output;
 mod write;
 use estimate_command::{estimate, EstimateArgs};
@@ -128,6 +129,9 @@ enum Command {
     /// Plan a file and write manifests for a serving stack (Dynamo, llm-d, KServe) into a
     /// directory (exit codes as `plan`; nothing is written without a plan).
     Deploy(fleetplan::deploy::DeployArgs),
+    /// Serve the Language Server Protocol on stdin/stdout: diagnostics as you type, hover,
+    /// definition, references, completion, formatting (docs/editors.md).
+    Lsp,
     /// Print an intermediate form.
     Debug {
         #[arg(value_enum)]
@@ -270,6 +274,7 @@ fn main() -> ExitCode {
         Command::Debug { form, file } => debug(form, &file, &mut out),
         Command::Estimate(args) => estimate(&args, &mut out),
         Command::Deploy(args) => deploy(&args, &mut out),
+        Command::Lsp => lsp_command::lsp(),
         Command::Explain { file, workload, pool, format } => match compile(&file, &mut out) {
             Some(spec) => match fleetplan::perf::explain(&spec, &workload, pool.as_deref()) {
                 Ok(explanation) => print_and_succeed(&match format {

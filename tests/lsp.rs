@@ -1,0 +1,424 @@
+//! The language server driven as an editor drives it: JSON-RPC messages in, responses and
+//! published diagnostics out, over an in-memory connection to `fleetplan::lsp::serve`. Each
+//! expectation is computed from the files themselves (where a name is, what its comment
+//! says, what the formatted file is), not from the server's own functions.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use lsp_server::{Connection, Message, Notification, Request, RequestId};
+use lsp_types::Url;
+use serde_json::{json, Value};
+
+use common::mutate::mutate;
+use common::Rng;
+
+/// Long enough for a debug build on a busy machine; a hung server fails instead of waiting.
+const WAIT: Duration = Duration::from_secs(60);
+
+struct Client {
+    conn: Connection,
+    server: Option<JoinHandle<()>>,
+    next_id: i32,
+    /// Notifications received while waiting for something else.
+    held: Vec<Notification>,
+}
+
+impl Client {
+    fn start() -> Client {
+        let (server, conn) = Connection::memory();
+        let handle = std::thread::spawn(move || {
+            fleetplan::lsp::serve(&server).unwrap();
+        });
+        let mut client = Client { conn, server: Some(handle), next_id: 0, held: Vec::new() };
+        let init = client.request("initialize", json!({ "capabilities": {} }));
+        assert_eq!(init["serverInfo"]["name"], "fleetplan");
+        let caps = &init["capabilities"];
+        for cap in [
+            "hoverProvider",
+            "definitionProvider",
+            "referencesProvider",
+            "documentFormattingProvider",
+        ] {
+            assert_eq!(caps[cap], true, "{cap}");
+        }
+        assert!(caps["completionProvider"].is_object());
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = RequestId::from(self.next_id);
+        let request = Request::new(id.clone(), method.to_string(), params);
+        self.conn.sender.send(request.into()).unwrap();
+        loop {
+            match self.conn.receiver.recv_timeout(WAIT).expect("the server answers") {
+                Message::Response(r) if r.id == id => {
+                    assert!(r.error.is_none(), "{method}: {:?}", r.error);
+                    return r.result.unwrap_or(Value::Null);
+                }
+                Message::Notification(n) => self.held.push(n),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        let note = Notification::new(method.to_string(), params);
+        self.conn.sender.send(note.into()).unwrap();
+    }
+
+    fn open(&mut self, uri: &Url, text: &str) {
+        let doc = json!({ "uri": uri, "languageId": "fleet", "version": 1, "text": text });
+        self.notify("textDocument/didOpen", json!({ "textDocument": doc }));
+    }
+
+    fn change(&mut self, uri: &Url, version: i32, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version },
+                    "contentChanges": [{ "text": text }] }),
+        );
+    }
+
+    /// The next diagnostics published for `uri` (at `version`, when it is given).
+    fn diagnostics(&mut self, uri: &Url, version: Option<i32>) -> Vec<Value> {
+        let matches = |n: &Notification| {
+            n.method == "textDocument/publishDiagnostics"
+                && n.params["uri"] == uri.as_str()
+                && version.is_none_or(|v| n.params["version"] == v)
+        };
+        if let Some(i) = self.held.iter().position(matches) {
+            let n = self.held.remove(i);
+            return n.params["diagnostics"].as_array().cloned().unwrap_or_default();
+        }
+        loop {
+            match self.conn.receiver.recv_timeout(WAIT).expect("diagnostics are published") {
+                Message::Notification(n) if matches(&n) => {
+                    return n.params["diagnostics"].as_array().cloned().unwrap_or_default()
+                }
+                Message::Notification(n) => self.held.push(n),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    fn at(&mut self, method: &str, uri: &Url, (line, character): (u32, u32)) -> Value {
+        let mut params = json!({ "textDocument": { "uri": uri },
+                                 "position": { "line": line, "character": character } });
+        if method == "textDocument/references" {
+            params["context"] = json!({ "includeDeclaration": true });
+        }
+        self.request(method, params)
+    }
+
+    fn shutdown(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        self.server.take().unwrap().join().expect("the server ends cleanly");
+    }
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn uri(path: &Path) -> Url {
+    Url::from_file_path(path).unwrap()
+}
+
+/// Line and UTF-16 column of the first `needle` in `text` (after `after`), counted here.
+fn position_of(text: &str, needle: &str, after: &str) -> (u32, u32) {
+    let from = text.find(after).unwrap();
+    let at = from + text[from..].find(needle).unwrap();
+    let line = text[..at].matches('\n').count();
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (line as u32, text[start..at].encode_utf16().count() as u32)
+}
+
+fn range_start(v: &Value) -> (u32, u32) {
+    (v["start"]["line"].as_u64().unwrap() as u32, v["start"]["character"].as_u64().unwrap() as u32)
+}
+
+fn chat() -> (PathBuf, String) {
+    let path = root().join("examples/chat.fleet");
+    let text = std::fs::read_to_string(&path).unwrap();
+    (path, text)
+}
+
+/// The check: a bad unit gives coded diagnostics at the unit; the fix clears them.
+#[test]
+fn bad_unit_is_reported_and_cleared() {
+    let (path, good) = chat();
+    let bad = good.replace("price = 3.29 $/h", "price = 3.29 $/hr");
+    assert_ne!(bad, good);
+    let doc = uri(&path);
+    let mut client = Client::start();
+    client.open(&doc, &bad);
+    let diagnostics = client.diagnostics(&doc, Some(1));
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let d = &diagnostics[0];
+    assert_eq!(d["code"], "fleet::unknown_unit");
+    assert_eq!(d["source"], "fleetplan");
+    assert_eq!(d["severity"], 1);
+    assert!(d["message"].as_str().unwrap().contains("help:"), "{d}");
+    // The range covers `hr`, where this test finds it.
+    let hr = position_of(&bad, "hr", "price = 3.29");
+    assert_eq!(range_start(&d["range"]), hr);
+    assert_eq!(d["range"]["end"]["character"].as_u64().unwrap() as u32, hr.1 + 2);
+    client.change(&doc, 2, &good);
+    assert!(client.diagnostics(&doc, Some(2)).is_empty());
+    client.shutdown();
+}
+
+/// Labels become related information; a column after a non-ASCII character counts UTF-16.
+#[test]
+fn labels_and_utf16_columns() {
+    let text = "// é𝄞\npool p { device = nope  max = 1  price = 1 $/h }  // 𝄞 \nworkload w { model = m  rate = 1 req/s  input = 1 tokens  output = 1 tokens }\nworkload w { model = m  rate = 1 req/s  input = 1 tokens  output = 1 tokens }\n";
+    let doc = Url::parse("untitled:Untitled-1").unwrap();
+    let mut client = Client::start();
+    client.open(&doc, text);
+    let diagnostics = client.diagnostics(&doc, Some(1));
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"fleet::unknown_name"), "{codes:?}");
+    let nope =
+        diagnostics.iter().find(|d| d["message"].as_str().unwrap().contains("nope")).unwrap();
+    assert_eq!(range_start(&nope["range"]), position_of(text, "nope", ""));
+    let duplicate =
+        diagnostics.iter().find(|d| d["code"] == "fleet::duplicate_definition").unwrap();
+    let related = duplicate["relatedInformation"].as_array().unwrap();
+    assert!(related.len() >= 2, "{duplicate:#}");
+    client.shutdown();
+}
+
+/// Hover on a catalog device: its figures with units, its note and the source it cites, as
+/// std/hardware.fleet has them.
+#[test]
+fn hover_on_a_catalog_device() {
+    let (path, text) = chat();
+    let catalog = std::fs::read_to_string(root().join("std/hardware.fleet")).unwrap();
+    let s2 = catalog.lines().find(|l| l.starts_with("// [S2]")).unwrap();
+    let s2_words = s2.trim_start_matches("// [S2]").trim();
+    let doc = uri(&path);
+    let mut client = Client::start();
+    client.open(&doc, &text);
+    let hover = client.at("textDocument/hover", &doc, position_of(&text, "h200", "device ="));
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("device** `h200`"), "{shown}");
+    assert!(shown.contains("bandwidth = 4.8 TB/s"), "{shown}");
+    assert!(shown.contains("= 4.8e12 B/s"), "{shown}");
+    assert!(shown.contains("NVIDIA H200 SXM 141GB"), "{shown}");
+    assert!(shown.contains(s2_words), "the source [S2] is listed: {shown}");
+    // A unit literal: its value in base units (3.29 $/h = 3.29/3600 $/s).
+    let hover = client.at("textDocument/hover", &doc, position_of(&text, "3.29", "price"));
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("0.000913889 $/s"), "{shown}");
+    client.shutdown();
+}
+
+/// Definition on a catalog device lands on its definition in std/ (the checkout's own file,
+/// since the document is inside it); references find the use and the definition.
+#[test]
+fn definition_and_references_into_the_catalog() {
+    let (path, text) = chat();
+    let catalog_path = root().join("std/hardware.fleet");
+    let catalog = std::fs::read_to_string(&catalog_path).unwrap();
+    let doc = uri(&path);
+    let mut client = Client::start();
+    client.open(&doc, &text);
+    let at = position_of(&text, "h200", "device =");
+    let def = client.at("textDocument/definition", &doc, at);
+    assert_eq!(def["uri"], uri(&catalog_path).as_str());
+    assert_eq!(range_start(&def["range"]), position_of(&catalog, "h200", "\ndevice h200 {"));
+    let refs = client.at("textDocument/references", &doc, at);
+    let refs: Vec<(String, (u32, u32))> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["uri"].as_str().unwrap().to_string(), range_start(&l["range"])))
+        .collect();
+    let expected = [
+        (doc.to_string(), position_of(&text, "h200", "use std.hardware")),
+        (doc.to_string(), at),
+        (uri(&catalog_path).to_string(), position_of(&catalog, "h200", "\ndevice h200 {")),
+    ];
+    for e in &expected {
+        assert!(refs.contains(e), "{e:?} in {refs:?}");
+    }
+    // Definition of a local model's base goes into std/models.fleet.
+    let base =
+        client.at("textDocument/definition", &doc, position_of(&text, "llama3_1_70b", "from "));
+    assert!(base["uri"].as_str().unwrap().ends_with("std/models.fleet"), "{base}");
+    client.shutdown();
+}
+
+fn labels(items: &Value) -> Vec<String> {
+    let list = items.as_array().or_else(|| items["items"].as_array()).unwrap();
+    list.iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+}
+
+/// Completion after `device =`: devices (the catalog's, with an edit that imports one not yet
+/// imported), no models; field names in a block; units of the field's dimension.
+#[test]
+fn completion_of_names_fields_and_units() {
+    let (path, text) = chat();
+    let typing = text.replace("  device = h200\n", "  device = \n");
+    let doc = uri(&path);
+    let mut client = Client::start();
+    client.open(&doc, &typing);
+    let (line, _) = position_of(&typing, "device = ", "pool gpu");
+    let items = client.at("textDocument/completion", &doc, (line, 11));
+    let names = labels(&items);
+    assert!(
+        names.contains(&"h200".to_string()) && names.contains(&"h100_sxm".to_string()),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"llama3_1_70b".to_string()), "{names:?}");
+    let h100 = items.as_array().unwrap().iter().find(|i| i["label"] == "h100_sxm").unwrap();
+    assert_eq!(h100["additionalTextEdits"][0]["newText"], ", h100_sxm");
+    // Field names: every field of a pool, as docs/language.md lists them.
+    let fields_at = position_of(&typing, "per_node", "pool gpu");
+    let items = client.at("textDocument/completion", &doc, fields_at);
+    let names = labels(&items);
+    for field in ["device", "per_node", "max", "price"] {
+        assert!(names.contains(&field.to_string()), "{field} in {names:?}");
+    }
+    // Units after `rate = 25 `: request rates.
+    let (line, col) = position_of(&typing, "req/s", "rate = 25");
+    let items = client.at("textDocument/completion", &doc, (line, col));
+    let names = labels(&items);
+    assert!(
+        names.contains(&"req/s".to_string()) && names.contains(&"req/day".to_string()),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"GB".to_string()), "{names:?}");
+    // In a `use std.models.{…}` list: the module's names.
+    let (line, col) = position_of(&typing, "}", "use std.models.{");
+    let items = client.at("textDocument/completion", &doc, (line, col));
+    let names = labels(&items);
+    assert!(
+        names.contains(&"deepseek_v3".to_string()) && !names.contains(&"h200".to_string()),
+        "{names:?}"
+    );
+    client.shutdown();
+}
+
+/// Formatting a badly laid out copy of a formatted example gives the example back.
+#[test]
+fn formatting_restores_the_canonical_layout() {
+    let (path, text) = chat();
+    let messy = text.replace("  ", "      ").replace(" = ", "=").replace("\n\n", "\n\n\n");
+    assert_ne!(messy, text);
+    let doc = uri(&path);
+    let mut client = Client::start();
+    client.open(&doc, &messy);
+    let edits = client.request("textDocument/formatting", json!({ "textDocument": { "uri": doc }, "options": { "tabSize": 2, "insertSpaces": true } }));
+    let edits = edits.as_array().unwrap();
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0]["range"]["start"], json!({ "line": 0, "character": 0 }));
+    assert_eq!(edits[0]["newText"], text);
+    client.open(&doc, &text);
+    let edits = client.request("textDocument/formatting", json!({ "textDocument": { "uri": doc }, "options": { "tabSize": 2, "insertSpaces": true } }));
+    assert_eq!(edits, json!([]));
+    client.shutdown();
+}
+
+/// A file with imports: names resolve into the imported file, an error in it is published
+/// for it, and an unsaved edit of the import (open in the editor) is what the importer sees.
+#[test]
+fn imports_resolve_through_open_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let common_path = dir.path().join("common.fleet");
+    let main_path = dir.path().join("main.fleet");
+    let common = "use std.hardware.{h200}\n\npool gpu {\n  device = h200\n  max = 8\n}\n";
+    let main = "use \"common.fleet\"\nuse std.models.{llama3_1_8b}\n\nworkload w {\n  model = llama3_1_8b\n  rate = 1 req/s\n  input = 100 tokens\n  output = 10 tokens\n}\n";
+    std::fs::write(&common_path, common).unwrap();
+    std::fs::write(&main_path, main).unwrap();
+    let (common_uri, main_uri) = (uri(&common_path), uri(&main_path));
+    let mut client = Client::start();
+    client.open(&main_uri, main);
+    assert!(client.diagnostics(&main_uri, Some(1)).is_empty());
+    // Hover on the import names the file; definition of `gpu` from … the pool is not named
+    // in main, so go to the device through common.fleet itself.
+    let hover = client.at("textDocument/hover", &main_uri, position_of(main, "common", ""));
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("pool `gpu`"), "{hover}");
+    let def = client.at("textDocument/definition", &main_uri, position_of(main, "common", ""));
+    assert_eq!(def["uri"], common_uri.as_str());
+    // The import opened and broken without saving: main sees the unsaved text, and the error
+    // is published for common.fleet.
+    client.open(&common_uri, common);
+    let broken = common.replace("max = 8", "max = 8 GB");
+    client.change(&common_uri, 2, &broken);
+    let mut found = Vec::new();
+    for _ in 0..4 {
+        found = client.diagnostics(&common_uri, Some(2));
+        if !found.is_empty() {
+            break;
+        }
+    }
+    assert!(
+        found
+            .iter()
+            .any(|d| d["code"] == "fleet::unit_mismatch"
+                || d["code"].as_str().unwrap().contains("unit")),
+        "{found:?}"
+    );
+    assert_eq!(range_start(&found[0]["range"]), position_of(&broken, "8 GB", "max"));
+    client.change(&common_uri, 3, common);
+    loop {
+        if client.diagnostics(&common_uri, Some(3)).is_empty() {
+            break;
+        }
+    }
+    client.shutdown();
+}
+
+/// No panic on mutated inputs through `didChange` (whole texts and range edits), with
+/// requests at random places in between; the server still answers at the end.
+#[test]
+fn mutated_inputs_through_did_change_never_panic() {
+    let cases: usize =
+        std::env::var("FLEETPLAN_LSP_MUTATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(300);
+    let mut seeds = Vec::new();
+    for folder in ["examples", "tests/ui"] {
+        for path in common::fleet_files(folder) {
+            seeds.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    let mut rng = Rng(0x15B_5EED);
+    let mut client = Client::start();
+    let methods = [
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/references",
+        "textDocument/completion",
+    ];
+    for case in 0..cases {
+        let (path, seed) = &seeds[case % seeds.len()];
+        let doc = uri(path);
+        client.open(&doc, seed);
+        let mutant = mutate(&mut rng, seed);
+        client.change(&doc, 2, &mutant);
+        // A range edit anywhere, even past the end: the server clamps it.
+        let (l, c) = (rng.below(80) as u32, rng.below(120) as u32);
+        let piece = common::mutate::TRICKY[rng.below(common::mutate::TRICKY.len())];
+        client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": doc, "version": 3 },
+                    "contentChanges": [{ "range": { "start": { "line": l, "character": c },
+                                                    "end": { "line": l + rng.below(3) as u32, "character": rng.below(40) } },
+                                         "text": piece }] }),
+        );
+        let method = methods[rng.below(methods.len())];
+        client.at(method, &doc, (rng.below(60) as u32, rng.below(80) as u32));
+        client.request("textDocument/formatting", json!({ "textDocument": { "uri": doc }, "options": { "tabSize": 2, "insertSpaces": true } }));
+        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": doc } }));
+        client.held.clear();
+    }
+    client.shutdown();
+}
