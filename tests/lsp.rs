@@ -267,7 +267,9 @@ fn labels(items: &Value) -> Vec<String> {
 #[test]
 fn completion_of_names_fields_and_units() {
     let (path, text) = chat();
-    let typing = text.replace("  device = h200\n", "  device = \n");
+    let typing = text
+        .replace("  device = h200\n", "  device = \n")
+        .replace("  model = llama3_1_70b_fp8\n", "  model = \n");
     let doc = uri(&path);
     let mut client = Client::start();
     client.open(&doc, &typing);
@@ -279,8 +281,27 @@ fn completion_of_names_fields_and_units() {
         "{names:?}"
     );
     assert!(!names.contains(&"llama3_1_70b".to_string()), "{names:?}");
+    assert!(names.iter().all(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_')), "{names:?}");
     let h100 = items.as_array().unwrap().iter().find(|i| i["label"] == "h100_sxm").unwrap();
     assert_eq!(h100["additionalTextEdits"][0]["newText"], ", h100_sxm");
+    // After `model =`: this file's model first, then the imported one, no devices.
+    let (line, _) = position_of(&typing, "model = ", "workload chat");
+    let items = client.at("textDocument/completion", &doc, (line, 10));
+    let mut listed: Vec<(String, String)> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["sortText"].as_str().unwrap_or("").to_string(),
+                i["label"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    listed.sort();
+    let names: Vec<&str> = listed.iter().map(|(_, l)| l.as_str()).collect();
+    assert_eq!(names[..2], ["llama3_1_70b", "llama3_1_70b_fp8"], "{names:?}");
+    assert!(names.contains(&"deepseek_v3") && !names.contains(&"h200"), "{names:?}");
     // Field names: every field of a pool, as docs/language.md lists them.
     let fields_at = position_of(&typing, "per_node", "pool gpu");
     let items = client.at("textDocument/completion", &doc, fields_at);

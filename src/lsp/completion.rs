@@ -236,18 +236,35 @@ fn names(
             }
         }
     }
-    for line in text.lines() {
+    // Definitions of this file as typed so far (it may not parse): `pool gpu {` at the start
+    // of a line. Indented lines are fields (`  device = h200`), not definitions.
+    for line in text.lines().filter(|l| !l.starts_with(char::is_whitespace)) {
         let mut words = line.split_whitespace();
         if words.next() == Some(kind.keyword()) {
             let name = words.next().unwrap_or("").trim_end_matches('{');
-            if !name.is_empty() && seen.insert(name.to_string()) {
+            let is_name = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+            if is_name && seen.insert(name.to_string()) {
                 let mut c = item(name.to_string(), symbol_kind(kind), "this file".to_string());
                 c.sort_text = Some(format!("0{name}"));
                 out.push(c);
             }
         }
     }
-    for c in catalog().iter().filter(|c| c.kind == kind) {
+    let imported = imported(text);
+    let in_scope = |c: &CatalogName| {
+        imported.contains(&(c.module, c.name.as_str())) || imported.contains(&(c.module, "*"))
+    };
+    let (mut near, far): (Vec<&CatalogName>, Vec<&CatalogName>) =
+        catalog().iter().filter(|c| c.kind == kind).partition(|c| in_scope(c));
+    for c in near.drain(..) {
+        if seen.insert(c.name.clone()) {
+            let mut completion = item(c.name.clone(), symbol_kind(kind), c.module.to_string());
+            completion.sort_text = Some(format!("0{}", c.name));
+            out.push(completion);
+        }
+    }
+    for c in far {
         if !seen.insert(c.name.clone()) {
             continue;
         }
@@ -256,6 +273,24 @@ fn names(
         completion.sort_text = Some(format!("1{}", c.name));
         completion.additional_text_edits = Some(vec![import_edit(text, c.module, &c.name, index)]);
         out.push(completion);
+    }
+    out
+}
+
+/// The catalog names the `use` lines of the text import, as (module, name); `*` for a whole
+/// module. Read from the text, as typed, so that it holds while the file does not parse.
+fn imported(text: &str) -> BTreeSet<(&str, &str)> {
+    let mut out = BTreeSet::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("use ") else { continue };
+        let rest = rest.split("//").next().unwrap_or("").trim();
+        if let Some((module, list)) = rest.split_once(".{") {
+            for name in list.trim_end_matches('}').split(',') {
+                out.insert((module.trim(), name.trim()));
+            }
+        } else if let Some(module) = rest.strip_suffix(".*") {
+            out.insert((module.trim(), "*"));
+        }
     }
     out
 }
