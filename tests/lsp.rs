@@ -214,6 +214,21 @@ fn hover_on_a_catalog_device() {
     assert!(shown.contains("= 4.8e12 B/s"), "{shown}");
     assert!(shown.contains("NVIDIA H200 SXM 141GB"), "{shown}");
     assert!(shown.contains(s2_words), "the source [S2] is listed: {shown}");
+    // A model derived from a catalog one: its own field, then the base's figures and sources.
+    let models = std::fs::read_to_string(root().join("std/models.fleet")).unwrap();
+    let m2 = models.lines().find(|l| l.starts_with("// [M2]")).unwrap();
+    let hover =
+        client.at("textDocument/hover", &doc, position_of(&text, "llama3_1_70b_fp8", "model = "));
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("`weights = fp8`"), "{shown}");
+    assert!(shown.contains("from **model** `llama3_1_70b`"), "{shown}");
+    assert!(shown.contains("`params = 70.6G` = 7.06e10"), "{shown}");
+    assert!(shown.contains(m2.trim_start_matches("// [M2]").trim()), "{shown}");
+    // A pool: its fields with their notes.
+    let hover = client.at("textDocument/hover", &doc, position_of(&text, "gpu", "pool "));
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("**pool** `gpu`") && shown.contains("`max = 256`"), "{shown}");
+    assert!(shown.contains("the catalog's reference price (Lambda on demand)"), "{shown}");
     // A unit literal: its value in base units (3.29 $/h = 3.29/3600 $/s).
     let hover = client.at("textDocument/hover", &doc, position_of(&text, "3.29", "price"));
     let shown = hover["contents"]["value"].as_str().unwrap();
@@ -404,9 +419,9 @@ fn imports_resolve_through_open_documents() {
 #[test]
 fn mutated_inputs_through_did_change_never_panic() {
     let cases: usize =
-        std::env::var("FLEETPLAN_LSP_MUTATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(300);
+        std::env::var("FLEETPLAN_LSP_MUTATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
     let mut seeds = Vec::new();
-    for folder in ["examples", "tests/ui"] {
+    for folder in ["examples", "std", "tests/ui"] {
         for path in common::fleet_files(folder) {
             seeds.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
         }
@@ -442,4 +457,65 @@ fn mutated_inputs_through_did_change_never_panic() {
         client.held.clear();
     }
     client.shutdown();
+}
+
+/// The binary itself over standard input and output, with the protocol's framing: what an
+/// editor starts. Its standard output carries nothing but protocol messages.
+#[test]
+fn the_binary_serves_over_stdio() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+
+    let (path, good) = chat();
+    let bad = good.replace("price = 3.29 $/h", "price = 3.29 $/hr");
+    let doc = uri(&path);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fleetplan"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    let mut write = |message: Value| {
+        let body = message.to_string();
+        write!(input, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        input.flush().unwrap();
+    };
+    // Reads one framed message, checking the header as the protocol defines it.
+    let mut read = || -> Value {
+        let mut length = None;
+        loop {
+            let mut line = String::new();
+            output.read_line(&mut line).unwrap();
+            assert!(line.ends_with("\r\n"), "a header line: {line:?}");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = Some(n.trim().parse::<usize>().unwrap());
+            }
+        }
+        let mut body = vec![0; length.unwrap()];
+        output.read_exact(&mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    };
+    write(
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "capabilities": {} } }),
+    );
+    assert_eq!(read()["id"], 1);
+    write(json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }));
+    let open = json!({ "uri": doc, "languageId": "fleet", "version": 1, "text": bad });
+    write(
+        json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": open } }),
+    );
+    let published = read();
+    assert_eq!(published["method"], "textDocument/publishDiagnostics");
+    assert_eq!(published["params"]["diagnostics"][0]["code"], "fleet::unknown_unit");
+    write(json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null }));
+    assert_eq!(read()["id"], 2);
+    write(json!({ "jsonrpc": "2.0", "method": "exit", "params": null }));
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
 }
