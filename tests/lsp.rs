@@ -405,6 +405,20 @@ fn imports_resolve_through_open_documents() {
         "{found:?}"
     );
     assert_eq!(range_start(&found[0]["range"]), position_of(&broken, "8 GB", "max"));
+    // The importer shows it on its `use`, with the place in common.fleet as related.
+    let mut on_use = Vec::new();
+    for _ in 0..4 {
+        on_use = client.diagnostics(&main_uri, None);
+        if !on_use.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(on_use.len(), 1, "{on_use:?}");
+    assert_eq!(on_use[0]["code"], found[0]["code"]);
+    assert_eq!(range_start(&on_use[0]["range"]), (0, 4));
+    let related = &on_use[0]["relatedInformation"][0]["location"];
+    assert_eq!(related["uri"], common_uri.as_str());
+    assert_eq!(range_start(&related["range"]), position_of(&broken, "8 GB", "max"));
     client.change(&common_uri, 3, common);
     loop {
         if client.diagnostics(&common_uri, Some(3)).is_empty() {

@@ -12,6 +12,7 @@ use super::position::LineIndex;
 use super::state::{uri_of, Analysis};
 use crate::load::{max_file_bytes, FileKind};
 use crate::source::{FileId, Span};
+use crate::syntax::ast::{Item, UseSource};
 
 /// The name editors show as the diagnostics' source.
 pub const SOURCE: &str = "fleetplan";
@@ -76,5 +77,103 @@ pub fn by_file(analysis: &Analysis, root: &Url) -> BTreeMap<Url, Vec<Diagnostic>
         };
         out.entry(uri).or_default().push(diagnostic);
     }
+    for summary in in_imports(analysis, root, &mut range) {
+        out.entry(root.clone()).or_default().push(summary);
+    }
     out
+}
+
+/// Most places in an imported file listed under the `use` that brings its errors.
+const LISTED: usize = 10;
+
+/// For each `use` of the document that leads (perhaps through other files) to a file with
+/// errors, one diagnostic on the `use`: the errors are published for that file too, but a
+/// reader of this document would not see them there.
+fn in_imports(
+    analysis: &Analysis,
+    root: &Url,
+    range: &mut dyn FnMut(Span) -> lsp_types::Range,
+) -> Vec<Diagnostic> {
+    let program = &analysis.program;
+    let mut by_use: BTreeMap<(u32, u32), (Span, Vec<&crate::diagnostic::Diagnostic>)> =
+        BTreeMap::new();
+    for d in analysis.diagnostics.sorted() {
+        let file = d.span().file;
+        if file == program.root {
+            continue;
+        }
+        if let Some(span) = root_use(program, file) {
+            by_use.entry((span.start, span.end)).or_insert((span, Vec::new())).1.push(d);
+        }
+    }
+    by_use
+        .into_values()
+        .filter_map(|(span, errors)| {
+            let first = errors.first()?;
+            let file = first.span().file;
+            let related: Vec<DiagnosticRelatedInformation> = errors
+                .iter()
+                .take(LISTED)
+                .filter_map(|d| {
+                    let uri = uri_of(program, d.span().file, root)?;
+                    Some(DiagnosticRelatedInformation {
+                        location: Location { uri, range: range(d.span()) },
+                        message: format!("{}: {}", d.code(), d.message()),
+                    })
+                })
+                .collect();
+            let count = match errors.len() {
+                1 => "an error".to_string(),
+                n => format!("{n} errors"),
+            };
+            let code = first.code();
+            Some(Diagnostic {
+                range: range(span),
+                severity: Some(DiagnosticSeverity::ERROR),
+                code: (!code.is_empty()).then_some(NumberOrString::String(code)),
+                source: Some(SOURCE.to_string()),
+                message: format!(
+                    "`{}`, imported here, has {count}; the first: {}",
+                    program.sources.name(file),
+                    first.message()
+                ),
+                related_information: (!related.is_empty()).then_some(related),
+                ..Diagnostic::default()
+            })
+        })
+        .collect()
+}
+
+/// The `use` (or the data file's name, `empirical("lengths.csv")`) of the root file through
+/// which `file` was read.
+fn root_use(program: &crate::load::Program, file: FileId) -> Option<Span> {
+    let mut at = file;
+    // Each step goes one import up; a chain is at most as long as the files.
+    for _ in 0..program.sources.len() {
+        let imported = program.imports.iter().find(|(_, target)| *target == at).map(|(s, _)| s);
+        let named = || program.data.iter().find(|d| d.file == Some(at)).map(|d| &d.span);
+        let span = imported.or_else(named)?;
+        if span.file == program.root {
+            return Some(use_path(program, *span));
+        }
+        at = span.file;
+    }
+    None
+}
+
+/// Within a `use` item, what it names: `"common.fleet"` or `std.hardware`; else the span as is.
+fn use_path(program: &crate::load::Program, span: Span) -> Span {
+    let items = program.files.get(&span.file).map_or(&[][..], |f| &f.items[..]);
+    items
+        .iter()
+        .find_map(|item| match item {
+            Item::Use(decl) if decl.span.same_place(span) => match &decl.source {
+                UseSource::File { span, .. } => Some(*span),
+                UseSource::Module(segments) => {
+                    Some(segments.iter().fold(segments.first()?.span, |s, n| s.to(n.span)))
+                }
+            },
+            _ => None,
+        })
+        .unwrap_or(span)
 }
