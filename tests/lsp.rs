@@ -473,6 +473,27 @@ fn mutated_inputs_through_did_change_never_panic() {
     client.shutdown();
 }
 
+/// The outline: every definition in order (as the file reads), each with its fields.
+#[test]
+fn outline_lists_definitions_and_fields() {
+    let (path, text) = chat();
+    let doc = uri(&path);
+    let mut client = Client::start();
+    client.open(&doc, &text);
+    let symbols =
+        client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": doc } }));
+    let names: Vec<&str> =
+        symbols.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["llama3_1_70b_fp8", "gpu", "chat", "objective minimize cost"]);
+    let gpu = &symbols[1];
+    assert_eq!(range_start(&gpu["selectionRange"]), position_of(&text, "gpu", "pool "));
+    let fields: Vec<&str> =
+        gpu["children"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["device", "per_node", "max", "price"]);
+    assert_eq!(symbols[0]["detail"], "model from llama3_1_70b");
+    client.shutdown();
+}
+
 /// The binary itself over standard input and output, with the protocol's framing: what an
 /// editor starts. Its standard output carries nothing but protocol messages.
 #[test]

@@ -12,7 +12,8 @@
 //! One module per feature: `state` (documents, paths and URIs), `catalog` (a file to open for
 //! the embedded standard catalog), `position` (UTF-16 columns), `diagnostics`, `symbols` (what
 //! each name stands for), `comments` (notes and cited sources), `hover`, `navigate`
-//! (definition, references), `context` and `completion`, `formatting`.
+//! (definition, references), `outline` (document symbols), `context` and `completion`,
+//! `formatting`.
 
 mod catalog;
 mod comments;
@@ -22,6 +23,7 @@ pub mod diagnostics;
 mod formatting;
 mod hover;
 mod navigate;
+mod outline;
 pub mod position;
 pub mod state;
 mod symbols;
@@ -34,7 +36,8 @@ use lsp_types::notification::{
     Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, Formatting, GotoDefinition, HoverRequest, References, Request as _,
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
+    Request as _,
 };
 use lsp_types::{
     CompletionOptions, CompletionResponse, Diagnostic, GotoDefinitionResponse, Location, OneOf,
@@ -76,6 +79,7 @@ pub fn capabilities() -> ServerCapabilities {
             ..CompletionOptions::default()
         }),
         document_formatting_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -143,6 +147,7 @@ impl Server {
             References::METHOD => params(request).and_then(|p| self.references(p)),
             Completion::METHOD => params(request).and_then(|p| self.completion(p)),
             Formatting::METHOD => params(request).and_then(|p| self.formatting(p)),
+            DocumentSymbolRequest::METHOD => params(request).and_then(|p| self.outline(p)),
             other => Err((ErrorCode::MethodNotFound, format!("`{other}` is not supported"))),
         };
         match result {
@@ -345,6 +350,16 @@ impl Server {
         let offset = LineIndex::new(&doc.text).offset(at.position);
         let items = completion::complete(&doc.text, offset, doc.analysis.as_ref());
         json(CompletionResponse::Array(items))
+    }
+
+    fn outline(
+        &mut self,
+        p: lsp_types::DocumentSymbolParams,
+    ) -> Result<serde_json::Value, Failure> {
+        let doc = self.fresh(&p.text_document.uri)?;
+        let symbols =
+            doc.analysis.as_ref().map(|a| outline::outline(&a.program)).unwrap_or_default();
+        json(lsp_types::DocumentSymbolResponse::Nested(symbols))
     }
 
     fn formatting(
