@@ -333,6 +333,16 @@ fn completion_of_names_fields_and_units() {
         "{names:?}"
     );
     assert!(!names.contains(&"GB".to_string()), "{names:?}");
+    // After `use `: the catalog's modules; after `from` in a model's header: models.
+    let items =
+        client.at("textDocument/completion", &doc, position_of(&typing, "std.hardware", "use "));
+    assert_eq!(labels(&items), ["std.hardware", "std.models"]);
+    let (line, col) = position_of(&typing, "llama3_1_70b {", "from ");
+    let names = labels(&client.at("textDocument/completion", &doc, (line, col)));
+    assert!(
+        names.contains(&"llama3_1_70b".to_string()) && !names.contains(&"h200".to_string()),
+        "{names:?}"
+    );
     // In a `use std.models.{…}` list: the module's names.
     let (line, col) = position_of(&typing, "}", "use std.models.{");
     let items = client.at("textDocument/completion", &doc, (line, col));

@@ -73,6 +73,19 @@ pub fn complete(text: &str, offset: usize, analysis: Option<&Analysis>) -> Vec<C
             .iter()
             .map(|k| item(k.to_string(), CompletionItemKind::KEYWORD, "item".to_string()))
             .collect(),
+        (Block::TopLevel, ["use"]) => STD_MODULES
+            .iter()
+            .map(|(module, _, _)| {
+                item(module.to_string(), CompletionItemKind::MODULE, "catalog module".to_string())
+            })
+            .collect(),
+        // `device eco from ` takes a definition of the same kind.
+        (Block::TopLevel, [keyword, _, "from"]) => {
+            match DefKind::ALL.iter().find(|k| k.keyword() == *keyword) {
+                Some(kind) => names(text, *kind, analysis, &index, &item),
+                None => Vec::new(),
+            }
+        }
         (_, [.., name, "="]) => match field_spec(&block, name).map(|s| s.expect) {
             Some(Expect::Reference(kind)) => names(text, kind, analysis, &index, &item),
             Some(Expect::Choice { what, options }) => options
