@@ -118,8 +118,17 @@ pub enum PlanOutcome {
 
 /// load → syntax → check → calibrate → perf (inside graph) → graph → solve → report.
 pub fn plan(root: Root, options: &solve::Options) -> Result<Planned, RootError> {
+    plan_with(root, &load::Disk, options)
+}
+
+/// [`plan`], reading imports and data files through `files` (as [`compile_with`]).
+pub fn plan_with(
+    root: Root,
+    files: &dyn load::Files,
+    options: &solve::Options,
+) -> Result<Planned, RootError> {
     let mut timings = Timings::default();
-    let Compiled { program, result } = compile_timed(root, &load::Disk, &mut timings)?;
+    let Compiled { program, result } = compile_timed(root, files, &mut timings)?;
     let spec = match result {
         Ok(spec) => spec,
         Err(diagnostics) => {

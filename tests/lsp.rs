@@ -457,11 +457,18 @@ fn mutated_inputs_through_did_change_never_panic() {
         "textDocument/definition",
         "textDocument/references",
         "textDocument/completion",
+        "textDocument/documentSymbol",
+        "textDocument/codeLens",
     ];
     for case in 0..cases {
         let (path, seed) = &seeds[case % seeds.len()];
         let doc = uri(path);
         client.open(&doc, seed);
+        if case < seeds.len() {
+            // Each seed planned once for its lenses (the solver's own no-panic tests are
+            // tests/no_panic_numbers.rs); mutants are unsaved, so they are never planned.
+            client.request("textDocument/codeLens", json!({ "textDocument": { "uri": doc } }));
+        }
         let mutant = mutate(&mut rng, seed);
         client.change(&doc, 2, &mutant);
         // A range edit anywhere, even past the end: the server clamps it.
@@ -501,6 +508,56 @@ fn outline_lists_definitions_and_fields() {
         gpu["children"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(fields, ["device", "per_node", "max", "price"]);
     assert_eq!(symbols[0]["detail"], "model from llama3_1_70b");
+    client.shutdown();
+}
+
+/// A workload's cost per hour in the plan `fleetplan plan --format json` prints for `text`.
+fn planned_cost(text: &str, workload: &str) -> f64 {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fleetplan"))
+        .args(["plan", "-", "--format", "json"])
+        .current_dir(root().join("examples"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let workloads = plan["workloads"].as_array().unwrap();
+    let w = workloads.iter().find(|w| w["workload"] == workload).unwrap();
+    w["cost_usd_per_hour"].as_f64().unwrap()
+}
+
+/// The code lens on a workload: the cost the CLI's plan gives it and its latencies against the
+/// SLOs; unsaved edits keep the last plan (marked), a save plans again.
+#[test]
+fn code_lens_shows_the_last_plan() {
+    let (path, text) = chat();
+    let doc = uri(&path);
+    let mut client = Client::start();
+    client.open(&doc, &text);
+    let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": doc } }));
+    let lenses = lenses.as_array().unwrap();
+    assert_eq!(lenses.len(), 1, "{lenses:?}");
+    assert_eq!(range_start(&lenses[0]["range"]), position_of(&text, "chat", "\nworkload "));
+    let title = lenses[0]["command"]["title"].as_str().unwrap();
+    let cost = format!("plan: ${:.2}/h", planned_cost(&text, "chat"));
+    assert!(title.starts_with(&cost), "{title} / {cost}");
+    assert!(title.contains("ttft p90") && title.contains("(SLO 1.00 s)"), "{title}");
+    assert!(title.contains("tpot p90") && title.contains("(SLO 40.0 ms)"), "{title}");
+    // An unsaved edit: the last plan stays, marked; after the save, the new rate's plan.
+    let busier = text.replace("rate = 25 req/s", "rate = 50 req/s");
+    client.change(&doc, 2, &busier);
+    let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": doc } }));
+    let title = lenses[0]["command"]["title"].as_str().unwrap();
+    assert!(title.starts_with(&format!("last {cost}")), "{title}");
+    client.notify("textDocument/didSave", json!({ "textDocument": { "uri": doc } }));
+    let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": doc } }));
+    let title = lenses[0]["command"]["title"].as_str().unwrap();
+    let busier_cost = format!("plan: ${:.2}/h", planned_cost(&busier, "chat"));
+    assert_ne!(busier_cost, cost);
+    assert!(title.starts_with(&busier_cost), "{title} / {busier_cost}");
     client.shutdown();
 }
 

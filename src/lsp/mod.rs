@@ -12,7 +12,7 @@
 //! One module per feature: `state` (documents, paths and URIs), `catalog` (a file to open for
 //! the embedded standard catalog), `position` (UTF-16 columns), `diagnostics`, `symbols` (what
 //! each name stands for), `comments` (notes and cited sources), `hover`, `navigate`
-//! (definition, references), `outline` (document symbols), `context` and `completion`,
+//! (definition, references), `outline` (document symbols), `lens` (planned cost per workload), `context` and `completion`,
 //! `formatting`.
 
 mod catalog;
@@ -22,6 +22,7 @@ mod context;
 pub mod diagnostics;
 mod formatting;
 mod hover;
+mod lens;
 mod navigate;
 mod outline;
 pub mod position;
@@ -36,8 +37,8 @@ use lsp_types::notification::{
     Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
-    Request as _,
+    CodeLensRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
+    References, Request as _,
 };
 use lsp_types::{
     CompletionOptions, CompletionResponse, Diagnostic, GotoDefinitionResponse, Location, OneOf,
@@ -62,7 +63,8 @@ pub enum ServeError {
 }
 
 /// What the server offers: full and incremental sync, diagnostics pushed on open and on
-/// change, hover, definition, references, completion, whole-document formatting.
+/// change, hover, definition, references, completion, whole-document formatting, the outline,
+/// and a code lens on each workload from its last plan.
 pub fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
@@ -80,6 +82,7 @@ pub fn capabilities() -> ServerCapabilities {
         }),
         document_formatting_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
+        code_lens_provider: Some(lsp_types::CodeLensOptions { resolve_provider: Some(false) }),
         ..ServerCapabilities::default()
     }
 }
@@ -133,6 +136,8 @@ struct Server {
     /// What each document's analysis reported, by the file it points into: a file's
     /// diagnostics are the union over the open documents that load it.
     reported: BTreeMap<Url, BTreeMap<Url, Vec<Diagnostic>>>,
+    /// The last successful plan of each document, for its code lenses.
+    plans: BTreeMap<Url, lens::LastPlan>,
 }
 
 /// An error answer: its code and message.
@@ -148,6 +153,7 @@ impl Server {
             Completion::METHOD => params(request).and_then(|p| self.completion(p)),
             Formatting::METHOD => params(request).and_then(|p| self.formatting(p)),
             DocumentSymbolRequest::METHOD => params(request).and_then(|p| self.outline(p)),
+            CodeLensRequest::METHOD => params(request).and_then(|p| self.lenses(p)),
             other => Err((ErrorCode::MethodNotFound, format!("`{other}` is not supported"))),
         };
         match result {
@@ -163,8 +169,13 @@ impl Server {
                     return;
                 };
                 let doc = p.text_document;
-                let document =
-                    Document { text: doc.text, version: doc.version, analysis: None, fresh: false };
+                let document = Document {
+                    text: doc.text,
+                    version: doc.version,
+                    analysis: None,
+                    fresh: false,
+                    saved: true,
+                };
                 self.docs.open.insert(doc.uri.clone(), document);
                 self.changed(&doc.uri);
             }
@@ -178,9 +189,15 @@ impl Server {
                     apply(&mut doc.text, change.range, &change.text);
                 }
                 doc.version = p.text_document.version;
+                doc.saved = false;
                 self.changed(&uri);
             }
             DidSaveTextDocument::METHOD => {
+                if let Ok(p) = params::<lsp_types::DidSaveTextDocumentParams>(notification) {
+                    if let Some(doc) = self.docs.open.get_mut(&p.text_document.uri) {
+                        doc.saved = true;
+                    }
+                }
                 // A save may be of a data file or an import read from the disk: check all.
                 let all: Vec<Url> = self.docs.open.keys().cloned().collect();
                 for uri in all {
@@ -195,6 +212,7 @@ impl Server {
                 self.changed(&uri);
                 self.docs.open.remove(&uri);
                 self.dirty.remove(&uri);
+                self.plans.remove(&uri);
                 self.reported.entry(uri).or_default();
             }
             _ => {}
@@ -350,6 +368,30 @@ impl Server {
         let offset = LineIndex::new(&doc.text).offset(at.position);
         let items = completion::complete(&doc.text, offset, doc.analysis.as_ref());
         json(CompletionResponse::Array(items))
+    }
+
+    /// Code lenses from the last plan; the document is planned again first when it is saved,
+    /// checks clean and changed since.
+    fn lenses(&mut self, p: lsp_types::CodeLensParams) -> Result<serde_json::Value, Failure> {
+        let uri = p.text_document.uri;
+        self.fresh(&uri)?;
+        let doc = self.docs.open.get(&uri).ok_or_else(|| not_open(&uri))?;
+        let clean = doc.saved
+            && doc
+                .analysis
+                .as_ref()
+                .is_some_and(|a| a.refused.is_none() && a.diagnostics.is_empty());
+        let planned = self.plans.get(&uri).is_some_and(|last| last.text == doc.text);
+        if clean && !planned {
+            if let Some(last) = lens::plan(&self.docs, name_of(&uri), &doc.text) {
+                self.plans.insert(uri.clone(), last);
+            }
+        }
+        let lenses = match (self.plans.get(&uri), &doc.analysis) {
+            (Some(last), Some(analysis)) => lens::lenses(&analysis.program, last),
+            _ => Vec::new(),
+        };
+        json(lenses)
     }
 
     fn outline(

@@ -18,6 +18,8 @@ pub struct Document {
     /// still uses it: a half-typed file keeps the names its imports brought).
     pub analysis: Option<Analysis>,
     pub fresh: bool,
+    /// The text is what was last opened or saved (a code lens plans only such a text).
+    pub saved: bool,
 }
 
 /// One run of the front end (load, syntax, check, calibrate) over a document and its imports.
