@@ -30,12 +30,16 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(json!({}))
+    }
+
+    fn start_with(capabilities: Value) -> Client {
         let (server, conn) = Connection::memory();
         let handle = std::thread::spawn(move || {
             fleetplan::lsp::serve(&server).unwrap();
         });
         let mut client = Client { conn, server: Some(handle), next_id: 0, held: Vec::new() };
-        let init = client.request("initialize", json!({ "capabilities": {} }));
+        let init = client.request("initialize", json!({ "capabilities": capabilities }));
         assert_eq!(init["serverInfo"]["name"], "fleetplan");
         let caps = &init["capabilities"];
         for cap in [
@@ -535,7 +539,8 @@ fn planned_cost(text: &str, workload: &str) -> f64 {
 fn code_lens_shows_the_last_plan() {
     let (path, text) = chat();
     let doc = uri(&path);
-    let mut client = Client::start();
+    let mut client =
+        Client::start_with(json!({ "workspace": { "codeLens": { "refreshSupport": true } } }));
     client.open(&doc, &text);
     let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": doc } }));
     let lenses = lenses.as_array().unwrap();
@@ -553,6 +558,16 @@ fn code_lens_shows_the_last_plan() {
     let title = lenses[0]["command"]["title"].as_str().unwrap();
     assert!(title.starts_with(&format!("last {cost}")), "{title}");
     client.notify("textDocument/didSave", json!({ "textDocument": { "uri": doc } }));
+    // The client said it can refresh lenses: the server asks it to, after the save.
+    let refresh = loop {
+        match client.conn.receiver.recv_timeout(WAIT).unwrap() {
+            Message::Request(r) => break r,
+            Message::Notification(n) => client.held.push(n),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(refresh.method, "workspace/codeLens/refresh");
+    client.conn.sender.send(lsp_server::Response::new_ok(refresh.id, Value::Null).into()).unwrap();
     let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": doc } }));
     let title = lenses[0]["command"]["title"].as_str().unwrap();
     let busier_cost = format!("plan: ${:.2}/h", planned_cost(&busier, "chat"));

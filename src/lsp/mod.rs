@@ -98,13 +98,14 @@ pub fn run_stdio() -> Result<(), ServeError> {
 /// Serves one client on `connection`: the handshake, then every message until `exit` (or
 /// until the client hangs up).
 pub fn serve(connection: &Connection) -> Result<(), ServeError> {
-    let (id, _params) = connection.initialize_start()?;
+    let (id, params) = connection.initialize_start()?;
     let result = serde_json::json!({
         "capabilities": capabilities(),
         "serverInfo": { "name": "fleetplan", "version": env!("CARGO_PKG_VERSION") },
     });
     connection.initialize_finish(id, result)?;
-    let mut server = Server::default();
+    let refresh = params.pointer("/capabilities/workspace/codeLens/refreshSupport");
+    let mut server = Server { refresh_lenses: refresh == Some(&true.into()), ..Server::default() };
     for message in &connection.receiver {
         match message {
             Message::Request(request) => {
@@ -116,6 +117,9 @@ pub fn serve(connection: &Connection) -> Result<(), ServeError> {
             }
             Message::Notification(notification) => server.notification(notification),
             Message::Response(_) => {}
+        }
+        for message in std::mem::take(&mut server.outgoing) {
+            send(connection, message)?;
         }
         if connection.receiver.is_empty() {
             server.publish(connection)?;
@@ -138,6 +142,12 @@ struct Server {
     reported: BTreeMap<Url, BTreeMap<Url, Vec<Diagnostic>>>,
     /// The last successful plan of each document, for its code lenses.
     plans: BTreeMap<Url, lens::LastPlan>,
+    /// The client asks for code lenses again when told to (after a save, which plans anew).
+    refresh_lenses: bool,
+    /// Requests to the client, sent after the message being handled.
+    outgoing: Vec<Message>,
+    /// Ids of those requests.
+    sent: i32,
 }
 
 /// An error answer: its code and message.
@@ -197,6 +207,12 @@ impl Server {
                     if let Some(doc) = self.docs.open.get_mut(&p.text_document.uri) {
                         doc.saved = true;
                     }
+                }
+                if self.refresh_lenses {
+                    self.sent += 1;
+                    let id = lsp_server::RequestId::from(format!("fleetplan-{}", self.sent));
+                    let method = lsp_types::request::CodeLensRefresh::METHOD.to_string();
+                    self.outgoing.push(Request::new(id, method, serde_json::Value::Null).into());
                 }
                 // A save may be of a data file or an import read from the disk: check all.
                 let all: Vec<Url> = self.docs.open.keys().cloned().collect();
