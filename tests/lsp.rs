@@ -200,6 +200,22 @@ fn labels_and_utf16_columns() {
     client.shutdown();
 }
 
+/// A document over the size limit is not checked: one coded diagnostic says so, and requests
+/// about it answer nothing rather than fail.
+#[test]
+fn a_document_over_the_limit_is_refused() {
+    let limit = fleetplan::load::max_file_bytes(fleetplan::load::FileKind::Source) as usize;
+    let text = format!("// {}\n", "x".repeat(limit));
+    let doc = Url::parse("untitled:big").unwrap();
+    let mut client = Client::start();
+    client.open(&doc, &text);
+    let diagnostics = client.diagnostics(&doc, Some(1));
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0]["code"], "fleet::file_too_large");
+    assert_eq!(client.at("textDocument/hover", &doc, (0, 3)), Value::Null);
+    client.shutdown();
+}
+
 /// Hover on a catalog device: its figures with units, its note and the source it cites, as
 /// std/hardware.fleet has them.
 #[test]
