@@ -400,9 +400,11 @@ fn formatting_restores_the_canonical_layout() {
 fn imports_resolve_through_open_documents() {
     let dir = tempfile::tempdir().unwrap();
     let common_path = dir.path().join("common.fleet");
-    let main_path = dir.path().join("main.fleet");
+    // The importer in a folder below: the import's path goes through `..`.
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let main_path = dir.path().join("sub").join("main.fleet");
     let common = "use std.hardware.{h200}\n\npool gpu {\n  device = h200\n  max = 8\n}\n";
-    let main = "use \"common.fleet\"\nuse std.models.{llama3_1_8b}\n\nworkload w {\n  model = llama3_1_8b\n  rate = 1 req/s\n  input = 100 tokens\n  output = 10 tokens\n}\n";
+    let main = "use \"../common.fleet\"\nuse std.models.{llama3_1_8b}\n\nworkload w {\n  model = llama3_1_8b\n  rate = 1 req/s\n  input = 100 tokens\n  output = 10 tokens\n}\n";
     std::fs::write(&common_path, common).unwrap();
     std::fs::write(&main_path, main).unwrap();
     let (common_uri, main_uri) = (uri(&common_path), uri(&main_path));

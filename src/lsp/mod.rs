@@ -237,19 +237,19 @@ impl Server {
 
     /// The document at `uri` changed: it and every open document that reads it are re-checked.
     fn changed(&mut self, uri: &Url) {
-        let name = name_of(uri);
+        // Imported files go by the path as joined (`dir/../common.fleet`): compare normalised.
+        let path = state::path_of(uri);
+        let reads = |a: &state::Analysis| {
+            (0..a.program.sources.len()).any(|i| {
+                let name = a.program.sources.name(crate::source::FileId(i as u32));
+                path.as_ref().is_some_and(|p| *p == state::normalise(std::path::Path::new(name)))
+            })
+        };
         let readers: Vec<Url> = self
             .docs
             .open
             .iter()
-            .filter(|(other, doc)| {
-                *other == uri
-                    || doc.analysis.as_ref().is_some_and(|a| {
-                        (0..a.program.sources.len()).any(|i| {
-                            a.program.sources.name(crate::source::FileId(i as u32)) == name
-                        })
-                    })
-            })
+            .filter(|(other, doc)| *other == uri || doc.analysis.as_ref().is_some_and(reads))
             .map(|(u, _)| u.clone())
             .collect();
         for reader in readers {
