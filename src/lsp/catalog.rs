@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use lsp_types::Url;
 
-use crate::load::STD_MODULES;
+use crate::load::{read_data_file, FileKind, STD_MODULES};
 
 /// The URI to open for the catalog module shown as `name` (`std/hardware.fleet`) with this
 /// text; `None` when it is not a catalog module or no copy can be had.
@@ -35,7 +35,7 @@ fn in_checkout(doc: &Path, shown: &'static str, embedded: &str) -> Option<PathBu
     for dir in doc.ancestors().skip(1) {
         let found = seen.entry((dir.to_path_buf(), shown)).or_insert_with(|| {
             let candidate = dir.join(shown);
-            let same = std::fs::read_to_string(&candidate).is_ok_and(|t| t == embedded);
+            let same = read_data_file(&candidate, FileKind::Source).is_ok_and(|t| t == embedded);
             same.then_some(candidate)
         });
         if let Some(found) = found {
@@ -72,7 +72,7 @@ fn cached_in(bases: impl IntoIterator<Item = PathBuf>, shown: &str) -> Option<Pa
 
 /// Whether `path` holds `text`, writing it when it does not.
 fn write_once(path: &Path, text: &str) -> bool {
-    if std::fs::read_to_string(path).is_ok_and(|t| t == text) {
+    if read_data_file(path, FileKind::Source).is_ok_and(|t| t == text) {
         return true;
     }
     let Some(parent) = path.parent() else { return false };
