@@ -337,12 +337,18 @@ fn completion_of_names_fields_and_units() {
     let names: Vec<&str> = listed.iter().map(|(_, l)| l.as_str()).collect();
     assert_eq!(names[..2], ["llama3_1_70b", "llama3_1_70b_fp8"], "{names:?}");
     assert!(names.contains(&"deepseek_v3") && !names.contains(&"h200"), "{names:?}");
-    // Field names: every field of a pool, as docs/language.md lists them.
+    // Field names: those of a pool (the checker's schema) that the block does not set yet;
+    // the word under the cursor (`per_node`) is being retyped, so it is offered.
     let fields_at = position_of(&typing, "per_node", "pool gpu");
-    let items = client.at("textDocument/completion", &doc, fields_at);
-    let names = labels(&items);
-    for field in ["device", "per_node", "max", "price"] {
-        assert!(names.contains(&field.to_string()), "{field} in {names:?}");
+    let names = labels(&client.at("textDocument/completion", &doc, fields_at));
+    let set = ["device", "max", "price"];
+    for field in fleetplan::check::schema::POOL {
+        assert_eq!(
+            names.contains(&field.name.to_string()),
+            !set.contains(&field.name),
+            "{}: {names:?}",
+            field.name
+        );
     }
     // Units after `rate = 25 `: request rates.
     let (line, col) = position_of(&typing, "req/s", "rate = 25");

@@ -122,10 +122,14 @@ pub fn complete(text: &str, offset: usize, analysis: Option<&Analysis>) -> Vec<C
             })
             .unwrap_or_default()
         }
-        (Block::Fields(fields), []) => fields
-            .iter()
-            .map(|f| item(f.name.to_string(), CompletionItemKind::FIELD, f.doc.to_string()))
-            .collect(),
+        (Block::Fields(fields), []) => {
+            let set = already_set(cx.block_text, &text[cx.partial_start..]);
+            fields
+                .iter()
+                .filter(|f| !set.contains(f.name))
+                .map(|f| item(f.name.to_string(), CompletionItemKind::FIELD, f.doc.to_string()))
+                .collect()
+        }
         (Block::PerPrecision(dim), []) => Precision::NAMES
             .iter()
             .map(|p| item(p.to_string(), CompletionItemKind::FIELD, dim.noun()))
@@ -136,6 +140,53 @@ pub fn complete(text: &str, offset: usize, analysis: Option<&Analysis>) -> Vec<C
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The fields the block sets already (`name =` or `name {` at its own level), before the
+/// cursor and after it up to the block's end; the word being typed does not count.
+fn already_set<'t>(before: &'t str, after: &'t str) -> BTreeSet<&'t str> {
+    let mut set = entry_names(before, false);
+    set.extend(entry_names(after, true));
+    set
+}
+
+/// The entry names of one level of a block's text. `until_close`: the text runs past the
+/// block, so stop at its `}`; its first word is the one under the cursor, left out.
+fn entry_names(text: &str, until_close: bool) -> BTreeSet<&str> {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = text.as_bytes();
+    let mut names = BTreeSet::new();
+    let mut depth = 0usize;
+    let mut i =
+        if until_close { bytes.iter().position(|&b| !ident(b)).unwrap_or(bytes.len()) } else { 0 };
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'{' => depth += 1,
+            b'}' if depth == 0 && until_close => break,
+            b'}' => depth = depth.saturating_sub(1),
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i += text[i..].find('\n').unwrap_or(text.len() - i);
+                continue;
+            }
+            b'"' => {
+                i += 1 + text[i + 1..].find(['"', '\n']).unwrap_or(text.len() - i - 1);
+            }
+            _ if depth == 0 && ident(b) && !(i > 0 && ident(bytes[i - 1])) => {
+                let start = i;
+                while bytes.get(i).is_some_and(|&b| ident(b)) {
+                    i += 1;
+                }
+                let rest = text[i..].trim_start_matches([' ', '\t']);
+                if rest.starts_with('{') || (rest.starts_with('=') && !rest.starts_with("==")) {
+                    names.insert(&text[start..i]);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    names
 }
 
 /// The schema of the block the cursor is in, from the headers of the blocks around it.
@@ -334,4 +385,17 @@ fn import_edit(text: &str, module: &str, name: &str, index: &LineIndex<'_>) -> T
     let needs_break = at > 0 && !text[..at].ends_with('\n');
     let new_text = format!("{}use {module}.{{{name}}}\n", if needs_break { "\n" } else { "" });
     TextEdit { range: Range { start: position, end: position }, new_text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_already_set() {
+        let before = "device = h200  max = 8\n  // price = 1 $/h\n  host { x = 1 }\n  ";
+        let after = "per_node = 4\n  name = \"a { b = 1\"\n}\nkind = gpu";
+        let set = already_set(before, after);
+        assert_eq!(set.into_iter().collect::<Vec<_>>(), ["device", "host", "max", "name"]);
+    }
 }
