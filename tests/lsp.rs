@@ -466,6 +466,38 @@ fn imports_resolve_through_open_documents() {
     client.shutdown();
 }
 
+/// A data file open in the editor: the `.fleet` file that reads it sees its unsaved rows, and
+/// the CSV itself is never checked as a `.fleet` file.
+#[test]
+fn an_open_data_file_is_read_unsaved_and_not_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let main_path = dir.path().join("main.fleet");
+    let csv_path = dir.path().join("lengths.csv");
+    let main = "use std.models.{llama3_1_8b}\n\nworkload w {\n  model = llama3_1_8b\n  rate = 1 req/s\n  input = empirical(\"lengths.csv\")\n  output = 10 tokens\n}\n";
+    std::fs::write(&main_path, main).unwrap();
+    std::fs::write(&csv_path, "tokens\n1200\n800\n").unwrap();
+    let (main_uri, csv_uri) = (uri(&main_path), uri(&csv_path));
+    let mut client = Client::start();
+    client.open(&main_uri, main);
+    assert!(client.diagnostics(&main_uri, Some(1)).is_empty());
+    let doc = json!({ "uri": csv_uri, "languageId": "csv", "version": 1, "text": "tokens\n1200\ntwelve\n" });
+    client.notify("textDocument/didOpen", json!({ "textDocument": doc }));
+    let found = client.diagnostics(&main_uri, Some(1));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "fleet::data_file_row");
+    assert_eq!(range_start(&found[0]["range"]), position_of(main, "\"lengths.csv\"", ""));
+    let edits = client.request("textDocument/formatting", json!({ "textDocument": { "uri": csv_uri }, "options": { "tabSize": 2, "insertSpaces": true } }));
+    assert_eq!(edits, Value::Null);
+    assert_eq!(client.at("textDocument/completion", &csv_uri, (0, 0)), json!([]));
+    // Everything published before those answers is held: nothing was said about the CSV.
+    let about_csv = client.held.iter().filter(|n| {
+        n.params["uri"] == csv_uri.as_str()
+            && n.params["diagnostics"].as_array().is_some_and(|d| !d.is_empty())
+    });
+    assert_eq!(about_csv.count(), 0, "the CSV is not checked as a .fleet file");
+    client.shutdown();
+}
+
 /// No panic on mutated inputs through `didChange` (whole texts and range edits), with
 /// requests at random places in between; the server still answers at the end.
 #[test]

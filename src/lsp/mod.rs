@@ -179,7 +179,9 @@ impl Server {
                     return;
                 };
                 let doc = p.text_document;
+                let fleet = doc.language_id == "fleet" || doc.uri.path().ends_with(".fleet");
                 let document = Document {
+                    fleet,
                     text: doc.text,
                     version: doc.version,
                     analysis: None,
@@ -268,7 +270,8 @@ impl Server {
     fn fresh(&mut self, uri: &Url) -> Result<&Document, Failure> {
         let needs = self.docs.open.get(uri).map(|d| !d.fresh).ok_or_else(|| not_open(uri))?;
         if needs {
-            let analysis = self.docs.analyse(uri);
+            let fleet = self.docs.open.get(uri).is_some_and(|d| d.fleet);
+            let analysis = if fleet { self.docs.analyse(uri) } else { None };
             if let Some(doc) = self.docs.open.get_mut(uri) {
                 doc.analysis = analysis;
                 doc.fresh = true;
@@ -381,6 +384,9 @@ impl Server {
             .open
             .get(&at.text_document.uri)
             .ok_or_else(|| not_open(&at.text_document.uri))?;
+        if !doc.fleet {
+            return json(CompletionResponse::Array(Vec::new()));
+        }
         let offset = LineIndex::new(&doc.text).offset(at.position);
         let items = completion::complete(&doc.text, offset, doc.analysis.as_ref());
         json(CompletionResponse::Array(items))
@@ -426,7 +432,7 @@ impl Server {
     ) -> Result<serde_json::Value, Failure> {
         let uri = &p.text_document.uri;
         let doc = self.docs.open.get(uri).ok_or_else(|| not_open(uri))?;
-        json(formatting::format(&doc.text))
+        json(doc.fleet.then(|| formatting::format(&doc.text)).flatten())
     }
 }
 

@@ -12,6 +12,9 @@ use crate::source::FileId;
 
 /// One open document.
 pub struct Document {
+    /// A `.fleet` document. Others (a CSV that `empirical(…)` reads) are kept only so that
+    /// the files that read them see their unsaved text: never checked, never answered about.
+    pub fleet: bool,
     pub text: String,
     pub version: i32,
     /// What the pipeline made of `text`, or of an earlier text when not `fresh` (completion
