@@ -175,6 +175,12 @@ fn bad_unit_is_reported_and_cleared() {
     let hr = position_of(&bad, "hr", "price = 3.29");
     assert_eq!(range_start(&d["range"]), hr);
     assert_eq!(d["range"]["end"]["character"].as_u64().unwrap() as u32, hr.1 + 2);
+    // The file with an error still hovers and jumps: what was built stands beside the errors.
+    let h200 = position_of(&bad, "h200", "device =");
+    let hover = client.at("textDocument/hover", &doc, h200);
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("4.8 TB/s"), "{hover}");
+    let def = client.at("textDocument/definition", &doc, h200);
+    assert!(def["uri"].as_str().unwrap().ends_with("std/hardware.fleet"), "{def}");
     client.change(&doc, 2, &good);
     assert!(client.diagnostics(&doc, Some(2)).is_empty());
     client.shutdown();
