@@ -255,6 +255,11 @@ fn hover_on_a_catalog_device() {
     let shown = hover["contents"]["value"].as_str().unwrap();
     assert!(shown.contains("**pool** `gpu`") && shown.contains("`max = 256`"), "{shown}");
     assert!(shown.contains("the catalog's reference price (Lambda on demand)"), "{shown}");
+    // … and the figures of the device it names, as std/hardware.fleet writes them.
+    assert!(
+        shown.contains("device `h200`: kind = gpu, memory = 143771 MiB, bandwidth = 4.8 TB/s"),
+        "{shown}"
+    );
     // A unit literal: its value in base units (3.29 $/h = 3.29/3600 $/s).
     let hover = client.at("textDocument/hover", &doc, position_of(&text, "3.29", "price"));
     let shown = hover["contents"]["value"].as_str().unwrap();

@@ -68,6 +68,7 @@ pub fn definition(program: &Program, scopes: &Scopes<'_>, id: DefId) -> String {
         for entry in &def.ast.body.entries {
             figure(program, &comments, entry, "", &mut out, &mut cites);
         }
+        referenced(program, scopes, def, &mut out);
         let sources = comments.sources();
         let mut listed = false;
         let mut seen = std::collections::BTreeSet::new();
@@ -83,6 +84,53 @@ pub fn definition(program: &Program, scopes: &Scopes<'_>, id: DefId) -> String {
         next = def.ast.base.as_ref().and_then(|b| symbols::lookup(scopes, def.file, &b.text));
     }
     out
+}
+
+/// The figures of what a pool or workload names (`device = h200`, `model = …`), one line
+/// each, as written in that definition (a base's fields are not followed here).
+fn referenced(
+    program: &Program,
+    scopes: &Scopes<'_>,
+    def: &crate::check::scope::Def<'_>,
+    out: &mut String,
+) {
+    let schema = crate::check::schema::fields_of(def.ast.kind);
+    for entry in &def.ast.body.entries {
+        let Entry::Field(field) = entry else { continue };
+        let Value::Symbol(name) = &field.value else { continue };
+        let Some(spec) = crate::check::schema::find(schema, &field.name.text) else { continue };
+        let Expect::Reference(kind) = spec.expect else { continue };
+        let Some(id) = symbols::lookup(scopes, def.file, &name.text) else { continue };
+        let target = &scopes.defs[id];
+        if target.ast.kind != kind {
+            continue;
+        }
+        let figures: Vec<String> = target
+            .ast
+            .body
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Field(f) => {
+                    Some(format!("{} = {}", f.name.text, program.sources.snippet(f.value.span())))
+                }
+                _ => None,
+            })
+            .collect();
+        let base =
+            target.ast.base.as_ref().map_or(String::new(), |b| format!(" (from `{}`)", b.text));
+        let _ = writeln!(
+            out,
+            "\n{} `{}`{base}: {}",
+            kind.keyword(),
+            name.text,
+            if figures.is_empty() {
+                "no fields of its own".to_string()
+            } else {
+                figures.join(", ")
+            }
+        );
+    }
 }
 
 /// One entry as a list item (a nested block as one item per field, `compute.fp8 = …`).
