@@ -13,6 +13,7 @@ pub mod graph;
 pub mod hf;
 pub mod json_schema;
 pub mod load;
+pub mod lsp;
 pub mod parallel;
 pub mod perf;
 pub mod report;
@@ -38,13 +39,23 @@ pub struct Compiled {
 /// load → syntax (inside load, per file) → check → calibrate (the devices that name their
 /// own measurements, fitted to them).
 pub fn compile(root: Root) -> Result<Compiled, RootError> {
-    compile_timed(root, &mut Timings::default())
+    compile_timed(root, &load::Disk, &mut Timings::default())
+}
+
+/// [`compile`], reading imports and data files through `files` (the language server's open
+/// documents before the disk).
+pub fn compile_with(root: Root, files: &dyn load::Files) -> Result<Compiled, RootError> {
+    compile_timed(root, files, &mut Timings::default())
 }
 
 /// [`compile`], its load and its check (with calibration) timed into `timings`.
-fn compile_timed(root: Root, timings: &mut Timings) -> Result<Compiled, RootError> {
+fn compile_timed(
+    root: Root,
+    files: &dyn load::Files,
+    timings: &mut Timings,
+) -> Result<Compiled, RootError> {
     let started = std::time::Instant::now();
-    let (program, load_errors) = load::load(root)?;
+    let (program, load_errors) = load::load_with(root, files)?;
     timings.load = started.elapsed();
     if !load_errors.is_empty() {
         return Ok(Compiled { program, result: Err(load_errors) });
@@ -110,8 +121,17 @@ pub enum PlanOutcome {
 
 /// load → syntax → check → calibrate → perf (inside graph) → graph → solve → report.
 pub fn plan(root: Root, options: &solve::Options) -> Result<Planned, RootError> {
+    plan_with(root, &load::Disk, options)
+}
+
+/// [`plan`], reading imports and data files through `files` (as [`compile_with`]).
+pub fn plan_with(
+    root: Root,
+    files: &dyn load::Files,
+    options: &solve::Options,
+) -> Result<Planned, RootError> {
     let mut timings = Timings::default();
-    let Compiled { program, result } = compile_timed(root, &mut timings)?;
+    let Compiled { program, result } = compile_timed(root, files, &mut timings)?;
     let spec = match result {
         Ok(spec) => spec,
         Err(diagnostics) => {

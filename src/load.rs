@@ -224,9 +224,30 @@ pub const PROGRAM_FILES: u64 = 2;
 /// Most files in one chain of imports (the root counts). Each level is a recursive call.
 pub const MAX_IMPORT_DEPTH: usize = 64;
 
+/// Where the loader reads imported `.fleet` files and data files from, by path: the one
+/// interface between the compiler and the file system (as typst's `World`). The CLI reads the
+/// disk; the language server (`crate::lsp`) serves the editor's unsaved texts first.
+pub trait Files {
+    fn read(&self, path: &Path, kind: FileKind) -> Result<String, ReadError>;
+}
+
+/// The file system, through [`read_data_file`] and its limits.
+pub struct Disk;
+
+impl Files for Disk {
+    fn read(&self, path: &Path, kind: FileKind) -> Result<String, ReadError> {
+        read_data_file(path, kind)
+    }
+}
+
 /// Loads the root and its imports. `Err` only when the root cannot be read; every other
 /// problem is in the diagnostics, alongside what could be loaded.
 pub fn load(root: Root) -> Result<(Program, Diagnostics), RootError> {
+    load_with(root, &Disk)
+}
+
+/// [`load`], reading every file but a [`Root::Path`] through `files`.
+pub fn load_with(root: Root, files: &dyn Files) -> Result<(Program, Diagnostics), RootError> {
     let (name, text, dir, key) = match root {
         Root::Path(path) => {
             let text = read_root(&path)?;
@@ -241,6 +262,7 @@ pub fn load(root: Root) -> Result<(Program, Diagnostics), RootError> {
         }
     };
     let mut loader = Loader {
+        disk: files,
         sources: SourceMap::new(),
         files: BTreeMap::new(),
         imports: Vec::new(),
@@ -261,7 +283,8 @@ pub fn load(root: Root) -> Result<(Program, Diagnostics), RootError> {
     Ok((program, loader.errors))
 }
 
-struct Loader {
+struct Loader<'f> {
+    disk: &'f dyn Files,
     sources: SourceMap,
     files: BTreeMap<FileId, File>,
     imports: Vec<(Span, FileId)>,
@@ -275,7 +298,7 @@ struct Loader {
     loaded_bytes: u64,
 }
 
-impl Loader {
+impl Loader<'_> {
     /// Parses a file and loads its imports. `dir` is where relative imports resolve; `None`
     /// for catalog modules, which may import only other catalog modules.
     fn add_file(
@@ -307,7 +330,7 @@ impl Loader {
                 (Some(_), Some(reason)) => (path, Err(format!("it is not allowed: {reason}"))),
                 (Some(dir), None) => {
                     let full = dir.join(&path);
-                    let text = read_data_file(&full, FileKind::Data).map_err(|e| e.to_string());
+                    let text = self.disk.read(&full, FileKind::Data).map_err(|e| e.to_string());
                     (full.display().to_string(), text)
                 }
                 (None, _) => (path, Err("the standard catalog reads no data files".to_string())),
@@ -349,7 +372,7 @@ impl Loader {
                     return None;
                 }
                 let budget = max_file_bytes(FileKind::Source).saturating_mul(PROGRAM_FILES);
-                match read_data_file(&full, FileKind::Source) {
+                match self.disk.read(&full, FileKind::Source) {
                     Ok(text) if self.loaded_bytes + text.len() as u64 > budget => {
                         let error = ReadError::TooLarge {
                             size: self.loaded_bytes + text.len() as u64,

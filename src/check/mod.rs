@@ -14,8 +14,8 @@ mod lower;
 mod measured;
 mod model_config;
 pub mod schema;
-mod scope;
-mod traffic;
+pub mod scope;
+pub(crate) mod traffic;
 pub mod units;
 
 use std::collections::{BTreeMap, BTreeSet};

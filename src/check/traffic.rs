@@ -16,7 +16,7 @@ use crate::spec::{Arrivals, Lengths};
 use crate::syntax::ast::{Call, Value};
 
 /// The length distributions, with an example of each for help lines.
-const LENGTHS: &[(&str, &str)] = &[
+pub(crate) const LENGTHS: &[(&str, &str)] = &[
     ("uniform", "uniform(low = 1k tokens, high = 4k tokens)"),
     ("lognormal", "lognormal(mean = 2k tokens, cv = 0.8)"),
     ("empirical", "empirical(\"lengths.csv\")"),
@@ -26,7 +26,7 @@ const LENGTHS: &[(&str, &str)] = &[
 const PROCESSES: &[(&str, &str)] = &[("bursty", "bursty(cv = 2)")];
 
 /// Every arrival process, as written.
-const ARRIVAL_NAMES: &[&str] = &["poisson", "bursty"];
+pub(crate) const ARRIVAL_NAMES: &[&str] = &["poisson", "bursty"];
 
 /// One parameter of a call: its name, dimension, range and an example.
 struct Param {

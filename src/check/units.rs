@@ -31,7 +31,7 @@ impl Dim {
     pub const TOKENS: Dim = Dim { token: 1, ..Dim::NONE };
     pub const TOKEN_RATE: Dim = Dim { token: 1, time: -1, ..Dim::NONE };
 
-    fn div(self, other: Dim) -> Dim {
+    pub fn per(self, other: Dim) -> Dim {
         Dim {
             time: self.time - other.time,
             data: self.data - other.data,
@@ -205,7 +205,7 @@ fn unit_factor(unit: &Unit) -> Result<(f64, Dim), UnknownUnit> {
             dim = atom.dim;
         } else {
             factor /= atom.factor;
-            dim = dim.div(atom.dim);
+            dim = dim.per(atom.dim);
         }
     }
     Ok((factor, dim))
@@ -255,6 +255,6 @@ mod tests {
     fn dimensions_read_as_words() {
         assert_eq!(Dim::BANDWIDTH.describe(), "a bandwidth such as `4.8 TB/s`");
         assert_eq!(Dim::TIME.noun(), "a duration");
-        assert_eq!(Dim::DATA.div(Dim::TOKENS).noun(), "a quantity in `B·tokens^-1`");
+        assert_eq!(Dim::DATA.per(Dim::TOKENS).noun(), "a quantity in `B·tokens^-1`");
     }
 }

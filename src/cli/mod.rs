@@ -12,6 +12,7 @@ mod estimate;
 mod explain;
 mod fmt;
 mod frontier;
+mod lsp;
 mod output;
 mod plan;
 mod report;
@@ -73,6 +74,9 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// List the standard catalog's devices and models with their key figures and sources.
     Catalog(catalog::CatalogArgs),
+    /// Serve the Language Server Protocol on stdin/stdout: diagnostics as you type, hover,
+    /// definition, references, completion, formatting (docs/editors.md).
+    Lsp,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff) to standard output.
@@ -93,6 +97,10 @@ pub fn main() -> ExitCode {
             return status.into();
         }
     };
+    if let Command::Lsp = cli.command {
+        // Standard output is the protocol's: nothing else may be printed there.
+        return lsp::run().into();
+    }
     let mut out = Output::new(cli.error_format.into(), cli.color);
     let status = match cli.command {
         Command::Plan(args) => plan::run(&args, &mut out),
@@ -107,6 +115,7 @@ pub fn main() -> ExitCode {
         Command::Catalog(args) => catalog::run(&args, &mut out),
         Command::Completions(args) => completions::run(&args, Cli::command(), &mut out),
         Command::Man => completions::man(Cli::command(), &mut out),
+        Command::Lsp => lsp::run(),
         Command::Debug(args) => debug::run(&args, &mut out),
     };
     out.finish(status).into()

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod mutate;
+
 use fleetplan::diagnostic::{Diagnostics, RenderStyle};
 use fleetplan::load::Root;
 use fleetplan::source::SourceMap;
