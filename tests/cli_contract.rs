@@ -105,6 +105,17 @@ fn usage_errors_exit_64_apart_from_an_infeasible_plan() {
         assert_eq!(out.status.code(), Some(64), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}: usage errors go to stderr");
     }
+    // With `--error-format json`, a usage error is one JSON document too.
+    for args in [
+        &["plan", "--error-format", "json"][..],
+        &["plan", "examples/chat.fleet", "--mip-gap=2", "--error-format=json"],
+        &["--error-format", "json", "no-such-command"],
+    ] {
+        let out = fleetplan(args);
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(value[0]["code"], "fleet::usage", "{args:?}");
+    }
     for args in [&["--help"][..], &["--version"], &["plan", "--help"]] {
         let out = fleetplan(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");

@@ -92,9 +92,24 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             // `--help` and `--version` are "errors" to clap that print to stdout and succeed.
-            let status = if error.use_stderr() { Status::Usage } else { Status::Success };
+            if !error.use_stderr() {
+                let _ = error.print();
+                return Status::Success.into();
+            }
+            // With `--error-format json` even a usage error is one JSON document on stdout.
+            if asks_for_json(std::env::args()) {
+                let mut out =
+                    Output::new(fleetplan::diagnostic::ErrorFormat::Json, clap::ColorChoice::Never);
+                let rendered = error.render().to_string();
+                let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+                let first = lines.next().unwrap_or("the command line is wrong");
+                let message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+                let help = lines.collect::<Vec<_>>().join(" ");
+                out.error("fleet::usage", message, &help);
+                return out.finish(Status::Usage).into();
+            }
             let _ = error.print();
-            return status.into();
+            return Status::Usage.into();
         }
     };
     if let Command::Lsp = cli.command {
@@ -119,6 +134,14 @@ pub fn main() -> ExitCode {
         Command::Debug(args) => debug::run(&args, &mut out),
     };
     out.finish(status).into()
+}
+
+/// Whether the command line asks for JSON diagnostics, read from the raw arguments (for a
+/// command line clap could not parse).
+fn asks_for_json(args: impl Iterator<Item = String>) -> bool {
+    let args: Vec<String> = args.collect();
+    args.iter().any(|a| a == "--error-format=json")
+        || args.windows(2).any(|w| w[0] == "--error-format" && w[1] == "json")
 }
 
 /// The root of a file argument: `-` is standard input.
