@@ -161,6 +161,18 @@ pub const UNITS: &[UnitAtom] = &[
     atom("%", 0.01, Dim::NONE),
 ];
 
+/// A duration in seconds as every report shows it: `812.3 ms` below a second, `1.25 s` from
+/// one (the plan's text, the simulation's, infeasibility diagnostics, the editor's lens).
+pub fn duration_text(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        "never".to_string()
+    } else if seconds >= 1.0 {
+        format!("{seconds:.2} s")
+    } else {
+        format!("{:.1} ms", seconds * 1e3)
+    }
+}
+
 pub fn lookup(name: &str) -> Option<&'static UnitAtom> {
     UNITS.iter().find(|u| u.name == name)
 }

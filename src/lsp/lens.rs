@@ -9,9 +9,9 @@ use lsp_types::{CodeLens, Command};
 
 use super::position::LineIndex;
 use super::state::Documents;
+use crate::check::units::duration_text;
 use crate::load::{Program, Root};
 use crate::report::Plan;
-use crate::simulate::duration_text;
 use crate::spec::Percentile;
 use crate::syntax::ast::{DefKind, Item};
 use crate::PlanOutcome;

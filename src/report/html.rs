@@ -9,7 +9,6 @@
 use super::charts::{self, escape, CHART_CSS};
 use super::plan::Plan;
 use super::table_html::{table, Cell};
-use crate::graph::TierKind;
 use crate::simulate::SimReport;
 use crate::whatif::frontier::Comparison;
 
@@ -293,21 +292,10 @@ fn memory(plan: &Plan) -> Section {
         .collect();
     let mut html = table(&["tier", "kind", "units", "used / capacity", "reads GB/s", "$/h"], &rows);
     for w in plan.workloads.iter().filter(|w| !w.memory.is_empty()) {
-        let parts: Vec<String> = w
-            .memory
-            .iter()
-            .map(|p| {
-                let what = match p.kind {
-                    TierKind::Devices => p.tier.clone(),
-                    _ => format!("{} {}", p.tier, p.kind.name()),
-                };
-                format!("{:.0}% ({:.0} GB) in {}", p.share * 100.0, p.gb, escape(&what))
-            })
-            .collect();
         html.push_str(&format!(
             "<p><strong>{}</strong>: retained KV {}</p>\n",
             escape(&w.workload),
-            parts.join(", ")
+            escape(&super::plan_text::retained_kv_text(w))
         ));
     }
     Section { id: "memory", title: "Memory tiers".to_string(), html }

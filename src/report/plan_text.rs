@@ -2,6 +2,7 @@
 
 use super::plan::{LatencyCheck, Plan};
 use super::table::Table;
+use crate::check::units::duration_text;
 use crate::graph::TierKind;
 use crate::solve::Status;
 use crate::spec::Percentile;
@@ -54,20 +55,28 @@ fn latency_text(l: &LatencyCheck) -> String {
     format!(
         "{} {p} {} ≤ {} {} ({:.0}% headroom)",
         l.metric.name(),
-        ms(l.predicted_s),
-        ms(l.slo_s),
+        duration_text(l.predicted_s),
+        duration_text(l.slo_s),
         if l.met { "✓" } else { "✗" },
         (l.headroom * 100.0).max(0.0)
     )
 }
 
-/// A duration in seconds, shown in ms below a second.
-fn ms(seconds: f64) -> String {
-    if seconds >= 1.0 {
-        format!("{seconds:.2} s")
-    } else {
-        format!("{:.1} ms", seconds * 1e3)
-    }
+/// Where a workload's retained KV lives: `5% (30340 GB) in gpu spare HBM, 95% (…) in ssd`
+/// (the text and the HTML page both say it).
+pub(super) fn retained_kv_text(w: &super::plan::WorkloadPlan) -> String {
+    let parts: Vec<String> = w
+        .memory
+        .iter()
+        .map(|p| {
+            let what = match p.kind {
+                TierKind::Devices => p.tier.clone(),
+                _ => format!("{} {}", p.tier, p.kind.name()),
+            };
+            format!("{:.0}% ({:.0} GB) in {what}", p.share * 100.0, p.gb)
+        })
+        .collect();
+    parts.join(", ")
 }
 
 fn money(x: f64) -> String {
@@ -186,18 +195,7 @@ pub fn plan_text(plan: &Plan) -> String {
             out.push('\n');
         }
         for w in plan.workloads.iter().filter(|w| !w.memory.is_empty()) {
-            let parts: Vec<String> = w
-                .memory
-                .iter()
-                .map(|p| {
-                    let what = match p.kind {
-                        TierKind::Devices => p.tier.clone(),
-                        _ => format!("{} {}", p.tier, p.kind.name()),
-                    };
-                    format!("{:.0}% ({:.0} GB) in {what}", p.share * 100.0, p.gb)
-                })
-                .collect();
-            out.push_str(&format!("  {}: retained KV {}\n", w.workload, parts.join(", ")));
+            out.push_str(&format!("  {}: retained KV {}\n", w.workload, retained_kv_text(w)));
         }
     }
     out.push_str(&super::fits_text(&plan.calibration));

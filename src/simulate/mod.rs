@@ -19,8 +19,8 @@ mod verify;
 use std::collections::HashMap;
 
 pub use report::{
-    duration_text, quantile, report_text, slo_misses, DeploymentSim, PoolSim, Quantiles, SimError,
-    SimReport, SloCheck, WorkloadSim,
+    quantile, report_text, slo_misses, DeploymentSim, PoolSim, Quantiles, SimError, SimReport,
+    SloCheck, WorkloadSim,
 };
 pub use trace::{parse_trace, TraceError, TraceRequest, MAX_SIMULATED_TOKENS};
 pub use verify::{verify, verify_text, verify_with_progress, Round, Verification, MARGINS};

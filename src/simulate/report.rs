@@ -2,6 +2,7 @@
 //! plan's predictions, per pool utilisation and queues; as a value (JSON through serde), as
 //! text, and as diagnostics for the SLOs it misses.
 
+use crate::check::units::duration_text;
 use miette::Diagnostic;
 use serde::Serialize;
 use thiserror::Error;
@@ -377,17 +378,6 @@ pub fn percentile_text(p: Percentile) -> String {
     match p {
         Percentile::Mean => "mean".to_string(),
         Percentile::P(v) => format!("p{v}"),
-    }
-}
-
-/// A duration in seconds as `812.3 ms` or `1.25 s`.
-pub fn duration_text(seconds: f64) -> String {
-    if !seconds.is_finite() {
-        "never".to_string()
-    } else if seconds >= 1.0 {
-        format!("{seconds:.2} s")
-    } else {
-        format!("{:.1} ms", seconds * 1e3)
     }
 }
 

@@ -2,6 +2,7 @@
 //! best any candidate reaches), or a pool or site limit that binds (with how much more the
 //! plan would need).
 
+use crate::check::units::duration_text;
 use miette::Diagnostic;
 use thiserror::Error;
 
@@ -122,14 +123,6 @@ fn percentile_text(p: Percentile) -> String {
     match p {
         Percentile::Mean => "mean".to_string(),
         Percentile::P(v) => format!("p{v}"),
-    }
-}
-
-fn duration_text(seconds: f64) -> String {
-    if seconds >= 1.0 {
-        format!("{seconds:.2} s")
-    } else {
-        format!("{:.1} ms", seconds * 1e3)
     }
 }
 
