@@ -227,24 +227,38 @@ impl Scopes<'_> {
     }
 }
 
-/// The standard catalog's definitions of one kind, as `(module, name)`, from the embedded
-/// `std/*.fleet` (parsed once).
-pub fn catalog_names(kind: DefKind) -> Vec<(&'static str, String)> {
-    static NAMES: std::sync::OnceLock<Vec<(&'static str, DefKind, String)>> =
-        std::sync::OnceLock::new();
-    let all = NAMES.get_or_init(|| {
+/// One definition of the standard catalog.
+pub struct CatalogName {
+    pub module: &'static str,
+    pub kind: DefKind,
+    pub name: String,
+}
+
+/// The standard catalog's definitions, from the embedded `std/*.fleet` (parsed once): for the
+/// checker's suggestions and the editor's completions.
+pub fn catalog_definitions() -> &'static [CatalogName] {
+    static NAMES: std::sync::OnceLock<Vec<CatalogName>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
         let mut names = Vec::new();
         for (i, (module, _, text)) in crate::load::STD_MODULES.iter().enumerate() {
             let (ast, _) = crate::syntax::parse_file(FileId(i as u32), text);
             for item in ast.iter().flat_map(|f| &f.items) {
                 if let Item::Definition(def) = item {
-                    names.push((*module, def.kind, def.name.text.clone()));
+                    names.push(CatalogName { module, kind: def.kind, name: def.name.text.clone() });
                 }
             }
         }
         names
-    });
-    all.iter().filter(|(_, k, _)| *k == kind).map(|(m, _, n)| (*m, n.clone())).collect()
+    })
+}
+
+/// The standard catalog's definitions of one kind, as `(module, name)`.
+pub fn catalog_names(kind: DefKind) -> Vec<(&'static str, String)> {
+    catalog_definitions()
+        .iter()
+        .filter(|c| c.kind == kind)
+        .map(|c| (c.module, c.name.clone()))
+        .collect()
 }
 
 fn module_name(segments: &[Name], selected: bool) -> String {

@@ -4,7 +4,6 @@
 //! `check::units` for units, the embedded catalog for names.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
 
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionTextEdit, Position, Range, TextEdit,
@@ -15,11 +14,11 @@ use super::position::LineIndex;
 use super::state::Analysis;
 use crate::check::schema::{self, Expect, FieldSpec};
 use crate::check::scope::Scopes;
+use crate::check::scope::{catalog_definitions, CatalogName};
 use crate::check::units::{Dim, UNITS};
 use crate::load::STD_MODULES;
-use crate::source::FileId;
 use crate::spec::{Metric, Precision};
-use crate::syntax::ast::{DefKind, Item};
+use crate::syntax::ast::DefKind;
 
 /// The block the cursor is in, as the schema sees it.
 enum Block<'t> {
@@ -57,7 +56,7 @@ pub fn complete(text: &str, offset: usize, analysis: Option<&Analysis>) -> Vec<C
         (Block::Import(module), _) => {
             let listed: BTreeSet<&str> =
                 cx.block_text.split(',').map(str::trim).filter(|w| !w.is_empty()).collect();
-            catalog()
+            catalog_definitions()
                 .iter()
                 .filter(|c| c.module == *module && !listed.contains(c.name.as_str()))
                 .map(|c| {
@@ -240,30 +239,6 @@ pub fn units_of(dim: Dim) -> Vec<String> {
     out
 }
 
-/// One definition of the standard catalog.
-pub struct CatalogName {
-    pub module: &'static str,
-    pub kind: DefKind,
-    pub name: String,
-}
-
-/// The catalog's definitions, parsed once.
-pub fn catalog() -> &'static [CatalogName] {
-    static NAMES: OnceLock<Vec<CatalogName>> = OnceLock::new();
-    NAMES.get_or_init(|| {
-        let mut out = Vec::new();
-        for (module, _, text) in STD_MODULES {
-            let (ast, _) = crate::syntax::parse_file(FileId(0), text);
-            for item in ast.map(|f| f.items).unwrap_or_default() {
-                if let Item::Definition(d) = item {
-                    out.push(CatalogName { module, kind: d.kind, name: d.name.text });
-                }
-            }
-        }
-        out
-    })
-}
-
 fn symbol_kind(kind: DefKind) -> CompletionItemKind {
     match kind {
         DefKind::Device => CompletionItemKind::CLASS,
@@ -320,7 +295,7 @@ fn names(
         imported.contains(&(c.module, c.name.as_str())) || imported.contains(&(c.module, "*"))
     };
     let (mut near, far): (Vec<&CatalogName>, Vec<&CatalogName>) =
-        catalog().iter().filter(|c| c.kind == kind).partition(|c| in_scope(c));
+        catalog_definitions().iter().filter(|c| c.kind == kind).partition(|c| in_scope(c));
     for c in near.drain(..) {
         if seen.insert(c.name.clone()) {
             let mut completion = item(c.name.clone(), symbol_kind(kind), c.module.to_string());
