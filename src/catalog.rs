@@ -123,33 +123,7 @@ struct Commented {
 
 impl Commented {
     fn new(text: &'static str) -> Self {
-        let mut sources = BTreeMap::new();
-        let mut current: Option<String> = None;
-        for line in text.lines() {
-            let Some(comment) = line.strip_prefix("//") else {
-                current = None;
-                continue;
-            };
-            let body = comment.trim_start();
-            if let Some((tag, rest)) = body.strip_prefix('[').and_then(|b| b.split_once(']')) {
-                if is_tag(tag) {
-                    sources.insert(tag.to_string(), rest.trim().to_string());
-                    current = Some(tag.to_string());
-                    continue;
-                }
-            }
-            // A continuation is indented past the tag's column; anything else ends the entry.
-            match &current {
-                Some(tag) if comment.starts_with("      ") && !body.is_empty() => {
-                    if let Some(text) = sources.get_mut(tag) {
-                        text.push(' ');
-                        text.push_str(body);
-                    }
-                }
-                _ => current = None,
-            }
-        }
-        Commented { text, sources }
+        Commented { text, sources: header_sources(text) }
     }
 
     /// The title comment above `keyword name {` and the sources cited from the title to the
@@ -179,7 +153,7 @@ impl Commented {
         }
         let mut tags: Vec<String> = Vec::new();
         for line in &lines[first..=end] {
-            tags.extend(cited_tags(line));
+            tags.extend(cited(line));
         }
         // A derived entry (`model a from b`) takes its figures, and so its sources, from b.
         let base = lines[start].strip_prefix(&header).and_then(|rest| {
@@ -245,30 +219,67 @@ fn std_text(module: &str) -> &'static str {
     crate::load::STD_MODULES.iter().find(|m| m.0 == module).map_or("", |m| m.2)
 }
 
-/// `S12`, `M3`: a letter and a number.
+/// The sources a file's header lists: `// [S2]  text` at the start of a line, continued on the
+/// comment lines below it that are indented further (the first definition of a tag counts); anything else ends an entry. The catalog lists its sources so;
+/// `fleetplan catalog` and the editor's hover both read them here.
+pub fn header_sources(text: &str) -> BTreeMap<String, String> {
+    let mut sources = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        let Some(comment) = line.strip_prefix("//") else {
+            current = None;
+            continue;
+        };
+        let body = comment.trim_start();
+        if let Some((tag, rest)) = body.strip_prefix('[').and_then(|b| b.split_once(']')) {
+            // The header comes first: a later comment that opens with a tag is a note citing
+            // it, not its definition.
+            if is_tag(tag) && !sources.contains_key(tag) {
+                sources.insert(tag.to_string(), rest.trim().to_string());
+                current = Some(tag.to_string());
+                continue;
+            }
+        }
+        match &current {
+            Some(tag) if comment.starts_with("  ") && !body.is_empty() => {
+                if let Some(text) = sources.get_mut(tag) {
+                    text.push(' ');
+                    text.push_str(body);
+                }
+            }
+            _ => current = None,
+        }
+    }
+    sources
+}
+
+/// `S2`, `M15`, `S20b`: capitals, digits, perhaps one small letter.
 fn is_tag(tag: &str) -> bool {
-    let mut chars = tag.chars();
-    chars.next().is_some_and(|c| c.is_ascii_uppercase())
-        && !chars.as_str().is_empty()
-        && chars.all(|c| c.is_ascii_digit())
+    let letters = tag.chars().take_while(char::is_ascii_uppercase).count();
+    let rest = &tag[letters..];
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    let tail = &rest[digits..];
+    letters > 0 && digits > 0 && tail.len() <= 1 && tail.chars().all(|c| c.is_ascii_lowercase())
 }
 
 /// Sorts `S2` before `S10`.
 fn tag_order(tag: &str) -> (String, u32) {
-    let (letter, number) = tag.split_at(1);
-    (letter.to_string(), number.parse().unwrap_or(u32::MAX))
+    let letters = tag.chars().take_while(char::is_ascii_uppercase).count();
+    let (letter, rest) = tag.split_at(letters);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    (letter.to_string(), digits.parse().unwrap_or(u32::MAX))
 }
 
-/// The tags a line cites: `[S3,S5]`, `[S1]`, `[M1, M2]`.
-fn cited_tags(line: &str) -> Vec<String> {
-    let mut tags = Vec::new();
-    let mut rest = line;
+/// The tags a note cites, each once in order: `[S2,S1]` and `[S62, S63]` give each.
+pub fn cited(note: &str) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    let mut rest = note;
     while let Some(open) = rest.find('[') {
         let after = &rest[open + 1..];
         let Some(close) = after.find(']') else { break };
         for part in after[..close].split(',') {
             let part = part.trim();
-            if is_tag(part) {
+            if is_tag(part) && !tags.iter().any(|t| t == part) {
                 tags.push(part.to_string());
             }
         }
@@ -306,13 +317,18 @@ mod tests {
 
     #[test]
     fn tags_are_read_from_brackets() {
-        assert_eq!(cited_tags("x = 1 // dense [S3,S5] and [M1, M2]"), ["S3", "S5", "M1", "M2"]);
-        assert!(cited_tags("// [not a tag] [S]").is_empty());
+        assert_eq!(cited("x = 1 // dense [S3,S5] and [M1, M2]"), ["S3", "S5", "M1", "M2"]);
+        assert!(cited("// [not a tag] [S]").is_empty());
+        assert_eq!(
+            cited("dense [S2,S1]; see [S20b] and [M5, X] [not a tag]"),
+            ["S2", "S1", "S20b", "M5"]
+        );
+        assert!(!is_tag("S") && !is_tag("2") && !is_tag("Sab") && is_tag("M15"));
     }
 
     #[test]
     fn a_source_continues_on_indented_lines() {
-        let text = "// [S1]  first line,\n//       second.\n// [S2]  other\n//\ndevice x {\n}\n";
+        let text = "// [S1]  first line,\n//       second.\n// [S2]  other\n//\ndevice x {\n  // [S1] a note citing S1, not its source\n}\n// [S2] again\n";
         let c = Commented::new(Box::leak(text.to_string().into_boxed_str()));
         assert_eq!(c.sources["S1"], "first line, second.");
         assert_eq!(c.sources["S2"], "other");

@@ -6,9 +6,10 @@ use std::fmt::Write;
 
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
-use super::comments::{cited, Comments};
+use super::comments::Comments;
 use super::position::LineIndex;
 use super::symbols::{self, What};
+use crate::catalog::cited;
 use crate::check::schema::{Expect, FieldSpec};
 use crate::check::scope::{DefId, Scopes};
 use crate::check::units::{self, Dim};
@@ -69,7 +70,7 @@ pub fn definition(program: &Program, scopes: &Scopes<'_>, id: DefId) -> String {
             figure(program, &comments, entry, "", &mut out, &mut cites);
         }
         referenced(program, scopes, def, &mut out);
-        let sources = comments.sources();
+        let sources = crate::catalog::header_sources(program.sources.text(def.file));
         let mut listed = false;
         let mut seen = std::collections::BTreeSet::new();
         for tag in cites.drain(..).filter(|t| seen.insert(t.clone())) {
