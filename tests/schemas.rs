@@ -187,3 +187,27 @@ fn every_example_output_validates_against_its_schema() {
     assert!(pairs.len() > 50, "only {} outputs validated", pairs.len());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The document schema names every result key the commands use (`result_named("…")` and
+/// `extra("…", …)` in src/cli): its `additionalProperties: false` would refuse any other.
+#[test]
+fn the_document_schema_names_every_result_key() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/document.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let properties = schema["properties"].as_object().unwrap();
+    let mut keys = Vec::new();
+    for entry in std::fs::read_dir(root().join("src/cli")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for marker in ["result_named(\"", "extra(\""] {
+            for part in text.split(marker).skip(1) {
+                keys.push(part.split('"').next().unwrap().to_string());
+            }
+        }
+    }
+    assert!(keys.len() >= 10, "only {keys:?} found: is the scan broken?");
+    for key in keys {
+        assert!(properties.contains_key(&key), "document.schema.json lacks `{key}`");
+    }
+}
