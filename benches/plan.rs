@@ -6,8 +6,8 @@
 //! Groups:
 //! - `examples/NAME/SOLVER`: the whole pipeline (`fleetplan::plan` on the file: load, check,
 //!   graph, solve, report), for every `examples/*.fleet` that plans;
-//! - `generated/compile/N`, `generated/graph/N`, `generated/solve_SOLVER/N`: the stages of a
-//!   generated fleet (benches/generate.rs) separately. `graph` is `graph::build`, which runs
+//! - `generated/compile/N`, `generated/graph/N`, `generated/solve_SOLVER/N` (N is `coupled-N`
+//!   for a coupled fleet): the stages of a generated fleet (benches/generate.rs) separately. `graph` is `graph::build`, which runs
 //!   the performance model for every workload × pool; `solve` is `solve::solve`, which builds
 //!   the MILP and solves it.
 //!
@@ -22,7 +22,7 @@
 //! Run with `bench/run.sh` (microlp) or `bench/highs.sh` (HiGHS, built with the feature);
 //! `FLEETPLAN_BENCH_SOLVERS=highs` keeps only the named solvers (the checks before timing run
 //! whatever criterion's filter says, so this is how to skip a slow solver's). With
-//! `FLEETPLAN_BENCH_FLEETS=DIR`, the generated fleets are also written to `DIR/generated-N.fleet`.
+//! `FLEETPLAN_BENCH_FLEETS=DIR`, the generated fleets are also written to `DIR/generated-N.fleet` (`DIR/generated-coupled-N.fleet`).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -38,15 +38,45 @@ use fleetplan::PlanOutcome;
 #[path = "generate.rs"]
 mod generate;
 
-/// Workloads in the generated fleets (each over `generate::POOLS` pools), unless
-/// `FLEETPLAN_BENCH_SIZES` (a comma-separated list, such as `1000,3000,10000`) names others.
-/// 30 is a coupled fleet: the groups' plans together break `b200_2`'s maximum.
-const SIZES: [usize; 4] = [10, 30, 100, 1000];
+/// The generated fleets (each over `generate::POOLS` pools), unless `FLEETPLAN_BENCH_SIZES`
+/// (a comma-separated list, such as `1000,3000,10000,c10000`) names others: `N` is
+/// `generate::fleet` of N workloads, `cN` its coupled twin (`generate::coupled_fleet`: the GPU
+/// pools' limits bind). 30 is coupled too: the groups' plans together break `b200_2`'s maximum.
+const SIZES: [&str; 6] = ["10", "30", "100", "1000", "c100", "c1000"];
 
-fn sizes() -> Vec<usize> {
+/// A generated fleet: its workloads, and whether its pool limits bind.
+#[derive(Clone, Copy)]
+struct Generated {
+    workloads: usize,
+    coupled: bool,
+}
+
+impl Generated {
+    fn parse(item: &str) -> Option<Generated> {
+        let item = item.trim();
+        let (coupled, n) = item.strip_prefix('c').map_or((false, item), |n| (true, n));
+        Some(Generated { workloads: n.parse().ok()?, coupled })
+    }
+
+    fn text(self) -> String {
+        if self.coupled {
+            generate::coupled_fleet(self.workloads, generate::SEED)
+        } else {
+            generate::fleet(self.workloads, generate::SEED)
+        }
+    }
+
+    /// `1000` or `coupled-1000`: the benchmark's parameter and the fleet file's name.
+    fn label(self) -> String {
+        let prefix = if self.coupled { "coupled-" } else { "" };
+        format!("{prefix}{}", self.workloads)
+    }
+}
+
+fn sizes() -> Vec<Generated> {
     match std::env::var("FLEETPLAN_BENCH_SIZES") {
-        Ok(list) => list.split(',').filter_map(|n| n.trim().parse().ok()).collect(),
-        Err(_) => SIZES.to_vec(),
+        Ok(list) => list.split(',').filter_map(Generated::parse).collect(),
+        Err(_) => SIZES.iter().filter_map(|s| Generated::parse(s)).collect(),
     }
 }
 
@@ -162,16 +192,17 @@ fn bench_generated(c: &mut Criterion) {
     group.sampling_mode(SamplingMode::Flat);
     if let Some(dir) = std::env::var_os("FLEETPLAN_BENCH_FLEETS") {
         // To plan or explain a generated fleet by hand: `fleetplan plan DIR/generated-N.fleet`.
-        for n in sizes() {
-            let path = Path::new(&dir).join(format!("generated-{n}.fleet"));
-            if let Err(error) = std::fs::write(&path, generate::fleet(n, generate::SEED)) {
+        for fleet in sizes() {
+            let path = Path::new(&dir).join(format!("generated-{}.fleet", fleet.label()));
+            if let Err(error) = std::fs::write(&path, fleet.text()) {
                 eprintln!("cannot write {}: {error}", path.display());
             }
         }
     }
-    for n in sizes() {
-        group.measurement_time(Duration::from_secs(if n >= 1000 { 5 } else { 3 }));
-        let text = generate::fleet(n, generate::SEED);
+    for fleet in sizes() {
+        group.measurement_time(Duration::from_secs(if fleet.workloads >= 1000 { 5 } else { 3 }));
+        let text = fleet.text();
+        let n = fleet.label();
         let Some(spec) = compile(&text) else {
             panic!("the generated fleet of {n} workloads does not check")
         };
@@ -187,10 +218,10 @@ fn bench_generated(c: &mut Criterion) {
             graph.rejected.len(),
         );
 
-        group.bench_with_input(BenchmarkId::new("compile", n), &text, |b, text| {
+        group.bench_with_input(BenchmarkId::new("compile", &n), &text, |b, text| {
             b.iter(|| compile(black_box(text)))
         });
-        group.bench_with_input(BenchmarkId::new("graph", n), &spec, |b, spec| {
+        group.bench_with_input(BenchmarkId::new("graph", &n), &spec, |b, spec| {
             b.iter(|| graph::build(black_box(spec)))
         });
 
@@ -258,7 +289,7 @@ fn bench_generated(c: &mut Criterion) {
                 );
                 continue;
             }
-            group.bench_function(BenchmarkId::new(name, n), |b| {
+            group.bench_function(BenchmarkId::new(name, &n), |b| {
                 b.iter(|| solve::solve(&spec, black_box(&graph), &options))
             });
         }

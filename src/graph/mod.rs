@@ -166,15 +166,14 @@ pub fn build(spec: &Spec) -> CandidateGraph {
 /// thread count.
 pub fn build_with(spec: &Spec, threads: usize) -> CandidateGraph {
     let workloads: Vec<&crate::spec::Workload> = spec.workloads.values().collect();
+    let pools: Vec<_> = spec
+        .pools
+        .values()
+        .filter_map(|pool| Some((pool, spec.devices.get(&pool.device)?)))
+        .collect();
     let derived = crate::parallel::map(&workloads, threads, |_, workload| {
         let Some(model) = spec.models.get(&workload.model) else { return Vec::new() };
-        spec.pools
-            .values()
-            .filter_map(|pool| {
-                let device = spec.devices.get(&pool.device)?;
-                Some(perf::candidates(workload, model, pool, device))
-            })
-            .collect::<Vec<_>>()
+        perf::candidates_on(workload, model, &pools)
     });
     let mut derived = derived.into_iter();
     let mut graph = DiGraph::new();

@@ -80,7 +80,7 @@ pub(super) fn aggregated(
         )
     };
     let first = at(1);
-    if first.rho_max.is_none() {
+    if !first.meets_bounds_unloaded() {
         let (metric, best) = if first.budget <= first.step.time_s {
             (Metric::Tpot, first.step.time_s)
         } else {
@@ -96,7 +96,7 @@ pub(super) fn aggregated(
     let (mut good, mut bad) = (1u32, max_batch.saturating_add(1));
     while bad - good > 1 {
         let mid = good + (bad - good) / 2;
-        if at(mid).rho_max.is_some() {
+        if at(mid).meets_bounds_unloaded() {
             good = mid;
         } else {
             bad = mid;
@@ -108,8 +108,7 @@ pub(super) fn aggregated(
     let (mut low, mut high) = (0u32, largest.saturating_add(1));
     while high - low > 1 {
         let mid = low + (high - low) / 2;
-        let point = at(mid);
-        if point.decode_rate() <= point.prefill_rate() {
+        if at(mid).prefill_keeps_up() {
             low = mid;
         } else {
             high = mid;
@@ -249,7 +248,7 @@ pub(super) fn chunked_first_step(step: f64, budget: f64, rho: f64, percentile: P
 }
 
 /// One batch of an aggregated instance under (7).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Chunked {
     batch: u32,
     /// Decode part of a step, `t_step(B)`.
@@ -262,9 +261,14 @@ struct Chunked {
     /// `S_eff(I_p)`.
     eff_p: f64,
     output: f64,
-    /// Highest utilisation of the prefill server within the TTFT bound; `None` when the batch
-    /// misses a bound even unloaded.
-    rho_max: Option<f64>,
+    /// The TTFT bound the prompts are held to (its prefill side), and how they queue.
+    ttft_limit: Option<f64>,
+    percentile: Percentile,
+    variability: queue::Variability,
+    /// [`Chunked::rho_max`], found when first asked for: the search over batches needs only
+    /// whether a batch meets the bounds and which side of `λ(B)` binds, each one evaluation of
+    /// the TTFT, not a bisection.
+    rho_max: std::cell::OnceCell<Option<f64>>,
 }
 
 impl Chunked {
@@ -296,19 +300,68 @@ impl Chunked {
         } else {
             (f64::INFINITY, f64::INFINITY)
         };
-        let mut point =
-            Chunked { batch, step, budget, mean_work, mean_eff, eff_p, output, rho_max: None };
-        if share <= 0.0 || !mean_eff.is_finite() {
-            return point;
+        Chunked {
+            batch,
+            step,
+            budget,
+            mean_work,
+            mean_eff,
+            eff_p,
+            output,
+            ttft_limit: ttft.map(|b| b.limit_s),
+            percentile,
+            variability,
+            rho_max: std::cell::OnceCell::new(),
         }
-        point.rho_max = match ttft {
-            None => Some(DEFAULT_MAX_UTILISATION),
-            Some(b) => queue::highest_utilisation(|rho| {
-                point.ttft(rho, percentile, variability) <= b.limit_s
-            })
-            .map(|rho| rho.min(MAX_PLANNED_UTILISATION)),
-        };
-        point
+    }
+
+    /// Whether prompts fit beside the batch at all and, unloaded, meet the TTFT bound: whether
+    /// [`Chunked::rho_max`] is some (`queue::highest_utilisation` is `None` exactly when its
+    /// test fails at zero).
+    fn meets_bounds_unloaded(&self) -> bool {
+        self.mean_eff.is_finite()
+            && self
+                .ttft_limit
+                .is_none_or(|limit| self.ttft(0.0, self.percentile, self.variability) <= limit)
+    }
+
+    /// Highest utilisation of the prefill server within the TTFT bound (at most
+    /// [`MAX_PLANNED_UTILISATION`]; [`DEFAULT_MAX_UTILISATION`] without a bound); `None` when
+    /// the batch misses a bound even unloaded.
+    fn rho_max(&self) -> Option<f64> {
+        *self.rho_max.get_or_init(|| {
+            if !self.meets_bounds_unloaded() {
+                return None;
+            }
+            match self.ttft_limit {
+                None => Some(DEFAULT_MAX_UTILISATION),
+                Some(limit) => queue::highest_utilisation(|rho| {
+                    self.ttft(rho, self.percentile, self.variability) <= limit
+                })
+                .map(|rho| rho.min(MAX_PLANNED_UTILISATION)),
+            }
+        })
+    }
+
+    /// `decode_rate() <= prefill_rate()`, the side of the crossing in `λ(B)` this batch is on,
+    /// with one evaluation of the TTFT where `rho_max` is not known yet: the prefill server
+    /// takes the decode side's rate when the utilisation it brings meets the bound (the TTFT
+    /// grows with the utilisation). It can differ from the comparison only within the
+    /// bisection's 2⁻⁶⁰ of `rho_max`.
+    fn prefill_keeps_up(&self) -> bool {
+        let decode = self.decode_rate();
+        if let Some(rho_max) = self.rho_max.get() {
+            return decode <= rho_max.map_or(0.0, |rho| rho / self.mean_eff);
+        }
+        if !self.meets_bounds_unloaded() {
+            return decode <= 0.0;
+        }
+        let cap = self.ttft_limit.map_or(DEFAULT_MAX_UTILISATION, |_| MAX_PLANNED_UTILISATION);
+        let rho = decode * self.mean_eff;
+        decode <= cap / self.mean_eff
+            && self
+                .ttft_limit
+                .is_none_or(|limit| self.ttft(rho, self.percentile, self.variability) <= limit)
     }
 
     /// `TTFT_p = w_p + S_eff(I_p) + (the step that makes the first token)`: the wait, the
@@ -329,7 +382,7 @@ impl Chunked {
 
     /// Requests per second the prefill server takes within the TTFT bound: `ρ_max / E[S_eff]`.
     fn prefill_rate(&self) -> f64 {
-        self.rho_max.map_or(0.0, |rho| rho / self.mean_eff)
+        self.rho_max().map_or(0.0, |rho| rho / self.mean_eff)
     }
 
     fn rate(&self) -> f64 {
@@ -452,7 +505,7 @@ mod tests {
             for b in 1..=limit {
                 assert!(at(b).rate() <= chosen.rate() * (1.0 + 1e-12), "{b}");
             }
-            assert!(at(limit + 1).rho_max.is_none() || limit == instance_max(&instance, &w));
+            assert!(at(limit + 1).rho_max().is_none() || limit == instance_max(&instance, &w));
         }
     }
 
@@ -501,7 +554,7 @@ mod tests {
             queue::Variability::MD1,
         );
         assert_eq!(free.budget, step + mean);
-        assert_eq!(free.rho_max, Some(DEFAULT_MAX_UTILISATION));
+        assert_eq!(free.rho_max(), Some(DEFAULT_MAX_UTILISATION));
         // Prompts get the step's share left by a batch one standard deviation up (2 at 1).
         let busy = instance.decode_step(2.0, batch_context(&w)).time_s;
         let expected = mean * (step + mean) / (step + mean - busy);

@@ -189,28 +189,65 @@ pub fn candidates(
     pool: &Pool,
     device: &Device,
 ) -> (Vec<Candidate>, Vec<Rejected>) {
-    let mut found = Vec::new();
-    let mut rejected = Vec::new();
-    if !device.kind.computes() {
-        return (found, rejected);
-    }
-    for devices in sizes(model, device, pool, kv_tokens(workload)) {
-        let (tp, pp) = layout_for(model, device, devices, pool.per_node);
-        let instance =
-            Instance { model, device, tp, pp, weights: model.weights, kv: model.kv_cache };
-        for role in Role::ALL {
-            let hit_share = hit_cost_share(&instance, workload, role);
-            match evaluate(workload, pool, &instance, role, hit_share) {
-                Ok(mut c) => {
-                    c.derivation.spare_kv_gb = Some(spare_kv_bytes(&instance, workload, &c) / 1e9);
-                    c.derivation.hit_cost_share = hit_share;
-                    found.push(c)
+    candidates_on(workload, model, &[(pool, device)]).pop().unwrap_or_default()
+}
+
+/// [`candidates`] of a workload on each of `pools`, in their order. Pools of one device differ
+/// in price, limits and node size, not in physics: an instance of a given size, layout and
+/// role performs the same in each, so it is evaluated once and priced per pool. This is exact:
+/// of a pool, [`evaluate`] reads only its name and price, and [`priced`] sets both again for
+/// every pool (the first included), so a candidate has the same bits whether or not it was
+/// shared. (A fleet that buys one device from several clouds evaluates it once.)
+pub fn candidates_on(
+    workload: &Workload,
+    model: &Model,
+    pools: &[(&Pool, &Device)],
+) -> Vec<(Vec<Candidate>, Vec<Rejected>)> {
+    type Physics = Result<Candidate, Rejected>;
+    let mut evaluated: std::collections::HashMap<(&str, u32, u32, u32, Role), Physics> =
+        std::collections::HashMap::new();
+    let mut per_pool = Vec::with_capacity(pools.len());
+    for &(pool, device) in pools {
+        let mut found = Vec::new();
+        let mut rejected = Vec::new();
+        if !device.kind.computes() {
+            per_pool.push((found, rejected));
+            continue;
+        }
+        for devices in sizes(model, device, pool, kv_tokens(workload)) {
+            let (tp, pp) = layout_for(model, device, devices, pool.per_node);
+            let instance =
+                Instance { model, device, tp, pp, weights: model.weights, kv: model.kv_cache };
+            for role in Role::ALL {
+                let key = (device.name.as_str(), devices, tp, pp, role);
+                let physics = evaluated.entry(key).or_insert_with(|| {
+                    let hit_share = hit_cost_share(&instance, workload, role);
+                    evaluate(workload, pool, &instance, role, hit_share).map(|mut c| {
+                        c.derivation.spare_kv_gb =
+                            Some(spare_kv_bytes(&instance, workload, &c) / 1e9);
+                        c.derivation.hit_cost_share = hit_share;
+                        c
+                    })
+                });
+                match physics {
+                    Ok(c) => found.push(priced(c.clone(), pool)),
+                    Err(r) => rejected.push(Rejected { pool: pool.name.clone(), ..r.clone() }),
                 }
-                Err(r) => rejected.push(r),
             }
         }
+        per_pool.push((found, rejected));
     }
-    (found, rejected)
+    per_pool
+}
+
+/// A candidate evaluated on one pool, as it is on `pool`: its name, and the cost of its devices
+/// at `pool`'s price (and so its cost per token).
+fn priced(mut candidate: Candidate, pool: &Pool) -> Candidate {
+    candidate.pool = pool.name.clone();
+    candidate.cost_usd_per_hour = f64::from(candidate.devices) * pool.price_usd_per_hour;
+    candidate.usd_per_million_tokens =
+        per_million(candidate.cost_usd_per_hour, candidate.tokens_per_s);
+    candidate
 }
 
 /// See `Derivation::hit_cost_share`. A prefill instance is busy for a prompt's whole prefill

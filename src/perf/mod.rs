@@ -21,8 +21,9 @@ mod servers;
 
 pub use aggregated::{closed_loop, ClosedLoop};
 pub use candidate::{
-    batch_context, bound, candidates, kv_tokens, length_at, longest_tokens, prefill_service,
-    Candidate, Derivation, Explanation, PoolExplanation, PrefillService, Rejected, Role,
+    batch_context, bound, candidates, candidates_on, kv_tokens, length_at, longest_tokens,
+    prefill_service, Candidate, Derivation, Explanation, PoolExplanation, PrefillService, Rejected,
+    Role,
 };
 pub use estimate::{
     estimate, layout_for, mean_context, offline_throughput, Estimate, EstimateRequest,

@@ -81,8 +81,9 @@ pub fn max_utilisation(
     highest_utilisation(|rho| wait(service, rho, percentile) + service + fixed <= limit)
 }
 
-/// Highest utilisation in [0, 1) for which `within` holds (by bisection, to 2⁻⁶⁰), if it
-/// holds for an idle server; `within` must hold below some level and fail above it.
+/// Highest utilisation in [0, 1) for which `within` holds (by bisection, to 2⁻⁶⁰ or to
+/// adjacent floating-point numbers, whichever comes first), if it holds for an idle server;
+/// `within` must hold below some level and fail above it.
 pub fn highest_utilisation(within: impl Fn(f64) -> bool) -> Option<f64> {
     if !within(0.0) {
         return None;
@@ -90,6 +91,11 @@ pub fn highest_utilisation(within: impl Fn(f64) -> bool) -> Option<f64> {
     let (mut good, mut bad) = (0.0, 1.0);
     for _ in 0..60 {
         let mid = (good + bad) / 2.0;
+        // Adjacent numbers: every later step would test `good` or `bad` again and change
+        // nothing (above ½ that is after 53 steps, not 60).
+        if mid == good || mid == bad {
+            break;
+        }
         if within(mid) {
             good = mid;
         } else {
