@@ -49,6 +49,24 @@ pub(super) struct Scope {
     /// What the rest of the fleet's plan already uses, fixed: the scope then gets what is left
     /// of each limit, minimums included (`groups`' repair of coupled groups).
     pub fixed: Option<Fixed>,
+    /// Prices on the pools' devices added to the cost in the objective (`lagrange`); the
+    /// plan's cost stays the devices' prices.
+    pub surcharge: Surcharge,
+}
+
+/// A price per device of some pools, in $/h: the Lagrange multipliers of their maximums
+/// (`lagrange`). A scope's objective is then its cost plus the surcharge of what it buys, and
+/// its bound is a bound on that.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Surcharge {
+    pub per_device: BTreeMap<String, f64>,
+}
+
+impl Surcharge {
+    /// The surcharge of one instance of `c`.
+    pub fn on(&self, c: &Candidate) -> f64 {
+        self.per_device.get(&c.pool).map_or(0.0, |price| price * f64::from(c.devices))
+    }
 }
 
 /// Devices per pool, power and cost that a scope must leave room for.
@@ -79,6 +97,7 @@ impl Scope {
             demands: (0..g.demands.len()).collect(),
             group: false,
             fixed: None,
+            surcharge: Surcharge::default(),
         }
     }
 }
@@ -314,6 +333,12 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
     }
 
     let mut objective = cost.clone();
+    for &(c, x) in &active {
+        let surcharge = scope.surcharge.on(c);
+        if surcharge != 0.0 {
+            objective += surcharge * x;
+        }
+    }
     for (_, s) in &pool_slack {
         objective += SLACK_PENALTY * *s;
     }
@@ -486,10 +511,13 @@ pub(super) fn solve_scope(
             let status = solution.status();
             let mut part = read(&solution, status);
             // microlp's best proven bound: the least LP bound over the open nodes of its
-            // branch and bound, or the incumbent's own value once it is proven.
+            // branch and bound, or the incumbent's own value (with its surcharge: the bound is
+            // on the objective) once it is proven.
             let stats = solution.into_inner().stats();
             part.bound_usd_per_hour = match status {
-                SolutionStatus::Optimal => Some(part.objective_usd_per_hour),
+                SolutionStatus::Optimal => {
+                    Some(part.objective_usd_per_hour + surcharge_of(g, scope, &part.counts))
+                }
                 _ => stats.best_bound,
             }
             .filter(|_| hard);
@@ -507,11 +535,10 @@ pub(super) fn solve_scope(
             let mut part = read(&solution, status);
             // good_lp does not hand on HiGHS's dual bound: what the status proves instead
             // (HiGHS's relative gap is (incumbent − bound) / incumbent).
+            let priced = part.objective_usd_per_hour + surcharge_of(g, scope, &part.counts);
             part.bound_usd_per_hour = match status {
-                SolutionStatus::Optimal => Some(part.objective_usd_per_hour),
-                SolutionStatus::GapLimit => {
-                    Some(part.objective_usd_per_hour * (1.0 - options.mip_gap))
-                }
+                SolutionStatus::Optimal => Some(priced),
+                SolutionStatus::GapLimit => Some(priced * (1.0 - options.mip_gap)),
                 SolutionStatus::TimeLimit => None,
             }
             .filter(|_| hard);
@@ -522,6 +549,11 @@ pub(super) fn solve_scope(
             "this fleetplan was built without HiGHS; rebuild with `--features highs`".to_string(),
         )),
     }
+}
+
+/// The surcharge of instance counts under `scope`'s prices.
+pub(super) fn surcharge_of(g: &CandidateGraph, scope: &Scope, counts: &[(usize, u32)]) -> f64 {
+    counts.iter().map(|&(c, n)| scope.surcharge.on(&g.candidates[c]) * f64::from(n)).sum()
 }
 
 fn round_count(value: f64) -> u32 {

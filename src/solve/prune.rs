@@ -7,7 +7,7 @@ use crate::graph::{CandidateGraph, TierKind};
 use crate::perf::{Candidate, Role};
 use crate::spec::Spec;
 
-use super::program::Fixed;
+use super::program::{Fixed, Surcharge};
 
 /// The candidates that get a variable: those `dominated` leaves, with spare KV memory compared
 /// where a workload may keep sessions in a pool's spare HBM.
@@ -87,6 +87,10 @@ pub fn pools_with_tiers(g: &CandidateGraph) -> BTreeSet<&str> {
 /// This relation is transitive, so every dominated candidate has an undominated dominator;
 /// of two that dominate each other the first is kept. Applied to a group's relaxation only:
 /// `U` bounds the group's optimum, not the whole program's.
+///
+/// With a `surcharge` (`lagrange`) the objective is the cost plus it: costs above are then
+/// the objective's (`U`, `p_A` and the comparison), and `a` must also cost no more than `b`
+/// at the devices' prices, for the budget row.
 pub fn across_pools(
     spec: &Spec,
     g: &CandidateGraph,
@@ -94,13 +98,15 @@ pub fn across_pools(
     demands: &[usize],
     blocked: &BTreeSet<&str>,
     fixed: Option<&Fixed>,
+    surcharge: &Surcharge,
 ) -> Vec<usize> {
     let fixed = fixed.cloned().unwrap_or_default();
+    let priced = |c: &Candidate| c.cost_usd_per_hour + surcharge.on(c);
     let configs = demands.iter().any(|&w| {
         spec.workloads.get(&g.demands[w].workload).is_some_and(|w| w.max_configs.is_some())
     });
     let Some(upper) =
-        (!configs).then(|| upper_bound(spec, g, candidates, demands, &fixed)).flatten()
+        (!configs).then(|| upper_bound(spec, g, candidates, demands, &fixed, &priced)).flatten()
     else {
         return candidates.to_vec();
     };
@@ -110,7 +116,7 @@ pub fn across_pools(
         let c = &g.candidates[c];
         if c.devices > 0 {
             let p = per_device.entry(c.pool.as_str()).or_insert(f64::INFINITY);
-            *p = p.min(c.cost_usd_per_hour / f64::from(c.devices));
+            *p = p.min(priced(c) / f64::from(c.devices));
         }
     }
     let unbinding = |pool: &str| {
@@ -136,6 +142,7 @@ pub fn across_pools(
         let m = f64::from(b.devices / a.devices);
         m * a.requests_per_s >= b.requests_per_s
             && m * a.cost_usd_per_hour <= b.cost_usd_per_hour * (1.0 + 1e-12)
+            && m * priced(a) <= priced(b) * (1.0 + 1e-12)
             && (!power_limited || spec.pool_power_watts(&a.pool) <= spec.pool_power_watts(&b.pool))
             && unbinding(&a.pool)
             && free(&b.pool)
@@ -162,19 +169,22 @@ pub fn across_pools(
 /// The cost of one feasible plan of a group's program, if this simple one is feasible: each
 /// workload's prefill and decode each covered by the fewest instances of the one candidate that
 /// does it most cheaply, no retained KV stored, every device tier the group may use at its
-/// minimum; within every pool maximum, the site power and the budget.
+/// minimum; within every pool maximum, the site power and the budget. Its objective: the cost
+/// with each candidate at `priced` (its cost, or its cost and surcharge).
 fn upper_bound(
     spec: &Spec,
     g: &CandidateGraph,
     candidates: &[usize],
     demands: &[usize],
     fixed: &Fixed,
+    priced: &dyn Fn(&Candidate) -> f64,
 ) -> Option<f64> {
     let mut by_workload: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for &c in candidates {
         by_workload.entry(g.candidates[c].workload.as_str()).or_default().push(c);
     }
     let mut cost = 0.0;
+    let mut objective = 0.0;
     let mut power = 0.0;
     let mut devices: BTreeMap<&str, u64> = BTreeMap::new();
     for &w in demands {
@@ -186,10 +196,9 @@ fn upper_bound(
                 .map(|&c| &g.candidates[c])
                 .filter(|c| covers(c.role, phase) && c.requests_per_s > 0.0)
                 .map(|c| (c, (demand.rate_per_s / c.requests_per_s * (1.0 + 1e-9)).ceil()))
-                .min_by(|(a, na), (b, nb)| {
-                    (a.cost_usd_per_hour * na).total_cmp(&(b.cost_usd_per_hour * nb))
-                })?;
+                .min_by(|(a, na), (b, nb)| (priced(a) * na).total_cmp(&(priced(b) * nb)))?;
             cost += c.cost_usd_per_hour * n;
+            objective += priced(c) * n;
             power += spec.pool_power_watts(&c.pool) * f64::from(c.devices) * n;
             *devices.entry(c.pool.as_str()).or_default() += u64::from(c.devices) * n as u64;
         }
@@ -200,6 +209,7 @@ fn upper_bound(
         let tier = &g.tiers[t];
         if matches!(tier.kind, TierKind::Devices) {
             cost += tier.price_usd_per_hour_per_unit * f64::from(tier.min_units);
+            objective += tier.price_usd_per_hour_per_unit * f64::from(tier.min_units);
             power += tier.power_watts_per_unit * f64::from(tier.min_units);
         }
     }
@@ -211,7 +221,7 @@ fn upper_bound(
     let powered = spec.site.max_power_watts.is_none_or(|max| power <= max - fixed.power_watts);
     let affordable =
         spec.site.budget_usd_per_hour.is_none_or(|max| cost <= max - fixed.cost_usd_per_hour);
-    (fits && powered && affordable && cost.is_finite()).then_some(cost)
+    (fits && powered && affordable && objective.is_finite()).then_some(objective)
 }
 
 fn covers(a: Role, b: Role) -> bool {
