@@ -171,7 +171,7 @@ fn max_bound(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 /// Each group's plan, solved on `options.thread_count()` threads and returned in group order,
 /// so that the plan does not depend on which thread solved what. Fails at the first group
 /// that is infeasible (the whole program then is too) or that finds no plan in its time.
-fn solve_groups(
+pub(super) fn solve_groups(
     spec: &Spec,
     g: &CandidateGraph,
     options: &Options,
