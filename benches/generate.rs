@@ -134,11 +134,12 @@ fn fleet_with(workloads: usize, seed: u64, headroom: u32) -> String {
             i % 3 + 1
         );
     }
-    // The LPU holds a 70B model on ~600 chips, an 8B one on ~70: voice needs a deep pool.
+    // The LPU holds a 70B model on ~600 chips, an 8B one on ~70: voice needs a deep pool (at
+    // most the checker's 1M for a count, which N = 10,000 would pass; it uses ~10⁵).
     let _ = writeln!(
         text,
         "pool lpu {{ device = groq_lpu  max = {}  price = 0.95 $/h }}",
-        2304 * scale
+        (2304 * scale).min(1_000_000)
     );
     let _ = writeln!(
         text,
