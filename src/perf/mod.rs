@@ -9,6 +9,7 @@ mod aggregated;
 pub mod calibrate;
 pub mod calibration;
 pub mod candidate;
+mod enumerate;
 mod estimate;
 mod instance;
 pub mod load;

@@ -304,17 +304,7 @@ fn repair(
         // The others' plans, fixed.
         let mut fixed = Fixed::default();
         for (part, _) in parts.iter().zip(&coupled).filter(|(_, &c)| !c) {
-            for &(c, n) in &part.counts {
-                let candidate = &g.candidates[c];
-                *fixed.pool_devices.entry(candidate.pool.clone()).or_default() +=
-                    candidate.devices * n;
-                fixed.power_watts +=
-                    spec.pool_power_watts(&candidate.pool) * f64::from(candidate.devices * n);
-            }
-            for &(t, n) in &part.units {
-                fixed.power_watts += g.tiers[t].power_watts_per_unit * f64::from(n);
-            }
-            fixed.cost_usd_per_hour += part.objective_usd_per_hour;
+            fixed.add(spec, g, part);
         }
         let mut demands: Vec<usize> = (0..groups.len())
             .filter(|&i| coupled[i])

@@ -29,7 +29,7 @@ use super::groups::{self, Index};
 use super::infeasible::SolveError;
 use super::program::{solve_scope, Fixed, Limits, Part, Scope, Surcharge};
 use super::{Options, Solution, Status};
-use crate::graph::{CandidateGraph, TierKind};
+use crate::graph::CandidateGraph;
 use crate::spec::Spec;
 
 /// Rounds of price updates at most: each solves most groups again.
@@ -276,7 +276,7 @@ fn primal(
     // What the groups that buy nothing from a broken pool take, fixed.
     let mut fixed = Fixed::default();
     for part in parts.iter().filter(|p| !touches(p)) {
-        take(spec, g, &mut fixed, part);
+        fixed.add(spec, g, part);
     }
     // The groups that buy from a broken pool, those that buy least of it first: the few that
     // buy most are the ones solved again, in what the others leave.
@@ -297,33 +297,17 @@ fn primal(
                 groups::group_scope(spec, g, index, &groups[i], Some(&fixed), Surcharge::default());
             planned[i] = solve_with_retry(spec, g, options, &scope, started).ok()?;
         }
-        take(spec, g, &mut fixed, &planned[i]);
+        fixed.add(spec, g, &planned[i]);
     }
     let plan = groups::union(g, options, planned);
     groups::respects_shared_limits(spec, g, index, &plan).then_some(plan)
-}
-
-/// Adds what `part` buys to `fixed`.
-fn take(spec: &Spec, g: &CandidateGraph, fixed: &mut Fixed, part: &Part) {
-    for &(c, n) in &part.counts {
-        let candidate = &g.candidates[c];
-        *fixed.pool_devices.entry(candidate.pool.clone()).or_default() += candidate.devices * n;
-        fixed.power_watts +=
-            spec.pool_power_watts(&candidate.pool) * f64::from(candidate.devices * n);
-    }
-    for &(t, n) in &part.units {
-        if matches!(g.tiers[t].kind, TierKind::Devices) {
-            fixed.power_watts += g.tiers[t].power_watts_per_unit * f64::from(n);
-        }
-    }
-    fixed.cost_usd_per_hour += part.objective_usd_per_hour;
 }
 
 /// Whether `part` fits in what `fixed` leaves of the pools' maximums, the site power and the
 /// budget.
 fn fits(spec: &Spec, g: &CandidateGraph, fixed: &Fixed, part: &Part) -> bool {
     let mut with = fixed.clone();
-    take(spec, g, &mut with, part);
+    with.add(spec, g, part);
     let pools = with
         .pool_devices
         .iter()

@@ -81,6 +81,21 @@ impl Fixed {
     pub fn devices(&self, pool: &str) -> f64 {
         f64::from(self.pool_devices.get(pool).copied().unwrap_or(0))
     }
+
+    /// Adds what a solved scope buys: its devices by pool, their power and its tiers' (only
+    /// device tiers have units), and its cost.
+    pub fn add(&mut self, spec: &Spec, g: &CandidateGraph, part: &Part) {
+        for &(c, n) in &part.counts {
+            let candidate = &g.candidates[c];
+            *self.pool_devices.entry(candidate.pool.clone()).or_default() += candidate.devices * n;
+            self.power_watts +=
+                spec.pool_power_watts(&candidate.pool) * f64::from(candidate.devices * n);
+        }
+        for &(t, n) in &part.units {
+            self.power_watts += g.tiers[t].power_watts_per_unit * f64::from(n);
+        }
+        self.cost_usd_per_hour += part.objective_usd_per_hour;
+    }
 }
 
 impl Scope {
