@@ -170,10 +170,17 @@ pub(super) fn decompose(
             let scope = groups::group_scope(spec, g, index, &groups[i], None, surcharge.clone());
             solve_with_retry(spec, g, options, &scope, started)
         });
+        // A group without a plan or a bound at these prices proves nothing more: stop with
+        // the best plan and bound so far.
+        let mut complete = true;
         for (&i, part) in again.iter().zip(solved) {
-            parts[i] = part.ok()?;
+            match part {
+                Ok(part) => parts[i] = part,
+                Err(_) => complete = false,
+            }
         }
-        bound = dual(&parts, &prices, &max_of)?;
+        let Some(next) = dual(&parts, &prices, &max_of).filter(|_| complete) else { break };
+        bound = next;
         if bound > best_bound * (1.0 + 1e-9) {
             best_bound = bound;
             stalled = 0;
