@@ -1,6 +1,6 @@
 //! The mixed-integer program itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use good_lp::{
     constraint, variable, Expression, ProblemVariables, ResolutionError, Solution as _,
@@ -452,6 +452,20 @@ pub(super) fn solve_scope(
     limits: Limits,
     scope: &Scope,
 ) -> Result<Part, SolveError> {
+    solve_scope_within(spec, g, options, limits, scope, None)
+}
+
+/// [`solve_scope`], with microlp's branch and bound stopped after `node_limit` nodes as well as
+/// at the time limit: a bound on the work that, unlike time, gives the same answer however
+/// busy the machine is (`lagrange`'s rounds). Its plan and bound are what it proved by then.
+pub(super) fn solve_scope_within(
+    spec: &Spec,
+    g: &CandidateGraph,
+    options: &Options,
+    limits: Limits,
+    scope: &Scope,
+    node_limit: Option<u64>,
+) -> Result<Part, SolveError> {
     let built = build(spec, g, limits, scope);
     let Built {
         vars,
@@ -464,6 +478,12 @@ pub(super) fn solve_scope(
         power_slack,
         budget_slack,
     } = built;
+    // good_lp makes microlp's variables in this order; a solve that calls microlp itself (with
+    // a node limit, which good_lp does not pass on) reads its values by it.
+    let order: HashMap<Variable, usize> = match node_limit {
+        Some(_) => vars.iter_variables_with_def().enumerate().map(|(i, (v, _))| (v, i)).collect(),
+        None => HashMap::new(),
+    };
     let problem = vars.minimise(objective);
     let read = |solution: &dyn good_lp::Solution, status: SolutionStatus| {
         let status = match status {
@@ -522,13 +542,36 @@ pub(super) fn solve_scope(
             for c in constraints {
                 model = model.with(c);
             }
-            let solution = model.solve().map_err(map_error)?;
-            let status = solution.status();
-            let mut part = read(&solution, status);
+            let (mut part, status, stats) = match node_limit {
+                None => {
+                    let solution = model.solve().map_err(map_error)?;
+                    let status = solution.status();
+                    let part = read(&solution, status);
+                    (part, status, solution.into_inner().stats())
+                }
+                Some(nodes) => {
+                    let mut direct = microlp::SolveOptions::default();
+                    direct.mip_gap = f64::from(gap);
+                    direct.time_limit =
+                        Some(std::time::Duration::from_secs_f64(options.time_limit_s.max(0.0)));
+                    direct.node_limit = Some(nodes);
+                    let outcome = model
+                        .as_inner()
+                        .solve_with(direct)
+                        .map_err(|e| map_error(ResolutionError::from(e)))?;
+                    let microlp::SolveOutcome::Solution(solution) = outcome else {
+                        return Err(SolveError::Other(format!(
+                            "no plan within {nodes} branch-and-bound nodes"
+                        )));
+                    };
+                    let by_index = ByIndex::new(&solution, &order);
+                    let status = by_index.status();
+                    (read(&by_index, status), status, solution.stats())
+                }
+            };
             // microlp's best proven bound: the least LP bound over the open nodes of its
             // branch and bound, or the incumbent's own value (with its surcharge: the bound is
             // on the objective) once it is proven.
-            let stats = solution.into_inner().stats();
             part.bound_usd_per_hour = match status {
                 SolutionStatus::Optimal => {
                     Some(part.objective_usd_per_hour + surcharge_of(g, scope, &part.counts))
@@ -569,6 +612,35 @@ pub(super) fn solve_scope(
 /// The surcharge of instance counts under `scope`'s prices.
 pub(super) fn surcharge_of(g: &CandidateGraph, scope: &Scope, counts: &[(usize, u32)]) -> f64 {
     counts.iter().map(|&(c, n)| scope.surcharge.on(&g.candidates[c]) * f64::from(n)).sum()
+}
+
+/// A microlp solution read through good_lp's variables (by their creation order).
+struct ByIndex<'a> {
+    values: Vec<f64>,
+    order: &'a HashMap<Variable, usize>,
+    reason: microlp::TerminationReason,
+}
+
+impl<'a> ByIndex<'a> {
+    fn new(solution: &microlp::Solution, order: &'a HashMap<Variable, usize>) -> ByIndex<'a> {
+        let values = solution.iter().map(|(_, value)| value).collect();
+        ByIndex { values, order, reason: solution.termination_reason() }
+    }
+}
+
+impl good_lp::Solution for ByIndex<'_> {
+    /// As good_lp maps microlp's reasons (a node limit is a limit like time).
+    fn status(&self) -> SolutionStatus {
+        match self.reason {
+            microlp::TerminationReason::ProvenOptimal => SolutionStatus::Optimal,
+            microlp::TerminationReason::MipGap => SolutionStatus::GapLimit,
+            _ => SolutionStatus::TimeLimit,
+        }
+    }
+
+    fn value(&self, variable: Variable) -> f64 {
+        self.order.get(&variable).and_then(|&i| self.values.get(i)).copied().unwrap_or(0.0)
+    }
 }
 
 fn round_count(value: f64) -> u32 {
