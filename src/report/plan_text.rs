@@ -27,7 +27,7 @@ fn status_text(plan: &Plan) -> String {
             )
         }
         (Status::Feasible, Some(gap)) => {
-            format!("{}; {solver}, workloads coupled by shared pool limits)", proven(gap))
+            format!("{}; {solver}, workloads coupled by shared limits)", proven(gap))
         }
         (Status::TimeLimit | Status::Feasible, None) => format!(
             "best found within the {} s time limit, optimality not proven ({solver}, time limit)",

@@ -80,7 +80,8 @@ pub fn solve_in_groups(
                 }
                 // Infeasible together, but still a relaxation of the whole: its bound holds.
                 groups_bound = combined.lower_bound_usd_per_hour;
-                // Pool maximums alone: priced, the groups still solved apart, with a bound.
+                // Pool maximums and the site power: priced, the groups still solved apart, with
+                // a bound.
                 let decomposed = super::lagrange::decompose(
                     spec,
                     g,
@@ -443,19 +444,22 @@ fn site_and_tiers_hold(spec: &Spec, g: &CandidateGraph, index: &Index, s: &Solut
     }
     for (tier, units) in g.tiers.iter().zip(&s.tier_units) {
         if matches!(tier.kind, TierKind::Devices) {
-            if *units < tier.min_units {
-                return false;
-            }
             power_watts += tier.power_watts_per_unit * f64::from(*units);
         }
     }
-    if spec.site.max_power_watts.is_some_and(|max| power_watts > max * (1.0 + 1e-9)) {
-        return false;
-    }
-    if spec.site.budget_usd_per_hour.is_some_and(|b| s.objective_usd_per_hour > b * (1.0 + 1e-9)) {
-        return false;
-    }
-    true
+    let powered = spec.site.max_power_watts.is_none_or(|max| power_watts <= max * (1.0 + 1e-9));
+    powered && tiers_and_budget_hold(spec, g, s)
+}
+
+/// Tier minimums and the budget (the shared limits the decomposition does not price).
+pub(super) fn tiers_and_budget_hold(spec: &Spec, g: &CandidateGraph, s: &Solution) -> bool {
+    let minimums =
+        g.tiers.iter().zip(&s.tier_units).all(|(tier, units)| {
+            !matches!(tier.kind, TierKind::Devices) || *units >= tier.min_units
+        });
+    let affordable =
+        spec.site.budget_usd_per_hour.is_none_or(|b| s.objective_usd_per_hour <= b * (1.0 + 1e-9));
+    minimums && affordable
 }
 
 /// Groups of workloads (indices into `CandidateGraph::demands`) that share nothing but pool

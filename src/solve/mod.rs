@@ -6,8 +6,8 @@
 //! bandwidth, each hit taking prefill work off the prompts; site power and budget. Objective:
 //! minimum cost per hour. Figures come from the graph; nothing here recomputes physics.
 //! Dominated candidates are left out (`prune`) and independent groups of workloads are solved
-//! apart when their union respects the shared limits (`groups`); when it breaks pool maximums,
-//! the maximums are priced and the groups still solved apart (`lagrange`).
+//! apart when their union respects the shared limits (`groups`); when it breaks pool maximums
+//! or the site's power, those are priced and the groups still solved apart (`lagrange`).
 
 mod groups;
 mod infeasible;
@@ -69,7 +69,7 @@ pub enum Status {
     /// (`Solution::proven_gap` says how close it is).
     TimeLimit,
     /// A plan whose proven gap is above the MIP gap although no search was cut: workloads
-    /// coupled by shared pool limits were planned by pricing the limits (`solve/lagrange.rs`)
+    /// coupled by shared limits were planned by pricing the limits (`solve/lagrange.rs`)
     /// or solved again together with the rest fixed (`solve/groups.rs`), and the bound those
     /// prove is not within the MIP gap.
     Feasible,

@@ -54,18 +54,26 @@ pub(super) struct Scope {
     pub surcharge: Surcharge,
 }
 
-/// A price per device of some pools, in $/h: the Lagrange multipliers of their maximums
-/// (`lagrange`). A scope's objective is then its cost plus the surcharge of what it buys, and
-/// its bound is a bound on that.
+/// Prices on what a scope buys beyond its cost, in $/h: the Lagrange multipliers of the pools'
+/// maximums and of the site's power (`lagrange`). A scope's objective is then its cost plus
+/// the surcharge of what it buys, and its bound is a bound on that.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct Surcharge {
+    /// Per device of each pool (its maximum's price and its power's).
     pub per_device: BTreeMap<String, f64>,
+    /// Per watt a device tier's units draw (the power's price).
+    pub per_watt: f64,
 }
 
 impl Surcharge {
     /// The surcharge of one instance of `c`.
     pub fn on(&self, c: &Candidate) -> f64 {
         self.per_device.get(&c.pool).map_or(0.0, |price| price * f64::from(c.devices))
+    }
+
+    /// The surcharge of one unit of a device tier.
+    pub fn on_unit(&self, tier: &crate::graph::Tier) -> f64 {
+        self.per_watt * tier.power_watts_per_unit
     }
 }
 
@@ -354,6 +362,12 @@ fn build(spec: &Spec, g: &CandidateGraph, limits: Limits, scope: &Scope) -> Buil
             objective += surcharge * x;
         }
     }
+    for &(t, y) in &tier_units {
+        let surcharge = scope.surcharge.on_unit(&g.tiers[t]);
+        if surcharge != 0.0 {
+            objective += surcharge * y;
+        }
+    }
     for (_, s) in &pool_slack {
         objective += SLACK_PENALTY * *s;
     }
@@ -574,7 +588,7 @@ pub(super) fn solve_scope_within(
             // on the objective) once it is proven.
             part.bound_usd_per_hour = match status {
                 SolutionStatus::Optimal => {
-                    Some(part.objective_usd_per_hour + surcharge_of(g, scope, &part.counts))
+                    Some(part.objective_usd_per_hour + surcharge_of(g, scope, &part))
                 }
                 _ => stats.best_bound,
             }
@@ -593,7 +607,7 @@ pub(super) fn solve_scope_within(
             let mut part = read(&solution, status);
             // good_lp does not hand on HiGHS's dual bound: what the status proves instead
             // (HiGHS's relative gap is (incumbent − bound) / incumbent).
-            let priced = part.objective_usd_per_hour + surcharge_of(g, scope, &part.counts);
+            let priced = part.objective_usd_per_hour + surcharge_of(g, scope, &part);
             part.bound_usd_per_hour = match status {
                 SolutionStatus::Optimal => Some(priced),
                 SolutionStatus::GapLimit => Some(priced * (1.0 - options.mip_gap)),
@@ -609,9 +623,13 @@ pub(super) fn solve_scope_within(
     }
 }
 
-/// The surcharge of instance counts under `scope`'s prices.
-pub(super) fn surcharge_of(g: &CandidateGraph, scope: &Scope, counts: &[(usize, u32)]) -> f64 {
-    counts.iter().map(|&(c, n)| scope.surcharge.on(&g.candidates[c]) * f64::from(n)).sum()
+/// The surcharge of what a part buys under `scope`'s prices.
+pub(super) fn surcharge_of(g: &CandidateGraph, scope: &Scope, part: &Part) -> f64 {
+    let instances: f64 =
+        part.counts.iter().map(|&(c, n)| scope.surcharge.on(&g.candidates[c]) * f64::from(n)).sum();
+    let units: f64 =
+        part.units.iter().map(|&(t, n)| scope.surcharge.on_unit(&g.tiers[t]) * f64::from(n)).sum();
+    instances + units
 }
 
 /// A microlp solution read through good_lp's variables (by their creation order).

@@ -105,8 +105,9 @@ pub fn across_pools(
     let configs = demands.iter().any(|&w| {
         spec.workloads.get(&g.demands[w].workload).is_some_and(|w| w.max_configs.is_some())
     });
-    let Some(upper) =
-        (!configs).then(|| upper_bound(spec, g, candidates, demands, &fixed, &priced)).flatten()
+    let Some(upper) = (!configs)
+        .then(|| upper_bound(spec, g, candidates, demands, &fixed, &priced, surcharge))
+        .flatten()
     else {
         return candidates.to_vec();
     };
@@ -178,6 +179,7 @@ fn upper_bound(
     demands: &[usize],
     fixed: &Fixed,
     priced: &dyn Fn(&Candidate) -> f64,
+    surcharge: &Surcharge,
 ) -> Option<f64> {
     let mut by_workload: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for &c in candidates {
@@ -209,7 +211,8 @@ fn upper_bound(
         let tier = &g.tiers[t];
         if matches!(tier.kind, TierKind::Devices) {
             cost += tier.price_usd_per_hour_per_unit * f64::from(tier.min_units);
-            objective += tier.price_usd_per_hour_per_unit * f64::from(tier.min_units);
+            objective += (tier.price_usd_per_hour_per_unit + surcharge.on_unit(tier))
+                * f64::from(tier.min_units);
             power += tier.power_watts_per_unit * f64::from(tier.min_units);
         }
     }
