@@ -1,5 +1,6 @@
 //! The planner benchmark (criterion): plan time for each bundled example, and for generated
-//! fleets of 10, 30 (coupled: a pool limit binds), 100 and 1,000 workloads × 20 pools
+//! fleets of 10, 30 (coupled: a pool limit binds), 100 and 1,000 workloads × 20 pools, and the
+//! coupled twins of 100 and 1,000 (`generate::coupled_fleet`: the GPU pools' limits bind)
 //! (`FLEETPLAN_BENCH_SIZES=1000,3000,10000` for others), with microlp and (built with
 //! `--features highs`) HiGHS. Results and how they grow: docs/planner.md, "Performance".
 //!
