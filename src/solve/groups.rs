@@ -4,7 +4,9 @@
 //! the union of the groups' plans also respects the shared limits it is feasible for the whole
 //! program, and since the sum of the groups' optima bounds the whole program's optimum from
 //! below, so does the sum of their proven lower bounds: the plan's proven gap. Otherwise the
-//! whole program is solved. Many small programs are far easier for branch and bound than one
+//! broken pool maximums and site power are priced and the groups solved apart again
+//! (`lagrange`); what that does not settle is repaired here or solved as one program. Many
+//! small programs are far easier for branch and bound than one
 //! large one, and independent ones run on every core.
 //!
 //! Every pass here is linear in the fleet: candidates are indexed by workload and pool once,
@@ -263,7 +265,7 @@ const REPAIR_ROUNDS: usize = 4;
 /// what they leave of every limit; a limit the new plan breaks in turn brings its groups in,
 /// for a few rounds. The plan that comes out is feasible but not proven optimal: its gap is
 /// measured against the sum of the groups' bounds, which still bounds the whole program from
-/// below. Site limits (power, budget) couple every group: the whole program is solved then.
+/// below. A broken budget or tier minimum couples every group: the whole program is solved then.
 fn repair(
     spec: &Spec,
     g: &CandidateGraph,
@@ -363,7 +365,7 @@ fn empty_part() -> Part {
 
 /// The pools whose maximum or minimum the solution breaks; `None` when a tier minimum or a
 /// site limit is broken (those couple every group).
-pub(super) fn broken_pools<'s>(
+fn broken_pools<'s>(
     spec: &'s Spec,
     g: &CandidateGraph,
     index: &Index,

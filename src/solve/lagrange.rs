@@ -144,15 +144,13 @@ pub(super) fn decompose(
             break;
         }
         // The subgradient: what the groups use over each limit (priced limits and broken).
-        let mut slope: BTreeMap<Limit, f64> = BTreeMap::new();
-        for (limit, &u) in &used {
-            if u > capacity(spec, limit) || prices.contains_key(limit) {
-                slope.insert(limit.clone(), u - capacity(spec, limit));
-            }
-        }
-        for limit in prices.keys() {
-            slope.entry(limit.clone()).or_insert(-capacity(spec, limit));
-        }
+        let slope: BTreeMap<Limit, f64> = used
+            .iter()
+            .filter(|&(l, &u)| u > capacity(spec, l))
+            .map(|(l, _)| l)
+            .chain(prices.keys())
+            .map(|l| (l.clone(), used.get(l).copied().unwrap_or(0.0) - capacity(spec, l)))
+            .collect();
         let norm: f64 = slope.values().map(|s| s * s).sum();
         if norm == 0.0 {
             break;

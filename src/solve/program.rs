@@ -564,6 +564,10 @@ pub(super) fn solve_scope_within(
                     (part, status, solution.into_inner().stats())
                 }
                 Some(nodes) => {
+                    // good_lp's `solve` also reports the integer bounds it could not give
+                    // microlp; those bounds do not depend on the scope's prices or what is
+                    // fixed, and `lagrange` calls this only for groups that solved through
+                    // good_lp first.
                     let mut direct = microlp::SolveOptions::default();
                     direct.mip_gap = f64::from(gap);
                     direct.time_limit =
